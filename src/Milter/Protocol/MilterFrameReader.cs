@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Milter.Protocol;
+
+/// <summary>
+/// Splits a byte stream into milter frames: a 4-byte big-endian length (counting the command byte),
+/// the command byte, then the payload. One reader per connection; not thread-safe.
+/// </summary>
+/// <remarks>
+/// The size limit and the command byte are checked from the 5-byte header alone, before any payload is
+/// buffered. A payload that spans buffer segments is copied into a buffer the reader owns and reuses, so
+/// a frame's payload is valid until the next call to <see cref="TryRead"/> or until the caller advances its
+/// buffer past the frame, whichever comes first.
+/// </remarks>
+public sealed class MilterFrameReader
+{
+    /// <summary>The default largest payload accepted: 1 MiB, well above the 65535 bytes either MTA sends.</summary>
+    public const int DefaultMaxPayloadLength = 1024 * 1024;
+
+    /// <summary>Bytes before the payload: the 4-byte length and the command byte.</summary>
+    public const int HeaderLength = 5;
+
+    private byte[]? _scratch;
+
+    /// <summary>Creates a reader for frames written by <paramref name="source"/>.</summary>
+    /// <param name="source">Which side wrote the frames; decides which command bytes are valid.</param>
+    /// <param name="maxPayloadLength">The largest payload accepted, in bytes.</param>
+    public MilterFrameReader(FrameSource source, int maxPayloadLength = DefaultMaxPayloadLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxPayloadLength);
+        Source = source;
+        MaxPayloadLength = maxPayloadLength;
+    }
+
+    /// <summary>Which side wrote the frames.</summary>
+    public FrameSource Source { get; }
+
+    /// <summary>The largest payload accepted, in bytes.</summary>
+    public int MaxPayloadLength { get; }
+
+    /// <summary>Reads one frame from the start of <paramref name="buffer"/>, if it holds a whole one.</summary>
+    /// <param name="buffer">Bytes received so far.</param>
+    /// <param name="frame">The frame, when the method returns <see langword="true"/>.</param>
+    /// <param name="consumed">The position after the frame, or the start of the buffer when no whole frame is there yet.</param>
+    /// <returns><see langword="true"/> when a whole frame was read; <see langword="false"/> when more bytes are needed.</returns>
+    /// <exception cref="MilterProtocolException">The length is 0 or over the limit, or the command byte is unknown.</exception>
+    public bool TryRead(in ReadOnlySequence<byte> buffer, out MilterFrame frame, out SequencePosition consumed)
+    {
+        frame = default;
+        consumed = buffer.Start;
+        if (buffer.Length < HeaderLength)
+            return false;
+
+        Span<byte> header = stackalloc byte[HeaderLength];
+        buffer.Slice(0, HeaderLength).CopyTo(header);
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header);
+        var command = header[4];
+        if (length == 0)
+            throw new MilterProtocolException(MilterProtocolError.ZeroLength, "Frame length is 0; a frame holds at least its command byte.");
+        if (length - 1 > (uint)MaxPayloadLength)
+        {
+            throw new MilterProtocolException(MilterProtocolError.FrameTooLarge,
+                $"Frame {MilterFrame.Describe(command)} announces a payload of {length - 1} bytes; the limit is {MaxPayloadLength}.");
+        }
+
+        if (!IsKnown(command))
+        {
+            throw new MilterProtocolException(MilterProtocolError.UnknownCommand,
+                $"Unknown {(Source == FrameSource.Mta ? "command" : "response")} byte {MilterFrame.Describe(command)}.");
+        }
+
+        var payloadLength = (int)(length - 1);
+        if (buffer.Length < HeaderLength + payloadLength)
+            return false;
+
+        var payload = buffer.Slice(HeaderLength, payloadLength);
+        frame = new MilterFrame(command, Contiguous(payload));
+        consumed = payload.End;
+        return true;
+    }
+
+    /// <summary>
+    /// Call when the peer has closed the connection: throws if <paramref name="remaining"/> holds the start of a frame.
+    /// </summary>
+    /// <exception cref="MilterProtocolException">Bytes of an incomplete frame are left over.</exception>
+    public static void ThrowIfIncomplete(in ReadOnlySequence<byte> remaining)
+    {
+        if (remaining.IsEmpty)
+            return;
+        var expected = "unknown";
+        if (remaining.Length >= 4)
+        {
+            Span<byte> prefix = stackalloc byte[4];
+            remaining.Slice(0, 4).CopyTo(prefix);
+            expected = (BinaryPrimitives.ReadUInt32BigEndian(prefix) + 4L).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        throw new MilterProtocolException(MilterProtocolError.TruncatedFrame,
+            $"The connection closed in the middle of a frame: {remaining.Length} bytes received of {expected}.");
+    }
+
+    private bool IsKnown(byte command) => Source == FrameSource.Mta ? IsCommand(command) : IsResponse(command);
+
+    internal static bool IsCommand(byte command) => (MilterCommandCode)command is
+        MilterCommandCode.Abort or MilterCommandCode.Body or MilterCommandCode.Connect or MilterCommandCode.Macro
+        or MilterCommandCode.EndOfBody or MilterCommandCode.Helo or MilterCommandCode.QuitNewConnection
+        or MilterCommandCode.Header or MilterCommandCode.Mail or MilterCommandCode.EndOfHeaders
+        or MilterCommandCode.OptionNegotiation or MilterCommandCode.Quit or MilterCommandCode.Rcpt
+        or MilterCommandCode.Data or MilterCommandCode.Unknown;
+
+    internal static bool IsResponse(byte command) => (MilterResponseCode)command is
+        MilterResponseCode.AddRecipient or MilterResponseCode.DeleteRecipient or MilterResponseCode.AddRecipientWithParameters
+        or MilterResponseCode.Shutdown or MilterResponseCode.Accept or MilterResponseCode.ReplaceBody
+        or MilterResponseCode.Continue or MilterResponseCode.Discard or MilterResponseCode.ChangeSender
+        or MilterResponseCode.ConnectionFailure or MilterResponseCode.AddHeader or MilterResponseCode.InsertHeader
+        or MilterResponseCode.ChangeHeader or MilterResponseCode.Progress or MilterResponseCode.Quarantine
+        or MilterResponseCode.Reject or MilterResponseCode.Skip or MilterResponseCode.Tempfail
+        or MilterResponseCode.ReplyCode or MilterResponseCode.OptionNegotiation;
+
+    private ReadOnlyMemory<byte> Contiguous(in ReadOnlySequence<byte> payload)
+    {
+        if (payload.IsSingleSegment)
+            return payload.First;
+
+        var length = (int)payload.Length;
+        if (_scratch is null || _scratch.Length < length)
+            _scratch = new byte[Math.Max(length, Math.Min(2 * (_scratch?.Length ?? 256), MaxPayloadLength))];
+        payload.CopyTo(_scratch);
+        return _scratch.AsMemory(0, length);
+    }
+}

@@ -1,0 +1,66 @@
+namespace Milter.Protocol;
+
+/// <summary>Computes a milter's OPTNEG reply from the MTA's offer and the milter's wishes, following libmilter.</summary>
+public static class OptionNegotiator
+{
+    private const ProtocolFlags Features = ProtocolFlags.Skip | ProtocolFlags.RejectedRecipients | ProtocolFlags.HeaderLeadingSpace;
+
+    /// <summary>Negotiates. A pure function: the same inputs always give the same result.</summary>
+    /// <remarks>
+    /// <list type="bullet">
+    /// <item>An offer of 0 actions or 0 protocol bits means the version 1 defaults (0x0F and 0x3F), as libmilter assumes.</item>
+    /// <item>The version is the lower of the MTA's and 6; an MTA below <see cref="NegotiationRequest.MinimumVersion"/> is an error.</item>
+    /// <item>Actions must all be offered, or negotiation fails: a milter that cannot make its changes must not run silently.</item>
+    /// <item>No-reply bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.SelfAnsweredSteps"/>.</item>
+    /// <item>Step and feature bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.UnavailableOptions"/>.</item>
+    /// <item>Macro lists go out only when the MTA offers <see cref="ActionFlags.SetMacroLists"/>.</item>
+    /// </list>
+    /// </remarks>
+    /// <exception cref="MilterProtocolException">The MTA's version is too low or it does not offer a required action (<see cref="MilterProtocolError.Negotiation"/>).</exception>
+    public static NegotiationResult Negotiate(OptionNegotiation offer, NegotiationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        ArgumentNullException.ThrowIfNull(request);
+
+        var minimum = Math.Max(request.MinimumVersion, NegotiationRequest.LowestSupportedVersion);
+        if (offer.Version < minimum)
+        {
+            throw new MilterProtocolException(MilterProtocolError.Negotiation,
+                $"The MTA offers milter protocol version {offer.Version}; this milter needs at least version {minimum}.");
+        }
+
+        var offeredActions = offer.Actions == ActionFlags.None ? ActionFlags.Version1Defaults : offer.Actions;
+        var offeredProtocol = offer.Protocol == ProtocolFlags.None ? ProtocolFlags.Version1Defaults : offer.Protocol;
+
+        var wantedActions = request.Actions & ActionFlags.All & ~ActionFlags.SetMacroLists;
+        var missing = wantedActions & ~offeredActions;
+        if (missing != ActionFlags.None)
+        {
+            throw new MilterProtocolException(MilterProtocolError.Negotiation,
+                $"The MTA does not offer the actions this milter needs: {missing} (offered 0x{(uint)offeredActions:X}, needed 0x{(uint)wantedActions:X}).");
+        }
+
+        var macroRequests = request.MacroRequests;
+        var macroListsDropped = false;
+        if (macroRequests.Count > 0)
+        {
+            if ((offeredActions & ActionFlags.SetMacroLists) != 0)
+            {
+                wantedActions |= ActionFlags.SetMacroLists;
+            }
+            else
+            {
+                macroRequests = [];
+                macroListsDropped = true;
+            }
+        }
+
+        var wanted = request.Protocol & ProtocolFlags.All;
+        var noReply = wanted & ProtocolFlags.AllNoReply;
+        var others = wanted & (ProtocolFlags.AllNoSteps | Features);
+        var granted = (noReply | others) & offeredProtocol;
+
+        var reply = new OptionNegotiation(Math.Min(offer.Version, OptionNegotiation.CurrentVersion), wantedActions, granted, macroRequests);
+        return new NegotiationResult(offer, reply, noReply & ~offeredProtocol, others & ~offeredProtocol, macroListsDropped);
+    }
+}
