@@ -32,8 +32,8 @@ public static class OptionNegotiator
         var offeredActions = offer.Actions == ActionFlags.None ? ActionFlags.Version1Defaults : offer.Actions;
         var offeredProtocol = offer.Protocol == ProtocolFlags.None ? ProtocolFlags.Version1Defaults : offer.Protocol;
 
-        var wantedActions = request.Actions & ActionFlags.All & ~ActionFlags.SetMacroLists;
-        var missing = wantedActions & ~offeredActions;
+        var wantedActions = request.Actions & ActionFlags.All;
+        var missing = wantedActions & ~offeredActions & ~ActionFlags.SetMacroLists;
         if (missing != ActionFlags.None)
         {
             throw new MilterProtocolException(MilterProtocolError.Negotiation,
@@ -42,17 +42,15 @@ public static class OptionNegotiator
 
         var macroRequests = request.MacroRequests;
         var macroListsDropped = false;
-        if (macroRequests.Count > 0)
+        if ((offeredActions & ActionFlags.SetMacroLists) == 0)
         {
-            if ((offeredActions & ActionFlags.SetMacroLists) != 0)
-            {
-                wantedActions |= ActionFlags.SetMacroLists;
-            }
-            else
-            {
-                macroRequests = [];
-                macroListsDropped = true;
-            }
+            wantedActions &= ~ActionFlags.SetMacroLists;
+            macroListsDropped = macroRequests.Count > 0;
+            macroRequests = [];
+        }
+        else if (macroRequests.Count > 0)
+        {
+            wantedActions |= ActionFlags.SetMacroLists;
         }
 
         var wanted = request.Protocol & ProtocolFlags.All;
