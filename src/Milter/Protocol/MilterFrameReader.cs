@@ -52,8 +52,11 @@ public sealed class MilterFrameReader
         if (buffer.Length < HeaderLength)
             return false;
 
-        Span<byte> header = stackalloc byte[HeaderLength];
-        buffer.Slice(0, HeaderLength).CopyTo(header);
+        Span<byte> copy = stackalloc byte[HeaderLength];
+        var first = buffer.FirstSpan;
+        ReadOnlySpan<byte> header = first.Length >= HeaderLength ? first : copy;
+        if (first.Length < HeaderLength)
+            buffer.Slice(0, HeaderLength).CopyTo(copy);
         var length = BinaryPrimitives.ReadUInt32BigEndian(header);
         var command = header[4];
         if (length == 0)
@@ -71,6 +74,14 @@ public sealed class MilterFrameReader
         }
 
         var payloadLength = (int)(length - 1);
+        if (first.Length >= HeaderLength + payloadLength)
+        {
+            // The common case: the whole frame is in the first segment.
+            frame = new MilterFrame(command, buffer.First.Slice(HeaderLength, payloadLength));
+            consumed = buffer.GetPosition(HeaderLength + payloadLength);
+            return true;
+        }
+
         if (buffer.Length < HeaderLength + payloadLength)
             return false;
 

@@ -21,12 +21,14 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
     public const int MaxLineLength = 980;
 
     private readonly string[] _lines;
+    private readonly string _wireText;
 
     private SmtpReply(int code, string? extendedCode, string[] lines)
     {
         Code = code;
         ExtendedCode = extendedCode;
         _lines = lines;
+        _wireText = BuildWireText();
     }
 
     /// <summary>The three-digit SMTP code, 400–599.</summary>
@@ -77,7 +79,9 @@ public sealed class SmtpReply : IEquatable<SmtpReply>
     }
 
     /// <summary>The reply as REPLYCODE carries it: every line <c>code-ext text</c>, the last <c>code ext text</c>, joined by CRLF, <c>%</c> escaped.</summary>
-    public string ToWireText()
+    public string ToWireText() => _wireText;
+
+    private string BuildWireText()
     {
         var text = new StringBuilder();
         for (var i = 0; i < _lines.Length; i++)
