@@ -1,0 +1,175 @@
+using System.Buffers;
+using Milter.Protocol;
+
+namespace Milter;
+
+/// <summary>
+/// The end-of-message step: the only place a milter can change the message. Changes are checked when made
+/// (negotiated action, valid values) and sent together with the final verdict, in one write.
+/// The object is valid only while the end-of-message handler runs; using it later throws.
+/// </summary>
+public sealed class EndOfMessageContext
+{
+    private readonly ArrayBufferWriter<byte> _actions = new(256);
+    private readonly Func<CancellationToken, ValueTask> _sendProgress;
+    private readonly List<MilterResponseCode> _actionCodes = [];
+    private ReadOnlyMemory<byte>? _body;
+    private bool _active = true;
+
+    internal EndOfMessageContext(MilterContext context, Func<CancellationToken, ValueTask> sendProgress)
+    {
+        Context = context;
+        _sendProgress = sendProgress;
+    }
+
+    /// <summary>The connection's context: negotiated options, connection, envelope, macros.</summary>
+    public MilterContext Context { get; }
+
+    /// <summary>The sender of this message.</summary>
+    public Sender? Sender => Context.Sender;
+
+    /// <summary>The recipients of this message as the milter saw them.</summary>
+    public IReadOnlyList<Recipient> Recipients => Context.Recipients;
+
+    /// <summary>The macros in scope.</summary>
+    public MilterMacros Macros => Context.Macros;
+
+    /// <summary>The MTA's queue id, when sent.</summary>
+    public string? QueueId => Context.QueueId;
+
+    /// <summary>The actions made so far, in order (for logs and tests).</summary>
+    public IReadOnlyList<MilterResponseCode> Actions => _actionCodes;
+
+    /// <summary>Appends a header after the existing ones (SMFIR_ADDHEADER; needs <see cref="ActionFlags.AddHeaders"/>).</summary>
+    public void AddHeader(string name, string value) =>
+        Record(ActionFlags.AddHeaders, nameof(AddHeader), MilterResponseCode.AddHeader, w => MilterResponseWriter.WriteAddHeader(w, name, Fold(value)));
+
+    /// <summary>Inserts a header at a 0-based position in the whole header list, 0 being the very top (SMFIR_INSHEADER; needs <see cref="ActionFlags.AddHeaders"/>).</summary>
+    public void InsertHeader(int index, string name, string value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        Record(ActionFlags.AddHeaders, nameof(InsertHeader), MilterResponseCode.InsertHeader,
+            w => MilterResponseWriter.WriteInsertHeader(w, (uint)index, name, Fold(value)));
+    }
+
+    /// <summary>Changes the <paramref name="index"/>-th (1-based) header called <paramref name="name"/> (SMFIR_CHGHEADER; needs <see cref="ActionFlags.ChangeHeaders"/>).</summary>
+    public void ChangeHeader(string name, string value, int index = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(index);
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        Record(ActionFlags.ChangeHeaders, nameof(ChangeHeader), MilterResponseCode.ChangeHeader,
+            w => MilterResponseWriter.WriteChangeHeader(w, (uint)index, name, Fold(value)));
+    }
+
+    /// <summary>Deletes the <paramref name="index"/>-th (1-based) header called <paramref name="name"/> (SMFIR_CHGHEADER with an empty value; needs <see cref="ActionFlags.ChangeHeaders"/>).</summary>
+    public void DeleteHeader(string name, int index = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(index);
+        Record(ActionFlags.ChangeHeaders, nameof(DeleteHeader), MilterResponseCode.ChangeHeader,
+            w => MilterResponseWriter.WriteChangeHeader(w, (uint)index, name, string.Empty));
+    }
+
+    /// <summary>Changes the envelope sender, with optional ESMTP arguments (SMFIR_CHGFROM; needs <see cref="ActionFlags.ChangeSender"/>).</summary>
+    public void ChangeSender(string sender, string? esmtpArguments = null) =>
+        Record(ActionFlags.ChangeSender, nameof(ChangeSender), MilterResponseCode.ChangeSender,
+            w => MilterResponseWriter.WriteChangeSender(w, sender, esmtpArguments));
+
+    /// <summary>
+    /// Adds a recipient (SMFIR_ADDRCPT; needs <see cref="ActionFlags.AddRecipients"/>), or with ESMTP arguments
+    /// (SMFIR_ADDRCPT_PAR; needs <see cref="ActionFlags.AddRecipientsWithParameters"/>).
+    /// </summary>
+    public void AddRecipient(string recipient, string? esmtpArguments = null)
+    {
+        if (string.IsNullOrEmpty(esmtpArguments))
+        {
+            Record(ActionFlags.AddRecipients, nameof(AddRecipient), MilterResponseCode.AddRecipient,
+                w => MilterResponseWriter.WriteAddRecipient(w, recipient));
+        }
+        else
+        {
+            Record(ActionFlags.AddRecipientsWithParameters, nameof(AddRecipient), MilterResponseCode.AddRecipientWithParameters,
+                w => MilterResponseWriter.WriteAddRecipientWithParameters(w, recipient, esmtpArguments));
+        }
+    }
+
+    /// <summary>Removes a recipient, given as the milter saw it in RCPT (SMFIR_DELRCPT; needs <see cref="ActionFlags.DeleteRecipients"/>).</summary>
+    public void DeleteRecipient(string recipient) =>
+        Record(ActionFlags.DeleteRecipients, nameof(DeleteRecipient), MilterResponseCode.DeleteRecipient,
+            w => MilterResponseWriter.WriteDeleteRecipient(w, recipient));
+
+    /// <summary>Puts the message on hold with a reason (SMFIR_QUARANTINE; needs <see cref="ActionFlags.Quarantine"/>).</summary>
+    public void Quarantine(string reason) =>
+        Record(ActionFlags.Quarantine, nameof(Quarantine), MilterResponseCode.Quarantine,
+            w => MilterResponseWriter.WriteQuarantine(w, reason));
+
+    /// <summary>
+    /// Replaces the whole body (SMFIR_REPLBODY; needs <see cref="ActionFlags.ChangeBody"/>). Use CRLF line ends.
+    /// It is sent in pieces of at most 65535 bytes, after the other changes. A second call replaces the first.
+    /// </summary>
+    public void ReplaceBody(ReadOnlyMemory<byte> body)
+    {
+        Check(ActionFlags.ChangeBody, nameof(ReplaceBody));
+        if (_body is null)
+            _actionCodes.Add(MilterResponseCode.ReplaceBody);
+        _body = body.ToArray();
+    }
+
+    /// <summary>Replaces the whole body with the rest of <paramref name="body"/> (see <see cref="ReplaceBody(ReadOnlyMemory{byte})"/>).</summary>
+    public async ValueTask ReplaceBodyAsync(Stream body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Check(ActionFlags.ChangeBody, nameof(ReplaceBodyAsync));
+        using var copy = new MemoryStream();
+        await body.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+        ReplaceBody(copy.GetBuffer().AsMemory(0, (int)copy.Length));
+    }
+
+    /// <summary>Tells the MTA the milter is still working (SMFIR_PROGRESS), restarting its timeout. Sent at once.</summary>
+    public ValueTask SendProgressAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureActive(nameof(SendProgressAsync));
+        return _sendProgress(cancellationToken);
+    }
+
+    /// <summary>Writes the recorded changes: the header and envelope changes in call order, then the body.</summary>
+    internal void WriteActions(IBufferWriter<byte> output)
+    {
+        output.Write(_actions.WrittenSpan);
+        if (_body is { } body)
+            MilterResponseWriter.WriteReplaceBody(output, body.Span);
+    }
+
+    /// <summary>Ends the handler's window: later calls throw.</summary>
+    internal void Complete() => _active = false;
+
+    // The MTA adds CR itself: folded values must use bare LF.
+    private static string Fold(string value) =>
+        value is not null && value.Contains('\r', StringComparison.Ordinal) ? value.Replace("\r\n", "\n", StringComparison.Ordinal) : value!;
+
+    private void Record(ActionFlags action, string operation, MilterResponseCode code, Action<IBufferWriter<byte>> write)
+    {
+        Check(action, operation);
+        // Writers validate first and commit whole packets only, so a refused change leaves nothing behind.
+        write(_actions);
+        _actionCodes.Add(code);
+    }
+
+    private void Check(ActionFlags action, string operation)
+    {
+        EnsureActive(operation);
+        if ((Context.Negotiation.Actions & action) == 0)
+        {
+            throw new InvalidOperationException(
+                $"{operation} needs the {action} action, which was not negotiated with the MTA. Declare it in the milter's description (actions: {Context.Negotiation.Actions}).");
+        }
+    }
+
+    private void EnsureActive(string operation)
+    {
+        if (!_active)
+        {
+            throw new InvalidOperationException(
+                $"{operation} was called after the end-of-message handler returned. Message changes can only be made while the end-of-message handler runs; do not keep the context in a field or a callback.");
+        }
+    }
+}

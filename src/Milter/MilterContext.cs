@@ -1,0 +1,53 @@
+using Milter.Protocol;
+
+namespace Milter;
+
+/// <summary>
+/// What a handler knows about its connection and current message: the negotiated options, who connected,
+/// the HELO name, the envelope so far, and the macros in scope. One per SMTP connection.
+/// </summary>
+public sealed class MilterContext
+{
+    private readonly List<Recipient> _recipients = [];
+
+    internal MilterContext(NegotiationResult negotiation) => Negotiation = negotiation;
+
+    /// <summary>The outcome of option negotiation: version, actions and protocol options in force.</summary>
+    public NegotiationResult Negotiation { get; }
+
+    /// <summary>Who connected, once CONNECT has arrived (<see langword="null"/> if the step was negotiated away).</summary>
+    public ConnectionInfo? Connection { get; internal set; }
+
+    /// <summary>The latest HELO/EHLO argument, if any.</summary>
+    public string? HeloName { get; internal set; }
+
+    /// <summary>The sender of the current message, once MAIL has arrived.</summary>
+    public Sender? Sender { get; internal set; }
+
+    /// <summary>The recipients of the current message seen so far, in order.</summary>
+    public IReadOnlyList<Recipient> Recipients => _recipients;
+
+    /// <summary>The macros in scope.</summary>
+    public MilterMacros Macros { get; } = new();
+
+    /// <summary>The MTA's queue id (macro <c>i</c>), when it has been sent. Postfix sends it from DATA on (or the second RCPT).</summary>
+    public string? QueueId => Macros["i"];
+
+    /// <summary>How many messages this connection has started, the current one included.</summary>
+    public int MessageCount { get; private set; }
+
+    internal void StartMessage(Sender? sender)
+    {
+        MessageCount++;
+        Sender = sender;
+        _recipients.Clear();
+    }
+
+    internal void AddRecipient(Recipient recipient) => _recipients.Add(recipient);
+
+    internal void EndMessage()
+    {
+        Sender = null;
+        _recipients.Clear();
+    }
+}
