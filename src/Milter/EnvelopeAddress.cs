@@ -36,7 +36,7 @@ public abstract record EnvelopeAddress
     }
 
     /// <summary>The raw address.</summary>
-    public override string ToString() => RawAddress;
+    public sealed override string ToString() => RawAddress;
 
     /// <inheritdoc />
     public virtual bool Equals(EnvelopeAddress? other) =>
