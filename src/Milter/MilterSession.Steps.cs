@@ -46,6 +46,13 @@ public sealed partial class MilterSession
             verdict = MilterVerdict.Continue;
         }
 
+        if (verdict.Kind == MilterVerdictKind.Skip && (_negotiation.Protocol & ProtocolFlags.Skip) == 0)
+        {
+            // The MTA cannot skip: take the rest of the body without passing it to the handler.
+            _skipBody = true;
+            verdict = MilterVerdict.Continue;
+        }
+
         if (mustReply)
         {
             Reply(verdict);

@@ -49,23 +49,28 @@ public sealed class MilterFrameReader
     {
         frame = default;
         consumed = buffer.Start;
-        if (buffer.Length < HeaderLength)
+        if (buffer.Length < 4)
             return false;
 
         Span<byte> copy = stackalloc byte[HeaderLength];
         var first = buffer.FirstSpan;
         ReadOnlySpan<byte> header = first.Length >= HeaderLength ? first : copy;
         if (first.Length < HeaderLength)
-            buffer.Slice(0, HeaderLength).CopyTo(copy);
+            buffer.Slice(0, Math.Min(HeaderLength, buffer.Length)).CopyTo(copy);
+
+        // The length alone decides these, before the command byte or any payload arrives.
         var length = BinaryPrimitives.ReadUInt32BigEndian(header);
-        var command = header[4];
         if (length == 0)
             throw new MilterProtocolException(MilterProtocolError.ZeroLength, "Frame length is 0; a frame holds at least its command byte.");
         if (length - 1 > (uint)MaxPayloadLength)
         {
             throw new MilterProtocolException(MilterProtocolError.FrameTooLarge,
-                $"Frame {MilterFrame.Describe(command)} announces a payload of {length - 1} bytes; the limit is {MaxPayloadLength}.");
+                $"A frame announces a payload of {length - 1} bytes; the limit is {MaxPayloadLength}.");
         }
+
+        if (buffer.Length < HeaderLength)
+            return false;
+        var command = header[4];
 
         if (!IsKnown(command))
         {
