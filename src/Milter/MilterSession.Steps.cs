@@ -87,15 +87,15 @@ public sealed partial class MilterSession
         {
             verdict = step switch
             {
-                MilterSteps.Connect => await handler.OnConnectAsync(context, context.Connection!, _cancellation).ConfigureAwait(false),
-                MilterSteps.Helo => await handler.OnHeloAsync(context, context.HeloName!, _cancellation).ConfigureAwait(false),
-                MilterSteps.Mail => await handler.OnMailAsync(context, context.Sender!, _cancellation).ConfigureAwait(false),
-                MilterSteps.Rcpt => await handler.OnRcptAsync(context, context.Recipients[^1], _cancellation).ConfigureAwait(false),
-                MilterSteps.Data => await handler.OnDataAsync(context, _cancellation).ConfigureAwait(false),
-                MilterSteps.Header => await InvokeHeaderAsync(handler, context, frame).ConfigureAwait(false),
-                MilterSteps.EndOfHeaders => await handler.OnEndOfHeadersAsync(context, _cancellation).ConfigureAwait(false),
-                MilterSteps.Body => await handler.OnBodyChunkAsync(context, frame.Payload, _cancellation).ConfigureAwait(false),
-                MilterSteps.Unknown => await handler.OnUnknownAsync(context, TextCommand.Parse(frame.Payload, MilterCommandCode.Unknown).GetText(), _cancellation).ConfigureAwait(false),
+                MilterSteps.Connect => await Bounded(handler.OnConnectAsync(context, context.Connection!, _cancellation)).ConfigureAwait(false),
+                MilterSteps.Helo => await Bounded(handler.OnHeloAsync(context, context.HeloName!, _cancellation)).ConfigureAwait(false),
+                MilterSteps.Mail => await Bounded(handler.OnMailAsync(context, context.Sender!, _cancellation)).ConfigureAwait(false),
+                MilterSteps.Rcpt => await Bounded(handler.OnRcptAsync(context, context.Recipients[^1], _cancellation)).ConfigureAwait(false),
+                MilterSteps.Data => await Bounded(handler.OnDataAsync(context, _cancellation)).ConfigureAwait(false),
+                MilterSteps.Header => await Bounded(InvokeHeader(handler, context, frame)).ConfigureAwait(false),
+                MilterSteps.EndOfHeaders => await Bounded(handler.OnEndOfHeadersAsync(context, _cancellation)).ConfigureAwait(false),
+                MilterSteps.Body => await Bounded(handler.OnBodyChunkAsync(context, frame.Payload, _cancellation)).ConfigureAwait(false),
+                MilterSteps.Unknown => await Bounded(handler.OnUnknownAsync(context, TextCommand.Parse(frame.Payload, MilterCommandCode.Unknown).GetText(), _cancellation)).ConfigureAwait(false),
                 _ => throw new UnreachableException($"{step} is not a replying step."),
             };
         }
@@ -120,7 +120,14 @@ public sealed partial class MilterSession
         return (verdict, false);
     }
 
-    private ValueTask<MilterVerdict> InvokeHeaderAsync(IMilterHandler handler, MilterContext context, MilterFrame frame)
+    /// <summary>
+    /// Waits for a handler, but no longer than the session lives: a handler that ignores its cancellation token
+    /// must not keep a connection (or a server shutdown) hanging. Synchronous results cost nothing extra.
+    /// </summary>
+    private ValueTask<MilterVerdict> Bounded(ValueTask<MilterVerdict> task) =>
+        task.IsCompleted || !_cancellation.CanBeCanceled ? task : new ValueTask<MilterVerdict>(task.AsTask().WaitAsync(_cancellation));
+
+    private ValueTask<MilterVerdict> InvokeHeader(IMilterHandler handler, MilterContext context, MilterFrame frame)
     {
         var header = HeaderCommand.Parse(frame.Payload);
         return handler.OnHeaderAsync(context, header.GetName(), header.GetValue(), _cancellation);
@@ -194,7 +201,7 @@ public sealed partial class MilterSession
 
     private async ValueTask<MilterVerdict> RunEndOfMessageHandlerAsync(EndOfMessageContext message)
     {
-        var task = _handler!.OnEndOfMessageAsync(message, _cancellation);
+        var task = Bounded(_handler!.OnEndOfMessageAsync(message, _cancellation));
         if (task.IsCompleted || _options.ProgressInterval is not { } interval)
             return await task.ConfigureAwait(false);
 

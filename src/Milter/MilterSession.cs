@@ -103,6 +103,8 @@ public sealed partial class MilterSession
     {
         while (true)
         {
+            if (_stopRequested && !IsInMessage)
+                return;
             ReadResult result;
             var waitingForFrame = _pendingBytes == 0;
             var limit = waitingForFrame ? _options.IdleTimeout : _options.ReadTimeout;
@@ -133,6 +135,12 @@ public sealed partial class MilterSession
 
                 if (_unflushed)
                     await FlushAsync().ConfigureAwait(false);
+                if (!done && result.IsCompleted)
+                {
+                    // EOF means quit; leftover bytes mean the MTA went away in the middle of a frame.
+                    MilterFrameReader.ThrowIfIncomplete(buffer);
+                    done = true;
+                }
             }
             finally
             {
@@ -141,14 +149,6 @@ public sealed partial class MilterSession
             }
 
             if (done)
-                return;
-            if (result.IsCompleted)
-            {
-                MilterFrameReader.ThrowIfIncomplete(buffer);
-                return;
-            }
-
-            if (_stopRequested && !IsInMessage)
                 return;
         }
     }

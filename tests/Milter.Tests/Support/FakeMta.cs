@@ -31,6 +31,20 @@ internal sealed class FakeMta : IAsyncDisposable
         return new FakeMta(connection.MtaSide, Task.Run(() => session.RunAsync(connection.MilterSide)));
     }
 
+    /// <summary>Connects to a milter over a real socket.</summary>
+    public static async Task<FakeMta> ConnectAsync(System.Net.EndPoint endPoint)
+    {
+        var socket = endPoint is System.Net.Sockets.UnixDomainSocketEndPoint
+            ? new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified)
+            : new System.Net.Sockets.Socket(endPoint.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(endPoint);
+        var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        var pipe = new StreamDuplex(PipeReader.Create(stream), PipeWriter.Create(stream));
+        return new FakeMta(pipe, Task.CompletedTask);
+    }
+
+    private sealed record StreamDuplex(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
     /// <summary>Postfix 3.7's and Sendmail 8.17's offer.</summary>
     public static OptionNegotiation FullOffer => new(6, ActionFlags.All, ProtocolFlags.All);
 
