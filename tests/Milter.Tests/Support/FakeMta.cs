@@ -87,6 +87,10 @@ internal sealed class FakeMta : IAsyncDisposable
             {
                 return null;
             }
+            catch (IOException)
+            {
+                return null; // reset by the milter: closed too
+            }
 
             var buffer = result.Buffer;
             if (_reader.TryRead(buffer, out var frame, out var consumed))
