@@ -238,7 +238,7 @@ public sealed class MilterServer : IAsyncDisposable
         await Task.Yield();
         try
         {
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
+            await using var stream = socket.AddressFamily == AddressFamily.Unix ? new NetworkStream(socket, ownsSocket: true) : new QuickAckStream(socket);
             var pipe = new SocketPipe(
                 PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true)),
                 PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));

@@ -1,0 +1,43 @@
+namespace Milter.IntegrationTests.Support;
+
+/// <summary>A message as Postfix delivered it to smtp-sink: the envelope and the message, headers in order.</summary>
+internal sealed record DeliveredMessage(string Sender, IReadOnlyList<string> Recipients, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body)
+{
+    /// <summary>Header values with this name, in order; values keep their folding (LF + whitespace).</summary>
+    public IReadOnlyList<string> Values(string name) =>
+        Headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).ToList();
+
+    public string? Header(string name) => Values(name).FirstOrDefault();
+
+    /// <summary>Parses an smtp-sink dump: X-Mail-Args and X-Rcpt-Args lines, smtp-sink's own Received, then the message.</summary>
+    public static DeliveredMessage Parse(string dump)
+    {
+        var text = dump.Replace("\r\n", "\n", StringComparison.Ordinal);
+        var split = text.IndexOf("\n\n", StringComparison.Ordinal);
+        var head = split < 0 ? text : text[..split];
+        var body = split < 0 ? string.Empty : text[(split + 2)..];
+        if (body.EndsWith('\n'))
+            body = body[..^1]; // smtp-sink writes one empty line after each message
+
+        var fields = new List<KeyValuePair<string, string>>();
+        foreach (var line in head.Split('\n'))
+        {
+            if (line.Length > 0 && (line[0] == ' ' || line[0] == '\t') && fields.Count > 0)
+            {
+                fields[^1] = new(fields[^1].Key, fields[^1].Value + "\n" + line);
+                continue;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0)
+                fields.Add(new(line[..colon], line[(colon + 1)..].TrimStart(' ')));
+        }
+
+        var sender = fields.First(f => f.Key == "X-Mail-Args").Value.Split(' ')[0];
+        var recipients = fields.Where(f => f.Key == "X-Rcpt-Args").Select(f => f.Value.Split(' ')[0]).ToList();
+        // The sink's meta fields and its own Received: come first; the message starts after them.
+        var first = fields.FindIndex(f => f.Key == "Received");
+        var headers = fields.Skip(first + 1).ToList();
+        return new DeliveredMessage(sender, recipients, headers, body);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Milter.IntegrationTests.Support;
+
+/// <summary>One SMTP reply: the code and every line's text.</summary>
+internal sealed record SmtpAnswer(int Code, IReadOnlyList<string> Lines)
+{
+    public override string ToString() => string.Join(" / ", Lines.Select(l => $"{Code} {l}"));
+}
+
+/// <summary>A small SMTP client for tests: it shows every reply, multi-line ones included.</summary>
+internal sealed class SmtpTestClient : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly StreamReader _reader;
+    private readonly Stream _stream;
+
+    private SmtpTestClient(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+        _reader = new StreamReader(_stream, Encoding.Latin1);
+    }
+
+    public static async Task<SmtpTestClient> ConnectAsync(int port, string helo = "client.harness.test")
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var client = new SmtpTestClient(tcp);
+        Expect(await client.ReadAnswerAsync(), 220);
+        Expect(await client.CommandAsync($"EHLO {helo}"), 250);
+        return client;
+    }
+
+    public async Task<SmtpAnswer> CommandAsync(string line)
+    {
+        await WriteAsync(line + "\r\n");
+        return await ReadAnswerAsync();
+    }
+
+    /// <summary>Sends one message; returns the first refusal, or the answer to the end of DATA.</summary>
+    public async Task<SmtpAnswer> SendAsync(string from, IEnumerable<string> recipients, string message)
+    {
+        var answer = await CommandAsync($"MAIL FROM:<{from}>");
+        if (answer.Code != 250)
+            return answer;
+        foreach (var recipient in recipients)
+        {
+            answer = await CommandAsync($"RCPT TO:<{recipient}>");
+            if (answer.Code != 250)
+                return answer;
+        }
+
+        answer = await CommandAsync("DATA");
+        if (answer.Code != 354)
+            return answer;
+        var text = new StringBuilder();
+        foreach (var line in message.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
+            text.Append(line.StartsWith('.') ? "." + line : line).Append("\r\n");
+        text.Append(".\r\n");
+        await WriteAsync(text.ToString());
+        return await ReadAnswerAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await CommandAsync("QUIT");
+        }
+        catch (IOException)
+        {
+        }
+
+        _tcp.Dispose();
+    }
+
+    private async Task WriteAsync(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        await _stream.WriteAsync(bytes);
+    }
+
+    private async Task<SmtpAnswer> ReadAnswerAsync()
+    {
+        var lines = new List<string>();
+        while (true)
+        {
+            var line = await _reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))
+                ?? throw new IOException("The SMTP server closed the connection.");
+            lines.Add(line.Length > 4 ? line[4..] : string.Empty);
+            if (line.Length < 4 || line[3] != '-')
+                return new SmtpAnswer(int.Parse(line.AsSpan(0, 3), System.Globalization.CultureInfo.InvariantCulture), lines);
+        }
+    }
+
+    private static void Expect(SmtpAnswer answer, int code)
+    {
+        if (answer.Code != code)
+            throw new InvalidOperationException($"Expected {code}, got {answer}");
+    }
+}
