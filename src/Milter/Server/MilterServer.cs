@@ -139,6 +139,19 @@ public sealed class MilterServer : IAsyncDisposable
         await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs a generated filter on the given addresses until SIGTERM or SIGINT:
+    /// <c>await MilterServer.RunAsync&lt;StampFilter&gt;("inet:8890@127.0.0.1")</c>.
+    /// </summary>
+    public static Task RunAsync<TFilter>(params string[] addresses) where TFilter : IMilterFilter<TFilter>
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        var options = new MilterServerOptions();
+        foreach (var address in addresses)
+            options.Listen.Add(address);
+        return RunAsync(MilterFilter.Factory<TFilter>(), options);
+    }
+
     private Listener Bind(MilterAddress address)
     {
         var unixPath = address.UnixPath;
