@@ -18,7 +18,7 @@ public sealed class PostfixFixture : IAsyncLifetime
         SkipReason = PostfixInstance.Unavailable();
         if (SkipReason is not null)
             return;
-        _milter = new MilterServer(ScenarioMilter.Factory, new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        _milter = new MilterServer(MilterFilter.Factory<ScenarioMilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
         await _milter.StartAsync();
         var port = ((System.Net.IPEndPoint)_milter.Addresses[0].EndPoint).Port;
         Postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{port}");

@@ -1,45 +1,35 @@
 using System.Text;
-using Milter.Protocol;
 
 namespace Milter.IntegrationTests.Support;
 
 /// <summary>
 /// One milter for every Postfix case: the message's X-Case header says what to do at end of message, so a
-/// single Postfix instance serves all the tests.
+/// single Postfix instance serves all the tests. Written in the attribute style: the generator infers every
+/// action from the calls below and negotiates the header step as no-reply.
 /// </summary>
-internal sealed class ScenarioMilter : MilterHandler
+[MailFilter("scenario")]
+internal sealed partial class ScenarioMilter
 {
     public const int ReplacementBodyLines = 1500;
 
     private string? _case;
 
-    public static MilterDescription Description { get; } = new()
-    {
-        Steps = MilterSteps.Header,
-        NoReplySteps = MilterSteps.Header,
-        Actions = ActionFlags.All & ~ActionFlags.SetMacroLists,
-    };
-
-    public static IMilterHandlerFactory Factory { get; } = MilterHandlerFactory.Create(Description, () => new ScenarioMilter());
-
     /// <summary>The replacement body: over 64 KiB, so it takes several REPLBODY packets.</summary>
     public static string ReplacementBody { get; } = string.Concat(Enumerable.Range(0, ReplacementBodyLines)
         .Select(i => $"Replacement line {i:D4}: the milter rewrote this body completely.\r\n"));
 
-    public override ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, string name, string value, CancellationToken cancellationToken)
+    [OnHeader]
+    public void Header(string name, string value)
     {
         if (name.Equals("X-Case", StringComparison.OrdinalIgnoreCase))
             _case = value;
-        return Continue;
     }
 
-    public override ValueTask OnAbortAsync(MilterContext context, CancellationToken cancellationToken)
-    {
-        _case = null;
-        return ValueTask.CompletedTask;
-    }
+    [OnAbort]
+    public void Abort() => _case = null;
 
-    public override ValueTask<MilterVerdict> OnEndOfMessageAsync(EndOfMessageContext message, CancellationToken cancellationToken)
+    [OnEndOfMessage]
+    public MilterVerdict End(EndOfMessageContext message)
     {
         var scenario = _case;
         _case = null;
@@ -85,6 +75,6 @@ internal sealed class ScenarioMilter : MilterHandler
                 break;
         }
 
-        return ValueTask.FromResult(verdict);
+        return verdict;
     }
 }
