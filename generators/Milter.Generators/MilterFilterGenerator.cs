@@ -20,10 +20,23 @@ public sealed class MilterFilterGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 KnownNames.MailFilterAttribute,
                 static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
-                static (syntax, cancellationToken) => Parser.Parse(syntax, cancellationToken))
+                static (syntax, cancellationToken) => ParseSafely(syntax, cancellationToken))
             .Where(static spec => spec is not null)
             .WithTrackingName(FiltersStep);
 
         context.RegisterSourceOutput(filters, static (output, spec) => output.AddSource(spec!.HintName, Emitter.Emit(spec)));
+    }
+
+    /// <summary>The generator never throws into the compiler: a class it cannot understand gets no code, and the analyzers say why.</summary>
+    private static Model.FilterSpec? ParseSafely(GeneratorAttributeSyntaxContext syntax, System.Threading.CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Parser.Parse(syntax, cancellationToken);
+        }
+        catch (System.Exception e) when (e is not System.OperationCanceledException)
+        {
+            return null;
+        }
     }
 }
