@@ -107,10 +107,10 @@ internal static class Parser
 
     private static HandlerSpec? ParseHandler(IMethodSymbol method, MilterEvent e)
     {
-        var returns = ReturnKindOf(method.ReturnType);
+        var returns = HandlerShapes.ReturnKindOf(method.ReturnType);
         if (returns is null)
             return null;
-        if (e is MilterEvent.Abort or MilterEvent.Close && returns is not (ReturnKind.Void or ReturnKind.ValueTask or ReturnKind.Task))
+        if (!HandlerShapes.ReturnAllowed(e, returns.Value))
             return null;
 
         var arguments = new List<ArgumentSpec>();
@@ -119,75 +119,13 @@ internal static class Parser
         {
             if (parameter.RefKind != RefKind.None)
                 return null;
-            var argument = ParseArgument(parameter, e, ref strings);
+            var argument = HandlerShapes.ArgumentOf(parameter, e, ref strings);
             if (argument is null)
                 return null;
             arguments.Add(argument);
         }
 
         return new HandlerSpec(e, method.Name, returns.Value, new EquatableArray<ArgumentSpec>(arguments));
-    }
-
-    private static ArgumentSpec? ParseArgument(IParameterSymbol parameter, MilterEvent e, ref int strings)
-    {
-        var macro = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.MacroAttribute);
-        var type = parameter.Type;
-        var typeName = type.ToDisplayString();
-        if (macro is not null)
-        {
-            return type.SpecialType == SpecialType.System_String && macro.ConstructorArguments.FirstOrDefault().Value is string macroName && macroName.Length > 0
-                ? new ArgumentSpec(ArgumentKind.Macro, macroName)
-                : null;
-        }
-
-        switch (typeName)
-        {
-            case KnownNames.MilterContext:
-                return new ArgumentSpec(ArgumentKind.Context, null);
-            case "System.Threading.CancellationToken":
-                return new ArgumentSpec(ArgumentKind.CancellationToken, null);
-            case KnownNames.EndOfMessageContext when e == MilterEvent.EndOfMessage:
-                return new ArgumentSpec(ArgumentKind.EndOfMessageContext, null);
-            case KnownNames.ConnectionInfo when e == MilterEvent.Connect:
-                return new ArgumentSpec(ArgumentKind.Connection, null);
-            case KnownNames.Sender when e == MilterEvent.Mail:
-                return new ArgumentSpec(ArgumentKind.Sender, null);
-            case KnownNames.Recipient when e == MilterEvent.Rcpt:
-                return new ArgumentSpec(ArgumentKind.Recipient, null);
-            case "System.ReadOnlyMemory<byte>" when e == MilterEvent.Body:
-                return new ArgumentSpec(ArgumentKind.BodyChunk, null);
-        }
-
-        if (type.SpecialType != SpecialType.System_String)
-            return null;
-        strings++;
-        ArgumentKind? kind = (e, strings) switch
-        {
-            (MilterEvent.Helo, 1) => ArgumentKind.HeloName,
-            (MilterEvent.Mail, 1) => ArgumentKind.SenderAddress,
-            (MilterEvent.Rcpt, 1) => ArgumentKind.RecipientAddress,
-            (MilterEvent.Header, 1) => ArgumentKind.HeaderName,
-            (MilterEvent.Header, 2) => ArgumentKind.HeaderValue,
-            (MilterEvent.Unknown, 1) => ArgumentKind.UnknownCommand,
-            _ => null,
-        };
-        return kind is null ? null : new ArgumentSpec(kind.Value, null);
-    }
-
-    private static ReturnKind? ReturnKindOf(ITypeSymbol type)
-    {
-        if (type.SpecialType == SpecialType.System_Void)
-            return ReturnKind.Void;
-        var name = type.ToDisplayString();
-        return name switch
-        {
-            KnownNames.MilterVerdict => ReturnKind.Verdict,
-            "System.Threading.Tasks.ValueTask" => ReturnKind.ValueTask,
-            "System.Threading.Tasks.ValueTask<Milter.MilterVerdict>" => ReturnKind.ValueTaskOfVerdict,
-            "System.Threading.Tasks.Task" => ReturnKind.Task,
-            "System.Threading.Tasks.Task<Milter.MilterVerdict>" => ReturnKind.TaskOfVerdict,
-            _ => null,
-        };
     }
 
     /// <summary>The union of the actions the class's own code needs: every call it makes on EndOfMessageContext.</summary>

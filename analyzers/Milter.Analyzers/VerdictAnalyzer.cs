@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Milter.Generators;
+using Milter.Generators.Model;
+
+namespace Milter.Analyzers;
+
+/// <summary>Verdicts the MTA would refuse: Skip outside the body handler, and constant replies that break the reply rules.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class VerdictAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.SkipOutsideBody, Descriptors.BadReply);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var verdict = start.Compilation.GetTypeByMetadataName(KnownNames.MilterVerdict);
+            var reply = start.Compilation.GetTypeByMetadataName("Milter.Protocol.SmtpReply");
+            if (verdict is null || reply is null)
+                return;
+            var events = KnownNames.EventAttributes
+                .Select(e => (Type: start.Compilation.GetTypeByMetadataName(e.Attribute), e.Event))
+                .Where(e => e.Type is not null)
+                .ToImmutableArray();
+            start.RegisterOperationAction(op => AnalyzeSkip(op, verdict, events!), OperationKind.PropertyReference);
+            start.RegisterOperationAction(op => AnalyzeReply(op, verdict, reply), OperationKind.Invocation);
+        });
+    }
+
+    private static void AnalyzeSkip(OperationAnalysisContext context, INamedTypeSymbol verdict, ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> events)
+    {
+        var reference = (IPropertyReferenceOperation)context.Operation;
+        if (reference.Property.Name != "Skip" || !SymbolEqualityComparer.Default.Equals(reference.Property.ContainingType, verdict))
+            return;
+        if (context.ContainingSymbol is not IMethodSymbol method)
+            return;
+        foreach (var attribute in method.GetAttributes())
+        {
+            foreach (var known in events)
+            {
+                if (known.Event != MilterEvent.Body && SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.Type))
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.SkipOutsideBody, reference.Syntax.GetLocation(), FilterShapeAnalyzer.AttributeName(known.Event)));
+            }
+        }
+    }
+
+    private static void AnalyzeReply(OperationAnalysisContext context, INamedTypeSymbol verdict, INamedTypeSymbol reply)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        var owner = method.ContainingType;
+        bool? permanent;
+        if (SymbolEqualityComparer.Default.Equals(owner, verdict) && method.Name is "Reject" or "Tempfail" && method.Parameters.Length == 3)
+            permanent = method.Name == "Reject";
+        else if (SymbolEqualityComparer.Default.Equals(owner, reply) && method.Name == "Create")
+            permanent = null;
+        else
+            return;
+
+        var code = invocation.Arguments[0].Value.ConstantValue;
+        var extended = invocation.Arguments[1].Value.ConstantValue;
+        var problem = ReplyRules.CheckCode(code.HasValue ? code.Value as int? : null, permanent)
+            ?? ReplyRules.CheckExtendedCode(code.HasValue ? code.Value as int? : null, extended.HasValue ? (extended.Value as string, true) : (null, false))
+            ?? ReplyRules.CheckLines(Lines(invocation.Arguments[2]));
+        if (problem is not null)
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.BadReply, invocation.Syntax.GetLocation(), problem));
+    }
+
+    /// <summary>The constant lines of a params argument; null when any line is not a constant.</summary>
+    private static ImmutableArray<string?>? Lines(IArgumentOperation argument)
+    {
+        if (argument.Value is IArrayCreationOperation { Initializer: { } initializer })
+        {
+            var lines = initializer.ElementValues.Select(v => v.ConstantValue.HasValue ? v.ConstantValue.Value as string : null).ToImmutableArray();
+            return lines.Any(l => l is null) ? null : lines;
+        }
+
+        return null;
+    }
+}
