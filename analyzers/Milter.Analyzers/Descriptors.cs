@@ -43,6 +43,14 @@ internal static class Descriptors
         "A constant SMTP reply breaks the protocol's rules",
         "This reply is refused at run time: {0}");
 
+    public static readonly DiagnosticDescriptor ChangeOutsideEndOfMessage = Create("MILTER009", Protocol, DiagnosticSeverity.Error,
+        "A message change made outside end of message",
+        "{0} is only allowed while the end-of-message handler runs, but {1}; make the change in the [OnEndOfMessage] handler (or a helper called only from it)");
+
+    public static readonly DiagnosticDescriptor ProgressOutsideEndOfMessage = Create("MILTER010", Protocol, DiagnosticSeverity.Error,
+        "Progress outside end of message",
+        "SendProgressAsync is only allowed while the end-of-message handler runs, but {0}; Sendmail accepts PROGRESS only after end of message");
+
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>
         new(id, title, message, category, severity, isEnabledByDefault: true,
             description: title + ".",
