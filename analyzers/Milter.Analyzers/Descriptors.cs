@@ -51,6 +51,22 @@ internal static class Descriptors
         "Progress outside end of message",
         "SendProgressAsync is only allowed while the end-of-message handler runs, but {0}; Sendmail accepts PROGRESS only after end of message");
 
+    public static readonly DiagnosticDescriptor MacroNotYetSent = Create("MILTER011", Protocol, DiagnosticSeverity.Warning,
+        "A macro the MTA cannot send at this stage",
+        "Macro {0} is first sent at the {1} stage, so the [{2}] handler never sees it; read it in a later handler");
+
+    public static readonly DiagnosticDescriptor MacroNotRequested = Create("MILTER012", Protocol, DiagnosticSeverity.Warning,
+        "A macro read at a stage whose request list leaves it out",
+        "This filter requests its own macro list for the {1} stage, which replaces the MTA's list, and {0} is not in it; add [RequestMacros(MacroStage.{1}, \"{0}\")] or take it as a [Macro] parameter");
+
+    public static readonly DiagnosticDescriptor BlockingCall = Create("MILTER013", Usage, DiagnosticSeverity.Warning,
+        "A blocking call in an asynchronous handler",
+        "{0} blocks a thread while the MTA waits; await instead");
+
+    public static readonly DiagnosticDescriptor ActionNotNegotiated = Create("MILTER014", Protocol, DiagnosticSeverity.Error,
+        "A message change whose action is not negotiated",
+        "{0} needs the {1} action, but this filter sets InferActions = false and its ExtraActions leave it out; add ActionFlags.{1} to ExtraActions");
+
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>
         new(id, title, message, category, severity, isEnabledByDefault: true,
             description: title + ".",

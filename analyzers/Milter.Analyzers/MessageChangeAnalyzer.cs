@@ -24,7 +24,7 @@ public sealed class MessageChangeAnalyzer : DiagnosticAnalyzer
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.ChangeOutsideEndOfMessage, Descriptors.ProgressOutsideEndOfMessage);
+        ImmutableArray.Create(Descriptors.ChangeOutsideEndOfMessage, Descriptors.ProgressOutsideEndOfMessage, Descriptors.ActionNotNegotiated);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -65,8 +65,46 @@ public sealed class MessageChangeAnalyzer : DiagnosticAnalyzer
             else if (SymbolEqualityComparer.Default.Equals(target.ContainingType, type) && target.MethodKind == MethodKind.Ordinary)
                 facts.Calls.Add((method, target.OriginalDefinition, invocation));
         }, OperationKind.Invocation);
-        context.RegisterSymbolEndAction(end => Report(end, type, facts, events));
+        context.RegisterSymbolEndAction(end =>
+        {
+            Report(end, type, facts, events);
+            ReportUnnegotiated(end, type, facts);
+        });
     }
+
+    /// <summary>With InferActions = false, every change the class makes must be covered by ExtraActions.</summary>
+    private static void ReportUnnegotiated(SymbolAnalysisContext context, INamedTypeSymbol type, ClassFacts facts)
+    {
+        var filter = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.MailFilterAttribute);
+        if (filter is null || !filter.NamedArguments.Any(n => n.Key == "InferActions" && n.Value.Value is false))
+            return;
+        var declared = filter.NamedArguments.Where(n => n.Key == "ExtraActions").Select(n => n.Value.Value is uint u ? u : 0u).FirstOrDefault();
+        foreach (var (_, call, _) in facts.ChangeCalls)
+        {
+            var name = call.TargetMethod.Name;
+            var needed = KnownNames.ActionOf(name);
+            if (name == "AddRecipient" && call.Arguments.Length > 1 && !call.Arguments[1].IsImplicit
+                && call.Arguments[1].Value.ConstantValue is not { HasValue: true, Value: null })
+            {
+                needed = KnownNames.AddRecipientsWithParameters;
+            }
+
+            if (needed != 0 && (declared & needed) == 0)
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.ActionNotNegotiated, LocationOf(call), name, ActionName(needed)));
+        }
+    }
+
+    private static string ActionName(uint flag) => flag switch
+    {
+        0x001 => "AddHeaders",
+        0x002 => "ChangeBody",
+        0x004 => "AddRecipients",
+        0x008 => "DeleteRecipients",
+        0x010 => "ChangeHeaders",
+        0x020 => "Quarantine",
+        0x040 => "ChangeSender",
+        _ => "AddRecipientsWithParameters",
+    };
 
     private static void Report(SymbolAnalysisContext context, INamedTypeSymbol type, ClassFacts facts, ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> events)
     {

@@ -104,3 +104,30 @@ public class MessageChangeAnalyzerTests
         }
         """);
 }
+
+public class ActionNegotiationTests
+{
+    [Fact]
+    public Task Changes_not_covered_by_explicit_actions() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        [MailFilter(InferActions = false, ExtraActions = ActionFlags.AddHeaders | ActionFlags.AddRecipients)]
+        public partial class Explicit
+        {
+            [OnEndOfMessage]
+            public MilterVerdict End(EndOfMessageContext message)
+            {
+                message.AddHeader("X-A", "1");
+                message.AddRecipient("<a@b>");
+                {|MILTER014:message.AddRecipient("<c@d>", "NOTIFY=NEVER")|};
+                {|MILTER014:message.Quarantine("why")|};
+                return MilterVerdict.Accept;
+            }
+        }
+
+        [MailFilter]
+        public partial class Inferred
+        {
+            [OnEndOfMessage]
+            public MilterVerdict End(EndOfMessageContext message) { message.Quarantine("why"); return MilterVerdict.Accept; }
+        }
+        """);
+}

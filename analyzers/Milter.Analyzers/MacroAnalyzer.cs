@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Milter.Generators;
+using Milter.Generators.Model;
+
+namespace Milter.Analyzers;
+
+/// <summary>Macros read where the MTA cannot have sent them: too early, or left out by the filter's own request list.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class MacroAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.MacroNotYetSent, Descriptors.MacroNotRequested);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            var mailFilter = start.Compilation.GetTypeByMetadataName(KnownNames.MailFilterAttribute);
+            var macros = start.Compilation.GetTypeByMetadataName("Milter.MilterMacros");
+            var macroAttribute = start.Compilation.GetTypeByMetadataName(KnownNames.MacroAttribute);
+            var requestMacros = start.Compilation.GetTypeByMetadataName(KnownNames.RequestMacrosAttribute);
+            if (mailFilter is null || macros is null || macroAttribute is null || requestMacros is null)
+                return;
+            var events = KnownNames.EventAttributes
+                .Select(e => (Type: start.Compilation.GetTypeByMetadataName(e.Attribute), e.Event))
+                .Where(e => e.Type is not null)
+                .ToImmutableArray();
+            start.RegisterSymbolStartAction(symbolStart =>
+            {
+                var type = (INamedTypeSymbol)symbolStart.Symbol;
+                if (!type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, mailFilter)))
+                    return;
+                var reads = new ConcurrentBag<(IMethodSymbol Method, string Name, Location Location)>();
+                symbolStart.RegisterOperationAction(op =>
+                {
+                    if (op.ContainingSymbol is IMethodSymbol method && MacroRead(op.Operation, macros) is { } read)
+                        reads.Add((method, read.Name, read.Location));
+                }, OperationKind.PropertyReference, OperationKind.Invocation);
+                symbolStart.RegisterSymbolEndAction(end => Report(end, type, reads, macroAttribute, requestMacros, events!));
+            }, SymbolKind.NamedType);
+        });
+    }
+
+    private static (string Name, Location Location)? MacroRead(IOperation operation, INamedTypeSymbol macros)
+    {
+        var (owner, argument) = operation switch
+        {
+            IPropertyReferenceOperation { Property.IsIndexer: true } indexer => (indexer.Property.ContainingType, indexer.Arguments.FirstOrDefault()),
+            IInvocationOperation { TargetMethod.Name: "TryGetValue" } call => (call.TargetMethod.ContainingType, call.Arguments.FirstOrDefault()),
+            _ => (null, null),
+        };
+        if (owner is null || argument is null || !SymbolEqualityComparer.Default.Equals(owner, macros))
+            return null;
+        return argument.Value.ConstantValue is { HasValue: true, Value: string name } ? (name, argument.Value.Syntax.GetLocation()) : null;
+    }
+
+    private static void Report(SymbolAnalysisContext context, INamedTypeSymbol type, IEnumerable<(IMethodSymbol Method, string Name, Location Location)> reads,
+        INamedTypeSymbol macroAttribute, INamedTypeSymbol requestMacros, ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> events)
+    {
+        var handlers = new Dictionary<IMethodSymbol, MilterEvent>(SymbolEqualityComparer.Default);
+        var requested = new Dictionary<int, HashSet<string>>();
+        void Request(int wireStage, string name)
+        {
+            if (!requested.TryGetValue(wireStage, out var names))
+                requested[wireStage] = names = new HashSet<string>();
+            names.Add(MacroKnowledge.Braced(name));
+        }
+
+        foreach (var attribute in type.GetAttributes().Where(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, requestMacros)))
+        {
+            if (attribute.ConstructorArguments.Length == 2 && attribute.ConstructorArguments[0].Value is uint stage)
+            {
+                foreach (var value in attribute.ConstructorArguments[1].Values)
+                {
+                    if (value.Value is string name)
+                        Request((int)stage, name);
+                }
+            }
+        }
+
+        var parameterReads = new List<(MilterEvent Event, string Name, Location Location)>();
+        foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            var known = events.FirstOrDefault(e => method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, e.Type)));
+            if (known.Type is null)
+                continue;
+            handlers[method] = known.Event;
+            foreach (var parameter in method.Parameters)
+            {
+                var macro = parameter.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, macroAttribute));
+                if (macro?.ConstructorArguments.FirstOrDefault().Value is not string name)
+                    continue;
+                if (KnownNames.MacroStageOf(known.Event) is var wire and >= 0)
+                    Request(wire, name);
+                var location = macro.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation() ?? parameter.Locations.FirstOrDefault();
+                parameterReads.Add((known.Event, name, location!));
+            }
+        }
+
+        foreach (var (e, name, location) in parameterReads)
+            CheckTooEarly(context, e, name, location);
+        foreach (var (method, name, location) in reads)
+        {
+            if (!handlers.TryGetValue(method, out var e))
+                continue;
+            if (CheckTooEarly(context, e, name, location))
+                continue;
+            var stage = MacroKnowledge.StageOf(e);
+            var wire = KnownNames.MacroStageOf(e);
+            if (stage >= 0 && MacroKnowledge.FirstStageOf(name) == stage && requested.TryGetValue(wire, out var list) && !list.Contains(MacroKnowledge.Braced(name)))
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.MacroNotRequested, location, name, MacroKnowledge.StageName(stage)));
+        }
+    }
+
+    private static bool CheckTooEarly(SymbolAnalysisContext context, MilterEvent e, string name, Location location)
+    {
+        var stage = MacroKnowledge.StageOf(e);
+        var first = MacroKnowledge.FirstStageOf(name);
+        if (stage < 0 || first <= stage)
+            return false;
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MacroNotYetSent, location, name, MacroKnowledge.StageName(first), FilterShapeAnalyzer.AttributeName(e)));
+        return true;
+    }
+}
