@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
 
 namespace Milter.Analyzers.Tests;
@@ -16,15 +17,28 @@ internal static class Verify<TAnalyzer> where TAnalyzer : DiagnosticAnalyzer, ne
         MetadataReference.CreateFromFile(typeof(MilterVerdict).Assembly.Location),
     ];
 
+    private const string Usings = "using System; using System.Threading; using System.Threading.Tasks; using Milter; using Milter.Protocol;\n";
+
+    // The runtime's own assemblies, not a downloaded reference pack.
+    private static readonly ReferenceAssemblies Runtime = new("net10.0");
+
     public static Task AnalyzerAsync(string source)
     {
-        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = Usings + source, ReferenceAssemblies = Runtime };
+        test.TestState.AdditionalReferences.AddRange(References);
+        return test.RunAsync(TestContext.Current.CancellationToken);
+    }
+
+    public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource) where TCodeFix : CodeFixProvider, new()
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         {
-            TestCode = "using System; using System.Threading; using System.Threading.Tasks; using Milter; using Milter.Protocol;\n" + source,
-            // The runtime's own assemblies, not a downloaded reference pack.
-            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+            TestCode = Usings + source,
+            FixedCode = Usings + fixedSource,
+            ReferenceAssemblies = Runtime,
         };
         test.TestState.AdditionalReferences.AddRange(References);
+        test.FixedState.AdditionalReferences.AddRange(References);
         return test.RunAsync(TestContext.Current.CancellationToken);
     }
 }
