@@ -1,0 +1,29 @@
+using Milter.Protocol;
+
+namespace Milter.Client;
+
+/// <summary>What the client offers in option negotiation and which habits of a real MTA it copies.</summary>
+/// <param name="Name">A short name for output.</param>
+/// <param name="Offer">The OPTNEG offer.</param>
+/// <param name="SendsEmptyMacros">Send a MACRO packet before every event even when it has no macros, as Postfix does.</param>
+/// <param name="AbortAfterMessage">Send ABORT after every message, as Postfix does.</param>
+public sealed record MtaProfile(string Name, OptionNegotiation Offer, bool SendsEmptyMacros, bool AbortAfterMessage)
+{
+    /// <summary>Everything protocol version 6 defines (actions 0x1FF, protocol 0x1FFFFF).</summary>
+    public static MtaProfile Full { get; } = new("full", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false);
+
+    /// <summary>Postfix 3.7's offer and habits: empty macro packets, ABORT after every message.</summary>
+    public static MtaProfile Postfix { get; } = new("postfix", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), true, true);
+
+    /// <summary>Sendmail 8.17's offer and habits: macros only when there are some, no ABORT after a message.</summary>
+    public static MtaProfile Sendmail { get; } = new("sendmail", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false);
+
+    /// <summary>The profile with this name (full, postfix or sendmail).</summary>
+    public static MtaProfile FromName(string name) => name.ToLowerInvariant() switch
+    {
+        "full" => Full,
+        "postfix" => Postfix,
+        "sendmail" => Sendmail,
+        _ => throw new ArgumentException($"Unknown MTA profile \"{name}\"; use full, postfix or sendmail.", nameof(name)),
+    };
+}
