@@ -2,8 +2,9 @@
 # Installs the Debian packages the integration tests drive for real. Needs root; idempotent and quiet.
 #   postfix: a private instance per test run (tests/Milter.IntegrationTests/postfix/harness.sh);
 #            preseeded to "No configuration" so nothing is set up or started system-wide.
+#   python3-milter, opendkim, opendkim-tools: milters nobody here wrote, for the client tests.
 set -euo pipefail
-packages=(postfix)
+packages=(postfix python3-milter opendkim opendkim-tools)
 
 missing=()
 for p in "${packages[@]}"; do

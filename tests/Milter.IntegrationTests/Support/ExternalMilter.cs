@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Milter.IntegrationTests.Support;
+
+/// <summary>A milter process nobody here wrote (pymilter, OpenDKIM), started on a free loopback port and stopped at the end.</summary>
+internal sealed class ExternalMilter : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ExternalMilter(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Address => $"inet:{Port}@127.0.0.1";
+
+    public static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>Starts the program and waits until something listens on the port (read from /proc, not by connecting).</summary>
+    public static async Task<ExternalMilter> StartAsync(int port, string program, params string[] arguments)
+    {
+        var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var milter = new ExternalMilter(process, port);
+        var hex = $":{port:X4} ";
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!File.ReadLines("/proc/net/tcp").Any(l => l.Contains("0100007F" + hex, StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                var error = process.HasExited ? await process.StandardError.ReadToEndAsync() : "(still running)";
+                await milter.DisposeAsync();
+                throw new InvalidOperationException($"{program} did not listen on port {port}: {error}");
+            }
+
+            await Task.Delay(20);
+        }
+
+        return milter;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
