@@ -36,6 +36,7 @@ public sealed partial class MilterClient
             return await EndedAsync(Outcome(mail!, MilterSteps.Mail), cancellationToken).ConfigureAwait(false);
 
         var accepted = new List<string>();
+        MilterResponse? refusal = null;
         foreach (var recipient in envelope.Recipients)
         {
             var rcpt = await RcptAsync(Envelope.Bracketed(recipient), null, envelope.MacrosFor('R'), cancellationToken).ConfigureAwait(false);
@@ -44,11 +45,14 @@ public sealed partial class MilterClient
             else if (rcpt.Code is MilterResponseCode.Accept or MilterResponseCode.Discard)
                 return await EndedAsync(Outcome(rcpt, MilterSteps.Rcpt, envelope with { Recipients = [.. accepted, recipient] }, message), cancellationToken).ConfigureAwait(false);
             else
+            {
                 refused.Add(recipient);
+                refusal = rcpt;
+            }
         }
 
         if (accepted.Count == 0)
-            return await EndedAsync(Outcome(MilterResponse.Reject, MilterSteps.Rcpt, refused: refused), cancellationToken).ConfigureAwait(false);
+            return await EndedAsync(Outcome(refusal ?? MilterResponse.Reject, MilterSteps.Rcpt, refused: refused), cancellationToken).ConfigureAwait(false);
         envelope = envelope with { Recipients = accepted };
 
         var data = await DataAsync(envelope.MacrosFor('T'), cancellationToken).ConfigureAwait(false);
