@@ -162,7 +162,11 @@ public sealed partial class MilterClient : IAsyncDisposable
     public Task AbortAsync(CancellationToken cancellationToken = default) => SendSimpleAsync(MilterCommandCode.Abort, cancellationToken);
 
     /// <summary>QUIT_NC: end this SMTP session but keep the connection; CONNECT comes next.</summary>
-    public Task QuitNewConnectionAsync(CancellationToken cancellationToken = default) => SendSimpleAsync(MilterCommandCode.QuitNewConnection, cancellationToken);
+    public Task QuitNewConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        _connected = false; // the next message starts a new SMTP session: CONNECT and HELO again
+        return SendSimpleAsync(MilterCommandCode.QuitNewConnection, cancellationToken);
+    }
 
     /// <summary>QUIT.</summary>
     public Task QuitAsync(CancellationToken cancellationToken = default) => SendSimpleAsync(MilterCommandCode.Quit, cancellationToken);

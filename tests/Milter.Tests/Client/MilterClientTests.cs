@@ -118,6 +118,24 @@ public class MilterClientTests
     }
 
     [Fact]
+    public async Task Quit_new_connection_reuses_the_socket_for_a_new_SMTP_session()
+    {
+        var calls = new List<string>();
+        var factory = MilterHandlerFactory.Create(new MilterDescription(), () => new RecordingHandler(calls));
+        await using var client = InMemory(factory);
+        var message = MailMessage.Parse(Encoding.ASCII.GetBytes(Message));
+
+        await client.SendMessageAsync(new Envelope("a@b", ["c@d"]) { ClientHostName = "first" }, message);
+        await client.QuitNewConnectionAsync();
+        var second = await client.SendMessageAsync(new Envelope("a@b", ["c@d"]) { ClientHostName = "second" }, message);
+
+        Assert.True(second.Accepted);
+        Assert.Equal(2, calls.Count(c => c.StartsWith("connect ", StringComparison.Ordinal)));
+        Assert.Contains("connect second IPv4 127.0.0.1:50025", calls);
+        Assert.Equal(1, calls.Count(c => c == "close"));
+    }
+
+    [Fact]
     public async Task Over_a_real_socket_to_our_server()
     {
         var factory = MilterHandlerFactory.Create(new MilterDescription { Actions = ActionFlags.AddHeaders }, () => new RecordingHandler([])
