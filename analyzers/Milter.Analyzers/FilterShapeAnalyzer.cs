@@ -12,47 +12,25 @@ namespace Milter.Analyzers;
 
 /// <summary>What the generator needs from a filter class and its handlers: partial, not generic, one handler per event, shapes it can adapt.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class FilterShapeAnalyzer : DiagnosticAnalyzer
+public sealed class FilterShapeAnalyzer : MilterAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.NotPartial, Descriptors.BadShape, Descriptors.DuplicateHandler, Descriptors.StaticOrGeneric,
         Descriptors.MissingMailFilter, Descriptors.GenericFilter);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            // Resolve the marker types once per compilation; without the runtime there is nothing to check.
-            var mailFilter = start.Compilation.GetTypeByMetadataName(KnownNames.MailFilterAttribute);
-            if (mailFilter is null)
-                return;
-            var events = KnownNames.EventAttributes
-                .Select(e => (Type: start.Compilation.GetTypeByMetadataName(e.Attribute), e.Event))
-                .Where(e => e.Type is not null)
-                .ToImmutableArray();
-            start.RegisterSymbolAction(symbol => AnalyzeType(symbol, mailFilter, events!), SymbolKind.NamedType);
-        });
-    }
+    private protected override void Start(CompilationStartAnalysisContext context, MilterSymbols symbols) =>
+        context.RegisterSymbolAction(symbol => AnalyzeType(symbol, symbols), SymbolKind.NamedType);
 
-    private static void AnalyzeType(SymbolAnalysisContext context, INamedTypeSymbol mailFilter, ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> events)
+    private static void AnalyzeType(SymbolAnalysisContext context, MilterSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        var isFilter = type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, mailFilter));
+        var isFilter = symbols.IsFilter(type);
         var handlers = new List<(IMethodSymbol Method, MilterEvent Event)>();
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
         {
-            foreach (var attribute in method.GetAttributes())
-            {
-                foreach (var known in events)
-                {
-                    if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.Type))
-                        handlers.Add((method, known.Event));
-                }
-            }
+            foreach (var e in symbols.EventsOf(method))
+                handlers.Add((method, e));
         }
 
         var location = type.Locations.FirstOrDefault();

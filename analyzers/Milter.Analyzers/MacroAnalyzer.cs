@@ -12,43 +12,29 @@ namespace Milter.Analyzers;
 
 /// <summary>Macros read where the MTA cannot have sent them: too early, or left out by the filter's own request list.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MacroAnalyzer : DiagnosticAnalyzer
+public sealed class MacroAnalyzer : MilterAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.MacroNotYetSent, Descriptors.MacroNotRequested);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    private protected override void Start(CompilationStartAnalysisContext context, MilterSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        if (symbols.MilterMacros is not { } macros || symbols.MacroAttribute is not { } macroAttribute || symbols.RequestMacrosAttribute is not { } requestMacros)
+            return;
+        context.RegisterSymbolStartAction(symbolStart =>
         {
-            var mailFilter = start.Compilation.GetTypeByMetadataName(KnownNames.MailFilterAttribute);
-            var macros = start.Compilation.GetTypeByMetadataName("Milter.MilterMacros");
-            var macroAttribute = start.Compilation.GetTypeByMetadataName(KnownNames.MacroAttribute);
-            var requestMacros = start.Compilation.GetTypeByMetadataName(KnownNames.RequestMacrosAttribute);
-            if (mailFilter is null || macros is null || macroAttribute is null || requestMacros is null)
+            var type = (INamedTypeSymbol)symbolStart.Symbol;
+            if (!symbols.IsFilter(type))
                 return;
-            var events = KnownNames.EventAttributes
-                .Select(e => (Type: start.Compilation.GetTypeByMetadataName(e.Attribute), e.Event))
-                .Where(e => e.Type is not null)
-                .ToImmutableArray();
-            start.RegisterSymbolStartAction(symbolStart =>
+            var reads = new ConcurrentBag<(IMethodSymbol Method, string Name, Location Location)>();
+            symbolStart.RegisterOperationAction(op =>
             {
-                var type = (INamedTypeSymbol)symbolStart.Symbol;
-                if (!type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, mailFilter)))
-                    return;
-                var reads = new ConcurrentBag<(IMethodSymbol Method, string Name, Location Location)>();
-                symbolStart.RegisterOperationAction(op =>
-                {
-                    if (op.ContainingSymbol is IMethodSymbol method && MacroRead(op.Operation, macros) is { } read)
-                        reads.Add((method, read.Name, read.Location));
-                }, OperationKind.PropertyReference, OperationKind.Invocation);
-                symbolStart.RegisterSymbolEndAction(end => Report(end, type, reads, macroAttribute, requestMacros, events!));
-            }, SymbolKind.NamedType);
-        });
+                if (op.ContainingSymbol is IMethodSymbol method && MacroRead(op.Operation, macros) is { } read)
+                    reads.Add((method, read.Name, read.Location));
+            }, OperationKind.PropertyReference, OperationKind.Invocation);
+            symbolStart.RegisterSymbolEndAction(end => Report(end, type, reads, macroAttribute, requestMacros, symbols));
+        }, SymbolKind.NamedType);
     }
 
     private static (string Name, Location Location)? MacroRead(IOperation operation, INamedTypeSymbol macros)
@@ -65,7 +51,7 @@ public sealed class MacroAnalyzer : DiagnosticAnalyzer
     }
 
     private static void Report(SymbolAnalysisContext context, INamedTypeSymbol type, IEnumerable<(IMethodSymbol Method, string Name, Location Location)> reads,
-        INamedTypeSymbol macroAttribute, INamedTypeSymbol requestMacros, ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> events)
+        INamedTypeSymbol macroAttribute, INamedTypeSymbol requestMacros, MilterSymbols symbols)
     {
         var handlers = new Dictionary<IMethodSymbol, MilterEvent>(SymbolEqualityComparer.Default);
         var requested = new Dictionary<int, HashSet<string>>();
@@ -91,19 +77,18 @@ public sealed class MacroAnalyzer : DiagnosticAnalyzer
         var parameterReads = new List<(MilterEvent Event, string Name, Location Location)>();
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
         {
-            var known = events.FirstOrDefault(e => method.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, e.Type)));
-            if (known.Type is null)
+            if (symbols.EventOf(method) is not { } e)
                 continue;
-            handlers[method] = known.Event;
+            handlers[method] = e;
             foreach (var parameter in method.Parameters)
             {
                 var macro = parameter.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, macroAttribute));
                 if (macro?.ConstructorArguments.FirstOrDefault().Value is not string name)
                     continue;
-                if (KnownNames.MacroStageOf(known.Event) is var wire and >= 0)
+                if (KnownNames.MacroStageOf(e) is var wire and >= 0)
                     Request(wire, name);
                 var location = macro.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation() ?? parameter.Locations.FirstOrDefault();
-                parameterReads.Add((known.Event, name, location!));
+                parameterReads.Add((e, name, location!));
             }
         }
 
@@ -111,9 +96,7 @@ public sealed class MacroAnalyzer : DiagnosticAnalyzer
             CheckTooEarly(context, e, name, location);
         foreach (var (method, name, location) in reads)
         {
-            if (!handlers.TryGetValue(method, out var e))
-                continue;
-            if (CheckTooEarly(context, e, name, location))
+            if (!handlers.TryGetValue(method, out var e) || CheckTooEarly(context, e, name, location))
                 continue;
             var stage = MacroKnowledge.StageOf(e);
             var wire = KnownNames.MacroStageOf(e);

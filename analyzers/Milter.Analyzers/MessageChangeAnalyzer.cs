@@ -16,7 +16,7 @@ namespace Milter.Analyzers;
 /// call), through an end-of-message context kept in a field, or in a lambda handed to code that runs it later.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MessageChangeAnalyzer : DiagnosticAnalyzer
+public sealed class MessageChangeAnalyzer : MilterAnalyzer
 {
     private static readonly ImmutableHashSet<string> Changes = ImmutableHashSet.Create(
         "AddHeader", "InsertHeader", "ChangeHeader", "DeleteHeader", "ChangeSender", "AddRecipient", "DeleteRecipient",
@@ -26,22 +26,10 @@ public sealed class MessageChangeAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.ChangeOutsideEndOfMessage, Descriptors.ProgressOutsideEndOfMessage, Descriptors.ActionNotNegotiated);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    private protected override void Start(CompilationStartAnalysisContext context, MilterSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var endOfMessage = start.Compilation.GetTypeByMetadataName(KnownNames.EndOfMessageContext);
-            if (endOfMessage is null)
-                return;
-            var events = KnownNames.EventAttributes
-                .Select(e => (Type: start.Compilation.GetTypeByMetadataName(e.Attribute), e.Event))
-                .Where(e => e.Type is not null)
-                .ToImmutableArray();
-            start.RegisterSymbolStartAction(symbolStart => AnalyzeType(symbolStart, endOfMessage, events!), SymbolKind.NamedType);
-        });
+        if (symbols.EndOfMessageContext is { } endOfMessage)
+            context.RegisterSymbolStartAction(symbolStart => AnalyzeType(symbolStart, endOfMessage, symbols), SymbolKind.NamedType);
     }
 
     private sealed class ClassFacts
@@ -50,7 +38,7 @@ public sealed class MessageChangeAnalyzer : DiagnosticAnalyzer
         public readonly ConcurrentBag<(IMethodSymbol Caller, IMethodSymbol Callee, IInvocationOperation Call)> Calls = new();
     }
 
-    private static void AnalyzeType(SymbolStartAnalysisContext context, INamedTypeSymbol endOfMessage, ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> events)
+    private static void AnalyzeType(SymbolStartAnalysisContext context, INamedTypeSymbol endOfMessage, MilterSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
         var facts = new ClassFacts();
@@ -67,7 +55,7 @@ public sealed class MessageChangeAnalyzer : DiagnosticAnalyzer
         }, OperationKind.Invocation);
         context.RegisterSymbolEndAction(end =>
         {
-            Report(end, type, facts, events);
+            Report(end, type, facts, symbols);
             ReportUnnegotiated(end, type, facts);
         });
     }
@@ -106,19 +94,13 @@ public sealed class MessageChangeAnalyzer : DiagnosticAnalyzer
         _ => "AddRecipientsWithParameters",
     };
 
-    private static void Report(SymbolAnalysisContext context, INamedTypeSymbol type, ClassFacts facts, ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> events)
+    private static void Report(SymbolAnalysisContext context, INamedTypeSymbol type, ClassFacts facts, MilterSymbols symbols)
     {
         var handlers = new Dictionary<IMethodSymbol, MilterEvent>(SymbolEqualityComparer.Default);
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
         {
-            foreach (var attribute in method.GetAttributes())
-            {
-                foreach (var known in events)
-                {
-                    if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.Type))
-                        handlers[method] = known.Event;
-                }
-            }
+            if (symbols.EventOf(method) is { } e)
+                handlers[method] = e;
         }
 
         // Changes made directly: in another handler, or on a deferred route from anywhere.

@@ -3,54 +3,33 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
-using Milter.Generators;
 using Milter.Generators.Model;
 
 namespace Milter.Analyzers;
 
 /// <summary>Verdicts the MTA would refuse: Skip outside the body handler, and constant replies that break the reply rules.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class VerdictAnalyzer : DiagnosticAnalyzer
+public sealed class VerdictAnalyzer : MilterAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.SkipOutsideBody, Descriptors.BadReply);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    private protected override void Start(CompilationStartAnalysisContext context, MilterSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            var verdict = start.Compilation.GetTypeByMetadataName(KnownNames.MilterVerdict);
-            var reply = start.Compilation.GetTypeByMetadataName("Milter.Protocol.SmtpReply");
-            if (verdict is null || reply is null)
-                return;
-            var events = KnownNames.EventAttributes
-                .Select(e => (Type: start.Compilation.GetTypeByMetadataName(e.Attribute), e.Event))
-                .Where(e => e.Type is not null)
-                .ToImmutableArray();
-            start.RegisterOperationAction(op => AnalyzeSkip(op, verdict, events!), OperationKind.PropertyReference);
-            start.RegisterOperationAction(op => AnalyzeReply(op, verdict, reply), OperationKind.Invocation);
-        });
+        if (symbols.MilterVerdict is not { } verdict || symbols.SmtpReply is not { } reply)
+            return;
+        context.RegisterOperationAction(op => AnalyzeSkip(op, verdict, symbols), OperationKind.PropertyReference);
+        context.RegisterOperationAction(op => AnalyzeReply(op, verdict, reply), OperationKind.Invocation);
     }
 
-    private static void AnalyzeSkip(OperationAnalysisContext context, INamedTypeSymbol verdict, ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> events)
+    private static void AnalyzeSkip(OperationAnalysisContext context, INamedTypeSymbol verdict, MilterSymbols symbols)
     {
         var reference = (IPropertyReferenceOperation)context.Operation;
         if (reference.Property.Name != "Skip" || !SymbolEqualityComparer.Default.Equals(reference.Property.ContainingType, verdict))
             return;
-        if (context.ContainingSymbol is not IMethodSymbol method)
-            return;
-        foreach (var attribute in method.GetAttributes())
-        {
-            foreach (var known in events)
-            {
-                if (known.Event != MilterEvent.Body && SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.Type))
-                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.SkipOutsideBody, reference.Syntax.GetLocation(), FilterShapeAnalyzer.AttributeName(known.Event)));
-            }
-        }
+        if (context.ContainingSymbol is IMethodSymbol method && symbols.EventOf(method) is { } e && e != MilterEvent.Body)
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.SkipOutsideBody, reference.Syntax.GetLocation(), FilterShapeAnalyzer.AttributeName(e)));
     }
 
     private static void AnalyzeReply(OperationAnalysisContext context, INamedTypeSymbol verdict, INamedTypeSymbol reply)
