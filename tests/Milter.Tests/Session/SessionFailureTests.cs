@@ -125,12 +125,7 @@ public class SessionFailureTests
     public async Task Skip_is_sent_when_negotiated_and_the_rest_of_the_body_is_not_delivered()
     {
         var calls = new List<string>();
-        var factory = MilterHandlerFactory.Create(new MilterDescription { Skip = true }, () =>
-        {
-            var handler = new RecordingHandler(calls);
-            handler.Verdicts[MilterSteps.Body] = () => MilterVerdict.Skip;
-            return handler;
-        });
+        var factory = SkipsTheBody(calls);
         await using var mta = FakeMta.Start(factory);
         Assert.Equal(MilterResponse.Skip, await RunUntilAsync(mta, MilterSteps.Body));
         await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, "more\r\n"u8));
@@ -142,12 +137,7 @@ public class SessionFailureTests
     public async Task Skip_without_the_MTA_support_is_emulated_with_continue()
     {
         var calls = new List<string>();
-        var factory = MilterHandlerFactory.Create(new MilterDescription { Skip = true }, () =>
-        {
-            var handler = new RecordingHandler(calls);
-            handler.Verdicts[MilterSteps.Body] = () => MilterVerdict.Skip;
-            return handler;
-        });
+        var factory = SkipsTheBody(calls);
         await using var mta = FakeMta.Start(factory);
         var reply = await mta.NegotiateAsync(new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All & ~ProtocolFlags.Skip));
         Assert.Equal(ProtocolFlags.None, reply.Protocol & ProtocolFlags.Skip);
@@ -342,6 +332,13 @@ public class SessionFailureTests
 
         Assert.True(await mta.MilterClosedAsync());
     }
+
+    /// <summary>A milter whose body handler always answers SKIP.</summary>
+    private static IMilterHandlerFactory SkipsTheBody(List<string> calls) =>
+        MilterHandlerFactory.Create(new MilterDescription { Skip = true }, () => new RecordingHandler(calls)
+        {
+            Verdicts = { [MilterSteps.Body] = () => MilterVerdict.Skip },
+        });
 
     private static async Task ConnectAsync(FakeMta mta)
     {
