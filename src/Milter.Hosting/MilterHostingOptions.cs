@@ -1,0 +1,69 @@
+using Milter.Server;
+
+namespace Milter.Hosting;
+
+/// <summary>
+/// The server's settings as they appear in configuration (section <c>Milter</c> by default): appsettings.json,
+/// environment variables (<c>Milter__Listen__0=inet:8890@127.0.0.1</c>) or the command line
+/// (<c>--Milter:Listen:0 unix:/run/milter/f.sock</c>). Checked when the host starts.
+/// </summary>
+public sealed class MilterHostingOptions
+{
+    /// <summary>The configuration section read by default.</summary>
+    public const string SectionName = "Milter";
+
+    /// <summary>Addresses to listen on: <c>inet:PORT@HOST</c>, <c>inet6:PORT@HOST</c>, <c>unix:/path</c>.</summary>
+    public List<string> Listen { get; } = [];
+
+    /// <summary>The most connections served at once.</summary>
+    public int MaxConnections { get; set; } = 1000;
+
+    /// <summary>Refuse connections beyond <see cref="MaxConnections"/> instead of letting them wait.</summary>
+    public bool RefuseExcessConnections { get; set; }
+
+    /// <summary>The answer when a handler fails: <c>tempfail</c> (default), <c>accept</c> or <c>reject</c>.</summary>
+    public string DefaultAction { get; set; } = "tempfail";
+
+    /// <summary>How long a connection may wait for the MTA's next command.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(7210);
+
+    /// <summary>How long the rest of a frame may take.</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often PROGRESS is sent while an end-of-message handler works; zero turns it off.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a graceful stop lets messages in flight finish.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest frame accepted from the MTA, in bytes.</summary>
+    public int MaxFrameLength { get; set; } = Protocol.MilterFrameReader.DefaultMaxPayloadLength;
+
+    /// <summary>The file mode of Unix sockets, in octal (default 660).</summary>
+    public string UnixSocketMode { get; set; } = "660";
+
+    /// <summary>The server options these settings describe.</summary>
+    public MilterServerOptions ToServerOptions()
+    {
+        var options = new MilterServerOptions
+        {
+            MaxConnections = MaxConnections,
+            RefuseExcessConnections = RefuseExcessConnections,
+            DefaultVerdict = DefaultAction.ToLowerInvariant() switch
+            {
+                "accept" => MilterVerdict.Accept,
+                "reject" => MilterVerdict.Reject(),
+                _ => MilterVerdict.Tempfail(),
+            },
+            IdleTimeout = IdleTimeout,
+            ReadTimeout = ReadTimeout,
+            ProgressInterval = ProgressInterval > TimeSpan.Zero ? ProgressInterval : null,
+            ShutdownTimeout = ShutdownTimeout,
+            MaxFrameLength = MaxFrameLength,
+            UnixSocketMode = (UnixFileMode)Convert.ToInt32(UnixSocketMode, 8),
+        };
+        foreach (var address in Listen)
+            options.Listen.Add(address);
+        return options;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Milter.Client;
+using Milter.Hosting;
+
+namespace Milter.Testing.Tests;
+
+public interface IGreeting
+{
+    string Text { get; }
+}
+
+/// <summary>A filter whose constructor needs a service from the container.</summary>
+[MailFilter]
+public partial class GreetingFilter(IGreeting greeting)
+{
+    [OnEndOfMessage]
+    public MilterVerdict End(EndOfMessageContext message)
+    {
+        message.AddHeader("X-Greeting", greeting.Text);
+        return MilterVerdict.Accept;
+    }
+}
+
+/// <summary>Milter.Hosting: settings from configuration, validated at start, DI for the filter, graceful stop with the host.</summary>
+public class HostingTests
+{
+    private sealed class Hello : IGreeting
+    {
+        public string Text => "hello from DI";
+    }
+
+    private static IHost Build(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton<IGreeting, Hello>();
+        builder.Services.AddMilter<GreetingFilter>();
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task A_hosted_milter_reads_its_settings_resolves_its_services_and_answers()
+    {
+        using var host = Build(new() { ["Milter:Listen:0"] = "inet:0@127.0.0.1", ["Milter:DefaultAction"] = "accept" });
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var address = host.Services.GetRequiredService<MilterHostedService<GreetingFilter>>().Addresses[0].ToString();
+
+        await using (var client = await MilterClient.ConnectAsync(address))
+        {
+            var outcome = await client.SendMessageAsync(new Envelope("a@example.org", ["b@example.net"]),
+                MailMessage.Parse(Encoding.ASCII.GetBytes("Subject: hi\r\n\r\nBody.\r\n")));
+            Assert.Equal("hello from DI", outcome.AssertAccepted().Message.Header("X-Greeting"));
+        }
+
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(MilterVerdict.Accept, host.Services.GetRequiredService<IOptions<MilterHostingOptions>>().Value.ToServerOptions().DefaultVerdict);
+    }
+
+    [Fact]
+    public async Task Bad_settings_stop_the_host_at_start_with_every_problem_named()
+    {
+        using var host = Build(new()
+        {
+            ["Milter:Listen:0"] = "inet:127.0.0.1:8890",
+            ["Milter:DefaultAction"] = "bounce",
+            ["Milter:MaxFrameLength"] = "1000",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains(error.Failures, f => f.Contains("not Postfix's inet:127.0.0.1:8890", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("DefaultAction must be tempfail, accept or reject", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("MaxFrameLength must be at least 65536", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task No_listen_address_is_a_start_up_error()
+    {
+        using var host = Build([]);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("Milter:Listen needs at least one address", error.Message, StringComparison.Ordinal);
+    }
+}
