@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Milter.IntegrationTests.Support;
 using Milter.Protocol;
 using Milter.Tests.Support;
 
 namespace Milter.IntegrationTests;
 
 /// <summary>The attribute-style sample publishes as one NativeAOT binary with no warnings, and the binary answers a milter session.</summary>
+[Collection(RepositoryBuilds.Name)]
 public class NativeAotSampleTests
 {
     private static string RepositoryRoot
