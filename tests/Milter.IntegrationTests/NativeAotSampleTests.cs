@@ -75,6 +75,33 @@ public class NativeAotSampleTests
         Assert.Equal(0, await stamper.StopAsync());
     }
 
+    [Fact]
+    public async Task The_milter_test_command_publishes_with_NativeAOT_and_reports_on_a_milter()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"milter-cli-aot-{Guid.NewGuid():N}");
+        var message = Path.Combine(output, "message.eml");
+        try
+        {
+            var (exitCode, log) = await RunAsync("dotnet", "publish", Path.Combine(RepositoryRoot, "src", "Milter.Cli"), "-c", "Release", "-r", "linux-x64", "-o", output);
+            Assert.True(exitCode == 0, log);
+            Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
+            await File.WriteAllTextAsync(message, "From: <a@example.org>\r\nTo: <b@example.net>\r\nSubject: hi\r\nX-Case: add-header\r\n\r\nHello.\r\n");
+
+            await using var server = new Milter.Server.MilterServer(MilterFilter.Factory<ScenarioMilter>(), new Milter.Server.MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+            await server.StartAsync();
+            var (exit, report) = await RunAsync(Path.Combine(output, "milter-test"), server.Addresses[0].ToString(), message);
+
+            Assert.True(exit == 0, report);
+            Assert.Contains("action: add header X-Added: added by the milter", report, StringComparison.Ordinal);
+            Assert.Contains("+X-Added: added by the milter", report, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+                Directory.Delete(output, recursive: true);
+        }
+    }
+
     /// <summary>The published binary running on a free port; stopped with SIGTERM, as systemd does.</summary>
     private sealed class RunningStamper : IAsyncDisposable
     {
