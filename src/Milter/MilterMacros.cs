@@ -20,10 +20,11 @@ public sealed class MilterMacros
     public bool TryGetValue(string name, out string value)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var key = Normalize(name);
+        // Looked up by span: a handler's [Macro("{x}")] read allocates nothing.
+        var key = Key(name);
         for (var slot = SlotCount - 1; slot >= 0; slot--)
         {
-            if (_slots[slot] is { } macros && macros.TryGetValue(key, out value!))
+            if (_slots[slot] is { } macros && macros.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(key, out value!))
                 return true;
         }
 
@@ -104,6 +105,9 @@ public sealed class MilterMacros
         MacroStage.EndOfMessage => 6,
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "Unknown macro stage."),
     };
+
+    private static ReadOnlySpan<char> Key(string name) =>
+        name.Length > 2 && name[0] == '{' && name[^1] == '}' ? name.AsSpan(1, name.Length - 2) : name;
 
     private static string Normalize(string name) =>
         name.Length > 2 && name[0] == '{' && name[^1] == '}' ? name[1..^1] : name;

@@ -71,6 +71,27 @@ public class SessionFailureTests
     }
 
     [Fact]
+    public async Task A_failing_abort_or_close_handler_is_logged_and_the_next_message_still_works()
+    {
+        var log = new ListLogger();
+        var factory = MilterHandlerFactory.Create(new MilterDescription(), () => new FailsToCleanUp());
+        await using var mta = FakeMta.Start(factory, logger: log);
+        await mta.NegotiateAsync();
+        await ConnectAsync(mta);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
+        await mta.ReadAsync();
+        await mta.SendAsync(MilterCommandCode.Abort);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<c@d>"));
+        Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+        Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
+        await mta.CloseAsync();
+
+        Assert.Contains(log.Entries, e => e.Message.Contains("the Abort handler failed while cleaning up", StringComparison.Ordinal));
+        Assert.Contains(log.Entries, e => e.Message.Contains("the Close handler failed while cleaning up", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_default_verdict_is_configurable()
     {
         var factory = MilterHandlerFactory.Create(new MilterDescription(), () => new Throwing());
@@ -344,6 +365,13 @@ public class SessionFailureTests
     {
         await mta.SendAsync(w => MtaCommandWriter.WriteConnect(w, "h", ConnectionFamily.Unknown, 0, null));
         Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
+    }
+
+    private sealed class FailsToCleanUp : MilterHandler
+    {
+        public override ValueTask OnAbortAsync(MilterContext context, CancellationToken cancellationToken) => throw new InvalidOperationException("abort");
+
+        public override ValueTask OnCloseAsync(MilterContext context, CancellationToken cancellationToken) => throw new InvalidOperationException("close");
     }
 
     private sealed class Throwing : MilterHandler
