@@ -8,6 +8,7 @@ internal static class KnownNames
     public const string MailFilterAttribute = "Milter.MailFilterAttribute";
     public const string RequestMacrosAttribute = "Milter.RequestMacrosAttribute";
     public const string MacroAttribute = "Milter.MacroAttribute";
+    public const string UsesActionsAttribute = "Milter.UsesActionsAttribute";
     public const string MilterVerdict = "Milter.MilterVerdict";
     public const string MilterContext = "Milter.MilterContext";
     public const string EndOfMessageContext = "Milter.EndOfMessageContext";

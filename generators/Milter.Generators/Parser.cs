@@ -128,7 +128,10 @@ internal static class Parser
         return new HandlerSpec(e, method.Name, returns.Value, new EquatableArray<ArgumentSpec>(arguments));
     }
 
-    /// <summary>The union of the actions the class's own code needs: every call it makes on EndOfMessageContext.</summary>
+    /// <summary>
+    /// The union of the actions the class's own code needs: every call it makes on EndOfMessageContext, and every
+    /// call of a helper marked [UsesActions].
+    /// </summary>
     private static uint InferActions(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
     {
         uint actions = 0;
@@ -144,20 +147,34 @@ internal static class Parser
                     MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
                     _ => null,
                 };
-                if (calledName is null || KnownNames.ActionOf(calledName) == 0)
+                if (calledName is null)
                     continue;
                 model ??= compilation.GetSemanticModel(syntax.SyntaxTree);
-                if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol called
-                    || called.ContainingType?.ToDisplayString() != KnownNames.EndOfMessageContext)
-                {
+                if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol called)
                     continue;
-                }
-
-                actions |= calledName == "AddRecipient" ? AddRecipientActions(invocation) : KnownNames.ActionOf(calledName);
+                if (called.ContainingType?.ToDisplayString() == KnownNames.EndOfMessageContext)
+                    actions |= calledName == "AddRecipient" ? AddRecipientActions(invocation) : KnownNames.ActionOf(calledName);
+                else
+                    actions |= DeclaredActions(called.ReducedFrom ?? called);
             }
         }
 
         return actions;
+    }
+
+    /// <summary>The actions a helper declares with [UsesActions], or 0.</summary>
+    private static uint DeclaredActions(IMethodSymbol method)
+    {
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == KnownNames.UsesActionsAttribute
+                && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is { } value)
+            {
+                return System.Convert.ToUInt32(value, System.Globalization.CultureInfo.InvariantCulture) & 0x1FF;
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>AddRecipient without ESMTP arguments needs ADDRCPT, with them ADDRCPT_PAR; a value not known at compile time may be either.</summary>

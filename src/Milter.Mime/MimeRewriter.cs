@@ -23,6 +23,7 @@ public static class MimeRewriter
     /// expects, and the body as one replacement, only when its bytes differ. Nothing is sent for an unchanged message.
     /// Needs the ChangeHeaders/AddHeaders actions when headers changed and ChangeBody when the body did.
     /// </summary>
+    [UsesActions(ActionFlags.AddHeaders | ActionFlags.ChangeHeaders | ActionFlags.ChangeBody)]
     public static MimeChanges ApplyChanges(this EndOfMessageContext message, MessageCapture capture)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -47,6 +47,12 @@ public class NegotiatedFlagsTests
     }
 
     [Fact]
+    public void A_helper_marked_UsesActions_adds_its_declared_actions()
+    {
+        Assert.Equal(ActionFlags.ChangeHeaders | ActionFlags.ChangeBody, HelperCaller.Description.Actions);
+    }
+
+    [Fact]
     public void Explicit_actions_replace_inference_and_class_macros_are_requested()
     {
         var d = Quarantiner.Description;

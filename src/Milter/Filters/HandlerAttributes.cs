@@ -25,6 +25,18 @@ public sealed class MailFilterAttribute(string? name = null) : Attribute
     public bool RejectedRecipients { get; set; }
 }
 
+/// <summary>
+/// Declares the message changes a helper method makes on the <see cref="EndOfMessageContext"/> it is given (like
+/// Milter.Mime's <c>ApplyChanges</c>), so the generator negotiates those actions for every filter that calls it,
+/// though it cannot see the helper's code in another assembly.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class UsesActionsAttribute(Protocol.ActionFlags actions) : Attribute
+{
+    /// <summary>The actions the method may use.</summary>
+    public Protocol.ActionFlags Actions { get; } = actions;
+}
+
 /// <summary>Requests macros for a stage on top of those the handlers' <see cref="MacroAttribute"/> parameters ask for. May be repeated.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class RequestMacrosAttribute(Protocol.MacroStage stage, params string[] names) : Attribute

@@ -114,3 +114,26 @@ public static partial class Outer
         }
     }
 }
+
+/// <summary>Changes made through a helper of another class, which declares its actions with [UsesActions].</summary>
+[MailFilter]
+public partial class HelperCaller
+{
+    [OnEndOfMessage]
+    public MilterVerdict End(EndOfMessageContext message)
+    {
+        message.Redact();
+        return MilterVerdict.Continue;
+    }
+}
+
+/// <summary>A library-style helper: the generator cannot see into it from the filter, so it declares what it does.</summary>
+public static class RedactionHelpers
+{
+    [UsesActions(ActionFlags.ChangeHeaders | ActionFlags.ChangeBody)]
+    public static void Redact(this EndOfMessageContext message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        message.DeleteHeader("X-Secret");
+    }
+}
