@@ -29,13 +29,13 @@ public class PackageTests
         {
             var feed = Path.Combine(work, "feed");
             var version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
-            foreach (var project in new[] { "src/Milter", "src/Milter.Hosting", "src/Milter.Testing", "src/Milter.Cli" })
+            foreach (var project in new[] { "src/Milter", "src/Milter.Hosting", "src/Milter.Mime", "src/Milter.Testing", "src/Milter.Cli" })
             {
                 var (exit, log) = await RunAsync(RepositoryRoot, null, "dotnet", "pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}");
                 Assert.True(exit == 0, log);
             }
 
-            Assert.Equal(["Milter", "milter-test", "Milter.Hosting", "Milter.Testing"],
+            Assert.Equal(["Milter", "milter-test", "Milter.Hosting", "Milter.Mime", "Milter.Testing"],
                 Directory.GetFiles(feed, "*.nupkg").Select(f => Path.GetFileName(f)[..^($".{version}.nupkg".Length)]).Order(StringComparer.OrdinalIgnoreCase));
 
             var app = Path.Combine(work, "app");
@@ -58,19 +58,29 @@ public class PackageTests
                   </PropertyGroup>
                   <ItemGroup>
                     <PackageReference Include="Milter" Version="{version}" />
+                    <PackageReference Include="Milter.Mime" Version="{version}" />
                   </ItemGroup>
                 </Project>
                 """);
             await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
                 using Milter;
+                using Milter.Mime;
 
                 Console.WriteLine($"actions: {Stamp.Description.Actions}; steps: {Stamp.Description.Steps}");
+                Console.WriteLine($"mime actions: {Rewrite.Description.Actions}");
 
                 [MailFilter]
                 public partial class Stamp
                 {
                     [OnHeader] public void Header(string name, string value) { }
                     [OnEndOfMessage] public MilterVerdict End(EndOfMessageContext m) { m.AddHeader("X-A", "1"); return MilterVerdict.Accept; }
+                }
+
+                [MailFilter]
+                public partial class Rewrite
+                {
+                    private readonly MessageCapture _capture = new();
+                    [OnEndOfMessage] public MilterVerdict End(EndOfMessageContext m) { m.ApplyChanges(_capture); return MilterVerdict.Accept; }
                 }
                 """);
             var packages = Path.Combine(work, "packages");
@@ -79,6 +89,8 @@ public class PackageTests
             var (runExit, runLog) = await RunAsync(app, packages, "dotnet", "run");
             Assert.True(runExit == 0, runLog);
             Assert.Contains("actions: AddHeaders; steps: Header", runLog, StringComparison.Ordinal);
+            // [UsesActions] on Milter.Mime's ApplyChanges reaches the generator through the package.
+            Assert.Contains("mime actions: AddHeaders, ChangeBody, ChangeHeaders", runLog, StringComparison.Ordinal);
 
             // The same class without `partial`: the analyzers from the package must stop the build with MILTER001.
             await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
