@@ -113,6 +113,9 @@ public sealed class MessageCapture : IDisposable
         _buffer.Dispose();
     }
 
+    /// <summary>An empty buffer with this capture's memory limit and temporary folder, for a rewritten copy.</summary>
+    internal SpillBuffer CreateBuffer() => new(_options.MemoryLimit, _options.TemporaryDirectory);
+
     private void EndHeaders()
     {
         if (_bodyStart >= 0)

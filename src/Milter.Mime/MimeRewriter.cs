@@ -35,7 +35,7 @@ public static class MimeRewriter
                 $"The capture was set up with HeaderLeadingSpace = {capture.HeaderLeadingSpace}, but the MTA negotiated {(leadingSpace ? "" : "no ")}HDR_LEADSPC. Set MessageCaptureOptions.HeaderLeadingSpace as the filter declares it.");
         }
 
-        using var rewritten = new SpillBuffer(capture.IsSpilled ? 0 : long.MaxValue, null);
+        using var rewritten = capture.CreateBuffer();
         using (var output = rewritten.OpenWrite())
             capture.Message.WriteTo(WireFormat, output);
 

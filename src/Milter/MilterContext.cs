@@ -33,6 +33,12 @@ public sealed class MilterContext
     /// <summary>The MTA's queue id (macro <c>i</c>), when it has been sent. Postfix sends it from DATA on (or the second RCPT).</summary>
     public string? QueueId => Macros["i"];
 
+    /// <summary>
+    /// The MTA on the other end: set by <see cref="MilterSessionOptions.Mta"/>, or recognised from the first macros
+    /// that tell. Header changes are translated for it, so they give the same delivered headers behind either MTA.
+    /// </summary>
+    public MtaKind Mta { get; internal set; }
+
     /// <summary>How many messages this connection has started, the current one included.</summary>
     public int MessageCount { get; private set; }
 

@@ -47,11 +47,16 @@ public sealed partial class MilterSession
         if (_negotiation is null)
             throw OutOfOrder($"{Name(command)} arrived before option negotiation.");
 
+        if (command is MilterCommandCode.Header or MilterCommandCode.Body && _context?.Mta == MtaKind.Unknown)
+            _context.Mta = MtaRecognizer.FromCommand(command, macroFor);
+
         switch (command)
         {
             case MilterCommandCode.Macro:
                 var macros = MacroCommand.Parse(frame.Payload);
                 _context!.Macros.Set(macros.ForCommand, macros);
+                if (_context.Mta == MtaKind.Unknown)
+                    _context.Mta = MtaRecognizer.FromMacros(macros);
                 _lastMacroFor = macros.ForCommand;
                 return true;
 
@@ -183,7 +188,8 @@ public sealed partial class MilterSession
     private void StartConnection()
     {
         _handler = _factory.CreateHandler();
-        _context = new MilterContext(_negotiation!);
+        // After QUIT_NC the MTA is still the same one.
+        _context = new MilterContext(_negotiation!) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : _context?.Mta ?? MtaKind.Unknown };
         _connected = (_negotiation!.Protocol & ProtocolFlags.NoConnect) != 0;
         _connectionDecided = false;
         _pendingFailure = null;

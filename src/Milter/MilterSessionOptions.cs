@@ -19,6 +19,12 @@ public class MilterSessionOptions
     public int MaxFrameLength { get; set; } = Protocol.MilterFrameReader.DefaultMaxPayloadLength;
 
     /// <summary>
+    /// The MTA this milter talks to, when it should not be recognised from what the MTA sends
+    /// (<see cref="MtaKind.Unknown"/>, the default, means: recognise it).
+    /// </summary>
+    public MtaKind Mta { get; set; }
+
+    /// <summary>
     /// While an end-of-message handler runs longer than this, PROGRESS is sent this often so the MTA does not time out
     /// (Sendmail's read timeout is 10 s by default). <see langword="null"/> turns it off. Default 5 seconds.
     /// </summary>

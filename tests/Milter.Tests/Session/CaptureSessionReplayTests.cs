@@ -33,6 +33,26 @@ public class CaptureSessionReplayTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task The_MTA_is_recognised_from_what_it_sends(string file)
+    {
+        var seen = new List<MtaKind>();
+        var factory = ReferenceMilter.For(file, seen);
+        foreach (var connection in Capture.Load(file).Connections)
+        {
+            var pipe = new InMemoryConnection();
+            var run = new MilterSession(factory, new MilterSessionOptions { ProgressInterval = null }).RunAsync(pipe.MilterSide);
+            await pipe.MtaSide.Output.WriteAsync(connection.MtaStream);
+            await pipe.MtaSide.Output.CompleteAsync();
+            await run.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        var expected = file.StartsWith("postfix-", StringComparison.Ordinal) ? MtaKind.Postfix : MtaKind.Sendmail;
+        Assert.NotEmpty(seen);
+        Assert.All(seen, mta => Assert.Equal(expected, mta));
+    }
+
     private static async Task<byte[]> ReadAllAsync(PipeReader reader)
     {
         var output = new ArrayBufferWriter<byte>();
@@ -65,11 +85,12 @@ public class CaptureSessionReplayTests
 }
 
 /// <summary>What the recorded milters did (see the captures' README), written against our API.</summary>
-internal sealed class ReferenceMilter(string headerValue, bool leadingSpace) : MilterHandler
+internal sealed class ReferenceMilter(string headerValue, bool leadingSpace, List<MtaKind>? seen) : MilterHandler
 {
     private string? _subject;
 
-    public static IMilterHandlerFactory For(string captureFile)
+    /// <summary>The milter recorded in <paramref name="captureFile"/>; <paramref name="seen"/> collects the MTA each message saw.</summary>
+    public static IMilterHandlerFactory For(string captureFile, List<MtaKind>? seen = null)
     {
         if (captureFile.Contains("-pymilter-", StringComparison.Ordinal))
         {
@@ -81,7 +102,7 @@ internal sealed class ReferenceMilter(string headerValue, bool leadingSpace) : M
                 Actions = ActionFlags.All,
                 Skip = true,
             };
-            return MilterHandlerFactory.Create(description, () => new ReferenceMilter("pymilter", false));
+            return MilterHandlerFactory.Create(description, () => new ReferenceMilter("pymilter", false, seen));
         }
 
         if (captureFile.Contains("-probe-leadspc-", StringComparison.Ordinal))
@@ -97,7 +118,7 @@ internal sealed class ReferenceMilter(string headerValue, bool leadingSpace) : M
                     new(MacroStage.Rcpt, ["{rcpt_addr}", "i", "{mail_addr}"]),
                 ],
             };
-            return MilterHandlerFactory.Create(description, () => new ReferenceMilter(" probe", true));
+            return MilterHandlerFactory.Create(description, () => new ReferenceMilter(" probe", true, seen));
         }
 
         var actions = ActionFlags.AddHeaders | ActionFlags.AddRecipients | ActionFlags.ChangeHeaders;
@@ -105,7 +126,7 @@ internal sealed class ReferenceMilter(string headerValue, bool leadingSpace) : M
             ? MilterSteps.Negotiable & ~MilterSteps.Unknown
             : MilterSteps.None;
         return MilterHandlerFactory.Create(new MilterDescription { Actions = actions, NoReplySteps = noReply },
-            () => new ReferenceMilter("libmilter", false));
+            () => new ReferenceMilter("libmilter", false, seen));
     }
 
     public override ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, string name, string value, CancellationToken cancellationToken)
@@ -119,6 +140,7 @@ internal sealed class ReferenceMilter(string headerValue, bool leadingSpace) : M
     {
         var subject = _subject ?? "";
         _subject = null;
+        seen?.Add(message.Context.Mta);
         if (subject.Contains("REJECTME", StringComparison.Ordinal))
             return ValueTask.FromResult(MilterVerdict.Reject(550, "5.7.1", "Rejected by harness milter: subject contains REJECTME"));
 
