@@ -42,6 +42,9 @@ public sealed class MilterHostingOptions
     /// <summary>The file mode of Unix sockets, in octal (default 660).</summary>
     public string UnixSocketMode { get; set; } = "660";
 
+    /// <summary>The MTA in front, when it should not be recognised from what it sends: Postfix, Sendmail, or Unknown (recognise; the default).</summary>
+    public MtaKind Mta { get; set; }
+
     /// <summary>The server options these settings describe.</summary>
     public MilterServerOptions ToServerOptions()
     {
@@ -61,6 +64,7 @@ public sealed class MilterHostingOptions
             ShutdownTimeout = ShutdownTimeout,
             MaxFrameLength = MaxFrameLength,
             UnixSocketMode = (UnixFileMode)Convert.ToInt32(UnixSocketMode, 8),
+            Mta = Mta,
         };
         foreach (var address in Listen)
             options.Listen.Add(address);
