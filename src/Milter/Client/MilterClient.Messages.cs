@@ -18,20 +18,21 @@ public sealed partial class MilterClient
         ArgumentNullException.ThrowIfNull(message);
         var negotiated = Negotiated ?? await NegotiateAsync(cancellationToken).ConfigureAwait(false);
         var refused = new List<string>();
+        var macros = new MtaMacros(Profile.Kind, envelope);
 
         if (!_connected)
         {
             _connected = true;
             var connect = await ConnectAsync(envelope.ClientHostName, envelope.ClientFamily, envelope.ClientPort, envelope.ClientAddress,
-                envelope.MacrosFor('C'), cancellationToken).ConfigureAwait(false);
+                macros.For('C'), cancellationToken).ConfigureAwait(false);
             if (Decides(connect))
                 return Outcome(connect!, MilterSteps.Connect);
-            var helo = await HeloAsync(envelope.HeloName, envelope.MacrosFor('H'), cancellationToken).ConfigureAwait(false);
+            var helo = await HeloAsync(envelope.HeloName, macros.For('H'), cancellationToken).ConfigureAwait(false);
             if (Decides(helo))
                 return Outcome(helo!, MilterSteps.Helo);
         }
 
-        var mail = await MailAsync(Envelope.Bracketed(envelope.Sender), envelope.SenderArguments, envelope.MacrosFor('M'), cancellationToken).ConfigureAwait(false);
+        var mail = await MailAsync(Envelope.Bracketed(envelope.Sender), envelope.SenderArguments, macros.For('M'), cancellationToken).ConfigureAwait(false);
         if (Decides(mail))
             return await EndedAsync(Outcome(mail!, MilterSteps.Mail), cancellationToken).ConfigureAwait(false);
 
@@ -39,7 +40,7 @@ public sealed partial class MilterClient
         MilterResponse? refusal = null;
         foreach (var recipient in envelope.Recipients)
         {
-            var rcpt = await RcptAsync(Envelope.Bracketed(recipient), null, envelope.MacrosFor('R'), cancellationToken).ConfigureAwait(false);
+            var rcpt = await RcptAsync(Envelope.Bracketed(recipient), null, macros.For('R', recipient), cancellationToken).ConfigureAwait(false);
             if (rcpt is null || rcpt.Code == MilterResponseCode.Continue)
                 accepted.Add(recipient);
             else if (rcpt.Code is MilterResponseCode.Accept or MilterResponseCode.Discard)
@@ -55,7 +56,7 @@ public sealed partial class MilterClient
             return await EndedAsync(Outcome(refusal ?? MilterResponse.Reject, MilterSteps.Rcpt, refused: refused), cancellationToken).ConfigureAwait(false);
         envelope = envelope with { Recipients = accepted };
 
-        var data = await DataAsync(envelope.MacrosFor('T'), cancellationToken).ConfigureAwait(false);
+        var data = await DataAsync(macros.For('T'), cancellationToken).ConfigureAwait(false);
         if (Decides(data))
             return await EndedAsync(Outcome(data!, MilterSteps.Data, envelope, message, refused), cancellationToken).ConfigureAwait(false);
 
@@ -65,20 +66,20 @@ public sealed partial class MilterClient
             var value = raw.Replace("\r\n", "\n", StringComparison.Ordinal);
             if (!leadingSpace && value.StartsWith(' '))
                 value = value[1..];
-            var header = await HeaderAsync(name, value, cancellationToken).ConfigureAwait(false);
+            var header = await HeaderAsync(name, value, macros.For('L'), cancellationToken).ConfigureAwait(false);
             if (Decides(header))
                 return await EndedAsync(Outcome(header!, MilterSteps.Header, envelope, message, refused), cancellationToken).ConfigureAwait(false);
         }
 
-        var endOfHeaders = await EndOfHeadersAsync(envelope.MacrosFor('N'), cancellationToken).ConfigureAwait(false);
+        var endOfHeaders = await EndOfHeadersAsync(macros.For('N'), cancellationToken).ConfigureAwait(false);
         if (Decides(endOfHeaders))
             return await EndedAsync(Outcome(endOfHeaders!, MilterSteps.EndOfHeaders, envelope, message, refused), cancellationToken).ConfigureAwait(false);
 
-        var body = await BodyAsync(message.Body, cancellationToken).ConfigureAwait(false);
+        var body = await BodyAsync(message.Body, macros.For('B'), cancellationToken).ConfigureAwait(false);
         if (body is not null && body.Code != MilterResponseCode.Skip)
             return await EndedAsync(Outcome(body, MilterSteps.Body, envelope, message, refused), cancellationToken).ConfigureAwait(false);
 
-        var end = await EndOfMessageAsync(envelope.MacrosFor('E'), cancellationToken).ConfigureAwait(false);
+        var end = await EndOfMessageAsync(macros.For('E'), cancellationToken).ConfigureAwait(false);
         var outcome = Outcome(end.Verdict, MilterSteps.EndOfMessage, envelope, message, refused, end.Actions, leadingSpace);
         return await EndedAsync(outcome, cancellationToken).ConfigureAwait(false);
     }

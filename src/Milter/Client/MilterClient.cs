@@ -107,8 +107,8 @@ public sealed partial class MilterClient : IAsyncDisposable
             : StepAsync(MilterCommandCode.Data, macros, ProtocolFlags.NoData, ProtocolFlags.NoReplyData, w => MtaCommandWriter.WriteSimple(w, MilterCommandCode.Data), cancellationToken);
 
     /// <summary>One HEADER; the value as the MTA sends it (without the leading space unless HDR_LEADSPC, folding with bare LF).</summary>
-    public Task<MilterResponse?> HeaderAsync(string name, string value, CancellationToken cancellationToken = default) =>
-        StepAsync((byte)MilterCommandCode.Header, null, ProtocolFlags.NoHeaders, ProtocolFlags.NoReplyHeader,
+    public Task<MilterResponse?> HeaderAsync(string name, string value, IEnumerable<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default) =>
+        StepAsync((byte)MilterCommandCode.Header, macros, ProtocolFlags.NoHeaders, ProtocolFlags.NoReplyHeader,
             w => MtaCommandWriter.WriteHeader(w, name, value), cancellationToken, macroFor: (byte)'L');
 
     /// <summary>EOH.</summary>
@@ -117,13 +117,13 @@ public sealed partial class MilterClient : IAsyncDisposable
             w => MtaCommandWriter.WriteSimple(w, MilterCommandCode.EndOfHeaders), cancellationToken);
 
     /// <summary>The body in chunks of at most 65535 bytes; stops after SKIP or a final answer other than CONTINUE, and returns that answer.</summary>
-    public async Task<MilterResponse?> BodyAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
+    public async Task<MilterResponse?> BodyAsync(ReadOnlyMemory<byte> body, IEnumerable<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
     {
         while (!body.IsEmpty)
         {
             var chunk = body[..Math.Min(body.Length, MtaCommandWriter.BodyChunkLength)];
             body = body[chunk.Length..];
-            var answer = await StepAsync((byte)MilterCommandCode.Body, null, ProtocolFlags.NoBody, ProtocolFlags.NoReplyBody,
+            var answer = await StepAsync((byte)MilterCommandCode.Body, macros, ProtocolFlags.NoBody, ProtocolFlags.NoReplyBody,
                 w => MtaCommandWriter.WriteBody(w, chunk.Span), cancellationToken, macroFor: (byte)'B').ConfigureAwait(false);
             if (answer is not null && answer.Code != MilterResponseCode.Continue)
                 return answer;

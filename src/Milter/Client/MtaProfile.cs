@@ -9,14 +9,17 @@ namespace Milter.Client;
 /// <param name="AbortAfterMessage">Send ABORT after every message, as Postfix does.</param>
 public sealed record MtaProfile(string Name, OptionNegotiation Offer, bool SendsEmptyMacros, bool AbortAfterMessage)
 {
+    /// <summary>The MTA whose default macros (and header rules) the client copies; <see cref="MtaKind.Unknown"/> for none.</summary>
+    public MtaKind Kind { get; init; }
+
     /// <summary>Everything protocol version 6 defines (actions 0x1FF, protocol 0x1FFFFF).</summary>
     public static MtaProfile Full { get; } = new("full", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false);
 
-    /// <summary>Postfix 3.7's offer and habits: empty macro packets, ABORT after every message.</summary>
-    public static MtaProfile Postfix { get; } = new("postfix", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), true, true);
+    /// <summary>Postfix 3.7's offer and habits: its default macros, a macro packet before every command, ABORT after every message.</summary>
+    public static MtaProfile Postfix { get; } = new("postfix", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), true, true) { Kind = MtaKind.Postfix };
 
-    /// <summary>Sendmail 8.17's offer and habits: macros only when there are some, no ABORT after a message.</summary>
-    public static MtaProfile Sendmail { get; } = new("sendmail", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false);
+    /// <summary>Sendmail 8.17's offer and habits: its default macros, only at its seven stages, no ABORT after a message.</summary>
+    public static MtaProfile Sendmail { get; } = new("sendmail", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false) { Kind = MtaKind.Sendmail };
 
     /// <summary>The profile with this name (full, postfix or sendmail).</summary>
     public static MtaProfile FromName(string name) => name.ToLowerInvariant() switch

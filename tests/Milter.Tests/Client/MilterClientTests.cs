@@ -21,6 +21,33 @@ public class MilterClientTests
         return new MilterClient(connection.MtaSide, profile);
     }
 
+    private sealed class MtaObserver(List<(MtaKind Mta, string? QueueId, string? Version, string? MessageId)> seen) : MilterHandler
+    {
+        public override ValueTask<MilterVerdict> OnEndOfMessageAsync(EndOfMessageContext message, CancellationToken cancellationToken)
+        {
+            seen.Add((message.Context.Mta, message.QueueId, message.Macros["v"], message.Macros["{msg_id}"]));
+            return Continue;
+        }
+    }
+
+    [Theory]
+    [InlineData("postfix", MtaKind.Postfix, "Postfix 3.7.11", false)]
+    [InlineData("sendmail", MtaKind.Sendmail, null, true)]
+    public async Task Each_profile_sends_its_MTA_default_macros_and_is_recognised_as_that_MTA(string profile, MtaKind expected, string? version, bool messageId)
+    {
+        var seen = new List<(MtaKind Mta, string? QueueId, string? Version, string? MessageId)>();
+        var factory = MilterHandlerFactory.Create(new MilterDescription { Steps = MilterSteps.Header | MilterSteps.Body }, () => new MtaObserver(seen));
+        await using var client = InMemory(factory, MtaProfile.FromName(profile));
+
+        await client.SendMessageAsync(new Envelope("sender@origin.test", ["rcpt@dest.test"]), MailMessage.Parse(Encoding.ASCII.GetBytes(Message)));
+
+        var (mta, queueId, v, msgId) = Assert.Single(seen);
+        Assert.Equal(expected, mta);
+        Assert.False(string.IsNullOrEmpty(queueId));
+        Assert.Equal(version, v);
+        Assert.Equal(messageId, msgId is not null);
+    }
+
     [Fact]
     public async Task A_whole_message_comes_back_as_Postfix_would_deliver_it()
     {
