@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the integration tests drive for real. Needs root; idempotent and quiet.
+# Installs what the integration tests drive for real. Needs root; idempotent and quiet.
 #   postfix: a private instance per test run (tests/Milter.IntegrationTests/postfix/harness.sh);
 #            preseeded to "No configuration" so nothing is set up or started system-wide.
 #   python3-milter, opendkim, opendkim-tools: milters nobody here wrote, for the client tests.
+#   Sendmail 8.17: conflicts with postfix as a package, so it is not installed: its .debs are downloaded and
+#            unpacked into $SENDMAIL_ROOT (tests/Milter.IntegrationTests/sendmail/harness.sh runs it from there);
+#            m4 builds its configuration, liblockfile1 and libwrap0 are the libraries it needs that postfix does not.
 set -euo pipefail
-packages=(postfix python3-milter opendkim opendkim-tools)
+packages=(postfix python3-milter opendkim opendkim-tools m4 liblockfile1 libwrap0)
+SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/milter-tests/sendmail}
+
+export DEBIAN_FRONTEND=noninteractive
+updated=
+update() { [ -n "$updated" ] || { apt-get update -qq; updated=1; }; }
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  update
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-export DEBIAN_FRONTEND=noninteractive
-echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ! -x "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" ]; then
+  update
+  debs=$(mktemp -d)
+  trap 'rm -rf "$debs"' EXIT
+  # apt-get download runs as the _apt user where it can; a world-writable folder keeps it quiet.
+  chmod 777 "$debs"
+  (cd "$debs" && apt-get download -qq sendmail-bin sendmail-base sendmail-cf >/dev/null 2>&1)
+  mkdir -p "$SENDMAIL_ROOT"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$SENDMAIL_ROOT"; done
+fi

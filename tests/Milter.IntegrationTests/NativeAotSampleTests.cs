@@ -68,7 +68,7 @@ public class NativeAotSampleTests
         await using (var smtp = await SmtpTestClient.ConnectAsync(postfix.SmtpPort))
             answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], "From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: through Postfix\n\nHello.\n");
         Assert.Equal(250, answer.Code);
-        var delivered = await postfix.WaitForDeliveryAsync(PostfixInstance.QueueIdOf(answer));
+        var delivered = await postfix.WaitForDeliveryAsync(postfix.QueueIdOf(answer));
 
         // Postfix adds Date and Message-ID for the client, and shows them to the milter: 3 headers sent, 5 seen.
         Assert.Equal("5 headers seen by Milter for .NET", delivered.Header("X-Stamped"));

@@ -42,6 +42,9 @@ internal sealed partial class ScenarioMilter
             case "change-header":
                 message.ChangeHeader("Subject", "changed by the milter");
                 break;
+            case "fold":
+                message.AddHeader("X-Milter-Folded", "line one\n\tline two");
+                break;
             case "insert-header":
                 message.InsertHeader(0, "X-Inserted", "at the very top");
                 break;

@@ -56,7 +56,11 @@ internal sealed class SmtpTestClient : IAsyncDisposable
         if (answer.Code != 354)
             return answer;
         var text = new StringBuilder();
-        foreach (var line in message.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
+        var lines = message.Replace("\r\n", "\n", StringComparison.Ordinal);
+        // The last line end is the message's own, not the start of an empty line.
+        if (lines.EndsWith('\n'))
+            lines = lines[..^1];
+        foreach (var line in lines.Split('\n'))
             text.Append(line.StartsWith('.') ? "." + line : line).Append("\r\n");
         text.Append(".\r\n");
         await WriteAsync(text.ToString());

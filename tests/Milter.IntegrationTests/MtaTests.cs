@@ -1,0 +1,183 @@
+using System.Net;
+using Milter.IntegrationTests.Support;
+using Milter.Server;
+
+namespace Milter.IntegrationTests;
+
+/// <summary>Starts our milter (<see cref="ScenarioMilter"/>) and a private MTA that uses it, once for a test class.</summary>
+public abstract class MtaFixture : IAsyncLifetime
+{
+    private MilterServer? _milter;
+
+    internal MtaInstance? Mta { get; private set; }
+
+    public string? SkipReason { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        SkipReason = Unavailable();
+        if (SkipReason is not null)
+            return;
+        _milter = new MilterServer(MilterFilter.Factory<ScenarioMilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        await _milter.StartAsync();
+        Mta = await StartAsync(((IPEndPoint)_milter.Addresses[0].EndPoint).Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Mta is not null)
+            await Mta.DisposeAsync();
+        if (_milter is not null)
+            await _milter.DisposeAsync();
+    }
+
+    /// <summary>Why this MTA cannot run here, or null.</summary>
+    private protected abstract string? Unavailable();
+
+    /// <summary>Starts the MTA with our milter on 127.0.0.1:<paramref name="milterPort"/>.</summary>
+    private protected abstract Task<MtaInstance> StartAsync(int milterPort);
+}
+
+/// <summary>
+/// The end-to-end cases every MTA must pass the same way: mail sent over SMTP to a real MTA with our milter, checked
+/// on what the MTA delivered. Header edits are written once and must land the same behind Postfix and Sendmail.
+/// </summary>
+public abstract class MtaTests(MtaFixture fixture)
+{
+    internal MtaInstance Mta
+    {
+        get
+        {
+            if (fixture.SkipReason is not null)
+                Assert.Skip(fixture.SkipReason);
+            return fixture.Mta!;
+        }
+    }
+
+    internal static string Message(string scenario, string subject = "Integration test", string extraHeaders = "", string body = "Hello from the test.\n") =>
+        $"From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: {subject}\n{extraHeaders}X-Case: {scenario}\n\n{body}";
+
+    internal async Task<DeliveredMessage> DeliverAsync(string scenario, string[]? recipients = null, string? message = null)
+    {
+        var mta = Mta;
+        await using var smtp = await SmtpTestClient.ConnectAsync(mta.SmtpPort);
+        var answer = await smtp.SendAsync("sender@origin.test", recipients ?? ["rcpt@dest.test"], message ?? Message(scenario));
+        Assert.Equal(250, answer.Code);
+        return await mta.WaitForDeliveryAsync(mta.QueueIdOf(answer));
+    }
+
+    [Fact]
+    public async Task A_header_is_added()
+    {
+        var delivered = await DeliverAsync("add-header");
+        Assert.Equal("added by the milter", delivered.Header("X-Added"));
+        Assert.Equal("X-Added", delivered.Headers[^1].Key);
+    }
+
+    [Fact]
+    public async Task A_header_is_changed()
+    {
+        var delivered = await DeliverAsync("change-header");
+        Assert.Equal(["changed by the milter"], delivered.Values("Subject"));
+    }
+
+    [Fact]
+    public async Task A_header_is_inserted_at_index_0_above_the_MTA_own_Received()
+    {
+        var delivered = await DeliverAsync("insert-header");
+        Assert.Equal(new KeyValuePair<string, string>("X-Inserted", "at the very top"), delivered.Headers[0]);
+        Assert.Equal("Received", delivered.Headers[1].Key);
+    }
+
+    [Fact]
+    public async Task A_header_is_deleted()
+    {
+        var delivered = await DeliverAsync("delete-header", message: Message("delete-header", extraHeaders: "X-Remove-Me: secret\nX-Keep-Me: kept\n"));
+        Assert.Empty(delivered.Values("X-Remove-Me"));
+        Assert.Equal("kept", delivered.Header("X-Keep-Me"));
+    }
+
+    [Fact]
+    public async Task The_sender_is_changed()
+    {
+        var delivered = await DeliverAsync("change-sender");
+        Assert.Equal("<new-sender@origin.test>", delivered.Sender);
+    }
+
+    [Fact]
+    public async Task A_recipient_is_added_and_one_is_deleted()
+    {
+        var delivered = await DeliverAsync("recipients", ["rcpt@dest.test", "removed@dest.test"]);
+        Assert.Equal(["<added@dest.test>", "<rcpt@dest.test>"], delivered.Recipients.Order());
+    }
+
+    [Fact]
+    public async Task The_body_is_replaced_with_more_than_64_KiB()
+    {
+        var delivered = await DeliverAsync("replace-body");
+        Assert.True(ScenarioMilter.ReplacementBody.Length > 65535);
+        Assert.Equal(ScenarioMilter.ReplacementBody.Replace("\r\n", "\n", StringComparison.Ordinal), delivered.Body);
+    }
+
+    [Fact]
+    public async Task A_reject_reaches_the_SMTP_client_with_the_custom_multi_line_reply()
+    {
+        await using var smtp = await SmtpTestClient.ConnectAsync(Mta.SmtpPort);
+        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("reject"));
+
+        Assert.Equal(554, answer.Code);
+        Assert.Equal(["5.7.1 Rejected by the test milter", "5.7.1 Second line of the reply, 100% sure"], answer.Lines);
+    }
+
+    [Fact]
+    public async Task A_tempfail_reaches_the_SMTP_client()
+    {
+        await using var smtp = await SmtpTestClient.ConnectAsync(Mta.SmtpPort);
+        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("tempfail"));
+
+        Assert.Equal(451, answer.Code);
+        Assert.StartsWith("4.", answer.Lines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Several_messages_on_one_SMTP_connection_each_get_their_own_verdict_and_no_state_leaks()
+    {
+        var mta = Mta;
+        await using var smtp = await SmtpTestClient.ConnectAsync(mta.SmtpPort);
+        var first = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("add-header"));
+        var second = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("reject"));
+        var third = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("plain"));
+        await smtp.CommandAsync("RSET");
+        var fourth = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("plain", extraHeaders: "X-Fourth: yes\n"));
+
+        Assert.Equal([250, 554, 250, 250], [first.Code, second.Code, third.Code, fourth.Code]);
+        Assert.Equal("added by the milter", (await mta.WaitForDeliveryAsync(mta.QueueIdOf(first))).Header("X-Added"));
+        foreach (var plain in new[] { third, fourth })
+        {
+            var delivered = await mta.WaitForDeliveryAsync(mta.QueueIdOf(plain));
+            Assert.Equal("passed", delivered.Header("X-Stamp"));
+            Assert.Empty(delivered.Values("X-Added"));
+        }
+    }
+
+    [Fact]
+    public async Task A_MIME_message_with_an_attachment_arrives_intact()
+    {
+        const string Mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n";
+        const string Body = "--b1\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nGr\u00fc\u00dfe.\n--b1\n"
+            + "Content-Type: application/octet-stream; name=\"data.bin\"\nContent-Transfer-Encoding: base64\n\nAAECAwQFBgcICQ==\n--b1--\n";
+        var delivered = await DeliverAsync("add-header", message: Message("add-header", extraHeaders: Mime, body: Body));
+
+        Assert.Equal(Body, delivered.Body);
+        Assert.Equal("multipart/mixed; boundary=\"b1\"", delivered.Header("Content-Type"));
+    }
+
+    [Fact]
+    public async Task A_folded_header_arrives_folded_and_a_folded_value_from_the_milter_too()
+    {
+        var delivered = await DeliverAsync("fold", message: Message("fold", extraHeaders: "X-Long: first part\n\tsecond part\n"));
+
+        Assert.Equal("first part\n\tsecond part", delivered.Header("X-Long"));
+        Assert.Equal("line one\n\tline two", delivered.Header("X-Milter-Folded"));
+    }
+}

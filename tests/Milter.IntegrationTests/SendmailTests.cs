@@ -1,0 +1,47 @@
+using Milter.IntegrationTests.Support;
+
+namespace Milter.IntegrationTests;
+
+/// <summary>Our milter and a private Sendmail 8.17 that uses it (INPUT_MAIL_FILTER, F=T), once for all the Sendmail tests.</summary>
+public sealed class SendmailFixture : MtaFixture
+{
+    private protected override string? Unavailable() => SendmailInstance.Unavailable();
+
+    private protected override async Task<MtaInstance> StartAsync(int milterPort) => await SendmailInstance.StartAsync(milterPort);
+}
+
+/// <summary>The shared cases behind a real Sendmail 8.17, and what only Sendmail does.</summary>
+public sealed class SendmailTests(SendmailFixture fixture) : MtaTests(fixture), IClassFixture<SendmailFixture>
+{
+    private SendmailInstance Sendmail => (SendmailInstance)Mta;
+
+    [Fact]
+    public async Task A_discarded_message_is_accepted_and_never_delivered()
+    {
+        var sendmail = Sendmail;
+        await using var smtp = await SmtpTestClient.ConnectAsync(sendmail.SmtpPort);
+        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("discard"));
+
+        Assert.Equal(250, answer.Code);
+        var queueId = sendmail.QueueIdOf(answer);
+        // Sendmail logs the milter's verdict and then the recipient with stat=discarded.
+        await sendmail.WaitForLogAsync(queueId, "milter=tests, discard");
+        await sendmail.WaitForLogAsync(queueId, "to=<rcpt@dest.test>, .*stat=discarded");
+        Assert.DoesNotContain("stat=Sent", string.Join('\n', sendmail.MailLog.Split('\n').Where(l => l.Contains(queueId, StringComparison.Ordinal))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sendmail_keeps_a_quarantined_message_in_its_queue_with_the_milter_reason()
+    {
+        var sendmail = Sendmail;
+        await using var smtp = await SmtpTestClient.ConnectAsync(sendmail.SmtpPort);
+        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("quarantine"));
+
+        Assert.Equal(250, answer.Code);
+        var queueId = sendmail.QueueIdOf(answer);
+        await sendmail.WaitForLogAsync(queueId, "milter=tests, quarantine=held by the test milter");
+        var listing = await sendmail.QuarantineListingAsync();
+        Assert.Contains(queueId, listing, StringComparison.Ordinal);
+        Assert.Contains("QUARANTINE: held by the test milter", listing, StringComparison.Ordinal);
+    }
+}
