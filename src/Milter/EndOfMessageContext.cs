@@ -14,6 +14,7 @@ public sealed class EndOfMessageContext
     private readonly Func<CancellationToken, ValueTask> _sendProgress;
     private readonly List<MilterResponseCode> _actionCodes = [];
     private ReadOnlyMemory<byte>? _body;
+    private HeaderEditTranslator? _headers;
     private bool _active = true;
 
     internal EndOfMessageContext(MilterContext context, Func<CancellationToken, ValueTask> sendProgress)
@@ -40,33 +41,65 @@ public sealed class EndOfMessageContext
     /// <summary>The actions made so far, in order (for logs and tests).</summary>
     public IReadOnlyList<MilterResponseCode> Actions => _actionCodes;
 
-    /// <summary>Appends a header after the existing ones (SMFIR_ADDHEADER; needs <see cref="ActionFlags.AddHeaders"/>).</summary>
-    public void AddHeader(string name, string value) =>
-        Record(ActionFlags.AddHeaders, nameof(AddHeader), MilterResponseCode.AddHeader, w => MilterResponseWriter.WriteAddHeader(w, name, Fold(value)));
+    /// <summary>
+    /// Appends a header after the existing ones (SMFIR_ADDHEADER; needs <see cref="ActionFlags.AddHeaders"/>). Behind
+    /// Sendmail it is sent as an insert past the end, because Sendmail puts an added header in the place of a deleted or
+    /// generated one of the same name.
+    /// </summary>
+    /// <remarks>
+    /// Header changes mean the same behind every MTA (<see cref="MilterContext.Mta"/>): indexes count the headers as
+    /// they are when the call is made, after this handler's earlier changes, and the runtime translates them for
+    /// Sendmail, which counts deleted and hidden headers.
+    /// </remarks>
+    public void AddHeader(string name, string value)
+    {
+        Check(ActionFlags.AddHeaders, nameof(AddHeader));
+        var (asInsert, index) = Headers.Add(name);
+        if (asInsert)
+            Record(ActionFlags.AddHeaders, nameof(AddHeader), MilterResponseCode.InsertHeader, w => MilterResponseWriter.WriteInsertHeader(w, index, name, Fold(value)));
+        else
+            Record(ActionFlags.AddHeaders, nameof(AddHeader), MilterResponseCode.AddHeader, w => MilterResponseWriter.WriteAddHeader(w, name, Fold(value)));
+    }
 
-    /// <summary>Inserts a header at a 0-based position in the whole header list, 0 being the very top (SMFIR_INSHEADER; needs <see cref="ActionFlags.AddHeaders"/>).</summary>
+    /// <summary>
+    /// Inserts a header before the <paramref name="index"/>-th header (0-based), counting the MTA's own Received: as
+    /// header 0: 0 puts it at the very top, above that Received:, 1 right below it (SMFIR_INSHEADER; needs
+    /// <see cref="ActionFlags.AddHeaders"/>). Past the end, it is appended.
+    /// </summary>
     public void InsertHeader(int index, string name, string value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
+        Check(ActionFlags.AddHeaders, nameof(InsertHeader));
+        var wire = Headers.Insert(index, name);
         Record(ActionFlags.AddHeaders, nameof(InsertHeader), MilterResponseCode.InsertHeader,
-            w => MilterResponseWriter.WriteInsertHeader(w, (uint)index, name, Fold(value)));
+            w => MilterResponseWriter.WriteInsertHeader(w, wire, name, Fold(value)));
     }
 
-    /// <summary>Changes the <paramref name="index"/>-th (1-based) header called <paramref name="name"/> (SMFIR_CHGHEADER; needs <see cref="ActionFlags.ChangeHeaders"/>).</summary>
+    /// <summary>
+    /// Changes the <paramref name="index"/>-th (1-based) header called <paramref name="name"/>, counting as the headers
+    /// are now; when there is no such header, it is added (SMFIR_CHGHEADER; needs <see cref="ActionFlags.ChangeHeaders"/>).
+    /// </summary>
     public void ChangeHeader(string name, string value, int index = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(index);
         ArgumentException.ThrowIfNullOrEmpty(value);
+        Check(ActionFlags.ChangeHeaders, nameof(ChangeHeader));
+        var wire = Headers.Change(name, index);
         Record(ActionFlags.ChangeHeaders, nameof(ChangeHeader), MilterResponseCode.ChangeHeader,
-            w => MilterResponseWriter.WriteChangeHeader(w, (uint)index, name, Fold(value)));
+            w => MilterResponseWriter.WriteChangeHeader(w, wire, name, Fold(value)));
     }
 
-    /// <summary>Deletes the <paramref name="index"/>-th (1-based) header called <paramref name="name"/> (SMFIR_CHGHEADER with an empty value; needs <see cref="ActionFlags.ChangeHeaders"/>).</summary>
+    /// <summary>
+    /// Deletes the <paramref name="index"/>-th (1-based) header called <paramref name="name"/>, counting as the headers
+    /// are now (SMFIR_CHGHEADER with an empty value; needs <see cref="ActionFlags.ChangeHeaders"/>).
+    /// </summary>
     public void DeleteHeader(string name, int index = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(index);
+        Check(ActionFlags.ChangeHeaders, nameof(DeleteHeader));
+        var wire = Headers.Delete(name, index);
         Record(ActionFlags.ChangeHeaders, nameof(DeleteHeader), MilterResponseCode.ChangeHeader,
-            w => MilterResponseWriter.WriteChangeHeader(w, (uint)index, name, string.Empty));
+            w => MilterResponseWriter.WriteChangeHeader(w, wire, name, string.Empty));
     }
 
     /// <summary>Changes the envelope sender, with optional ESMTP arguments (SMFIR_CHGFROM; needs <see cref="ActionFlags.ChangeSender"/>).</summary>
@@ -130,6 +163,8 @@ public sealed class EndOfMessageContext
         EnsureActive(nameof(SendProgressAsync));
         return _sendProgress(cancellationToken);
     }
+
+    private HeaderEditTranslator Headers => _headers ??= new HeaderEditTranslator(Context.Mta, Context.HeaderNames);
 
     /// <summary>Writes the recorded changes: the header and envelope changes in call order, then the body.</summary>
     internal void WriteActions(IBufferWriter<byte> output)

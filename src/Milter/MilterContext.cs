@@ -9,6 +9,7 @@ namespace Milter;
 public sealed class MilterContext
 {
     private readonly List<Recipient> _recipients = [];
+    private readonly List<string> _headerNames = [];
 
     internal MilterContext(NegotiationResult negotiation) => Negotiation = negotiation;
 
@@ -42,9 +43,15 @@ public sealed class MilterContext
     /// <summary>How many messages this connection has started, the current one included.</summary>
     public int MessageCount { get; private set; }
 
+    /// <summary>The names of this message's headers as shown to the milter, kept where header changes need them (not behind Postfix).</summary>
+    internal IReadOnlyList<string> HeaderNames => _headerNames;
+
+    internal void AddHeaderName(string name) => _headerNames.Add(name);
+
     internal void StartMessage(Sender? sender)
     {
         MessageCount++;
+        _headerNames.Clear();
         Sender = sender;
         _recipients.Clear();
     }

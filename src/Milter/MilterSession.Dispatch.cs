@@ -102,8 +102,11 @@ public sealed partial class MilterSession
                 return true;
 
             case MilterCommandCode.Header:
-                HeaderCommand.Parse(frame.Payload);
+                var header = HeaderCommand.Parse(frame.Payload);
                 EnterStage(MessageStage.Header, command);
+                // Header positions are translated for Sendmail at end of message; Postfix needs no list.
+                if (_context!.Mta != MtaKind.Postfix)
+                    _context.AddHeaderName(header.GetName());
                 await StepAsync(MilterSteps.Header, frame).ConfigureAwait(false);
                 return true;
 

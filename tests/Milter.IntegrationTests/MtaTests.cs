@@ -180,4 +180,67 @@ public abstract class MtaTests(MtaFixture fixture)
         Assert.Equal("first part\n\tsecond part", delivered.Header("X-Long"));
         Assert.Equal("line one\n\tline two", delivered.Header("X-Milter-Folded"));
     }
+
+    // With a Date and a Message-ID neither MTA adds its own (Sendmail would put them right below its Received:).
+    private const string Duplicates = "X-Dup: first\nX-Dup: second\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <edit@origin.test>\n";
+
+    private Task<DeliveredMessage> EditAsync(string scenario) => DeliverAsync(scenario, message: Message(scenario, extraHeaders: Duplicates));
+
+    /// <summary>The headers as delivered from the message's own From: on (the MTA's Received: above it is not the milter's).</summary>
+    private static List<string> Fields(DeliveredMessage delivered) => delivered.Headers.Select(h => $"{h.Key}: {h.Value}").ToList();
+
+    [Fact]
+    public async Task The_first_copy_of_a_repeated_header_is_changed()
+    {
+        Assert.Equal(["changed", "second"], (await EditAsync("change-first-copy")).Values("X-Dup"));
+    }
+
+    [Fact]
+    public async Task The_second_copy_of_a_repeated_header_is_changed()
+    {
+        Assert.Equal(["first", "changed"], (await EditAsync("change-second-copy")).Values("X-Dup"));
+    }
+
+    [Fact]
+    public async Task A_header_deleted_then_added_appears_once_at_the_end()
+    {
+        var delivered = await EditAsync("delete-then-add");
+        Assert.Equal(["replaced"], delivered.Values("Subject"));
+        Assert.Equal("Subject: replaced", Fields(delivered)[^1]);
+    }
+
+    [Fact]
+    public async Task Indexes_count_the_headers_as_they_are_after_earlier_changes()
+    {
+        // The first X-Dup is deleted; the next "first X-Dup" is the one that was second.
+        Assert.Equal(["changed"], (await EditAsync("delete-first-then-change-first")).Values("X-Dup"));
+    }
+
+    [Fact]
+    public async Task Inserts_below_the_MTA_own_Received_count_from_the_top()
+    {
+        var fields = Fields(await EditAsync("insert-below-received"));
+        Assert.StartsWith("Received: ", fields[0], StringComparison.Ordinal);
+        Assert.Equal(["X-Inserted: below the MTA's Received", "From: <sender@origin.test>", "X-Inserted-Later: after From"], fields[1..4]);
+    }
+
+    [Fact]
+    public async Task An_insert_past_the_end_appends()
+    {
+        Assert.Equal("X-Inserted: at the end", Fields(await EditAsync("insert-past-the-end"))[^1]);
+    }
+
+    [Fact]
+    public async Task Changing_a_header_that_is_not_there_adds_it()
+    {
+        Assert.Equal("X-Missing: now here", Fields(await EditAsync("change-missing"))[^1]);
+    }
+
+    [Fact]
+    public async Task Leading_spaces_in_a_value_are_kept_after_the_one_the_MTA_adds()
+    {
+        var delivered = await EditAsync("spaces-in-value");
+        Assert.Equal(["  two leading spaces"], delivered.RawValues("X-Spaced"));
+        Assert.Equal([" one leading space", "second"], delivered.RawValues("X-Dup"));
+    }
 }

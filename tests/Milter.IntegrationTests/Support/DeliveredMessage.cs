@@ -3,6 +3,13 @@ namespace Milter.IntegrationTests.Support;
 /// <summary>A message as Postfix delivered it to smtp-sink: the envelope and the message, headers in order.</summary>
 internal sealed record DeliveredMessage(string Sender, IReadOnlyList<string> Recipients, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body)
 {
+    /// <summary>The fields as written, each "Name:value" with every space after the colon; set by <see cref="Parse"/>.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> RawHeaders { get; private init; } = [];
+
+    /// <summary>Values with this name exactly as written after the colon, less the one space that follows it.</summary>
+    public IReadOnlyList<string> RawValues(string name) =>
+        RawHeaders.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value.StartsWith(' ') ? h.Value[1..] : h.Value).ToList();
+
     /// <summary>Header values with this name, in order; values keep their folding (LF + whitespace).</summary>
     public IReadOnlyList<string> Values(string name) =>
         Headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).ToList();
@@ -30,14 +37,15 @@ internal sealed record DeliveredMessage(string Sender, IReadOnlyList<string> Rec
 
             var colon = line.IndexOf(':', StringComparison.Ordinal);
             if (colon > 0)
-                fields.Add(new(line[..colon], line[(colon + 1)..].TrimStart(' ')));
+                fields.Add(new(line[..colon], line[(colon + 1)..]));
         }
 
-        var sender = fields.First(f => f.Key == "X-Mail-Args").Value.Split(' ')[0];
-        var recipients = fields.Where(f => f.Key == "X-Rcpt-Args").Select(f => f.Value.Split(' ')[0]).ToList();
+        var sender = fields.First(f => f.Key == "X-Mail-Args").Value.Trim().Split(' ')[0];
+        var recipients = fields.Where(f => f.Key == "X-Rcpt-Args").Select(f => f.Value.Trim().Split(' ')[0]).ToList();
         // The sink's meta fields and its own Received: come first; the message starts after them.
         var first = fields.FindIndex(f => f.Key == "Received");
-        var headers = fields.Skip(first + 1).ToList();
-        return new DeliveredMessage(sender, recipients, headers, body);
+        var raw = fields.Skip(first + 1).ToList();
+        var headers = raw.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.TrimStart(' '))).ToList();
+        return new DeliveredMessage(sender, recipients, headers, body) { RawHeaders = raw };
     }
 }

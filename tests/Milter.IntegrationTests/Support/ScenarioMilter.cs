@@ -45,6 +45,34 @@ internal sealed partial class ScenarioMilter
             case "fold":
                 message.AddHeader("X-Milter-Folded", "line one\n\tline two");
                 break;
+            case "change-first-copy":
+                message.ChangeHeader("X-Dup", "changed", 1);
+                break;
+            case "change-second-copy":
+                message.ChangeHeader("X-Dup", "changed", 2);
+                break;
+            case "delete-then-add":
+                message.DeleteHeader("Subject");
+                message.AddHeader("Subject", "replaced");
+                break;
+            case "delete-first-then-change-first":
+                message.DeleteHeader("X-Dup", 1);
+                message.ChangeHeader("X-Dup", "changed", 1);
+                break;
+            case "insert-below-received":
+                message.InsertHeader(1, "X-Inserted", "below the MTA's Received");
+                message.InsertHeader(3, "X-Inserted-Later", "after From");
+                break;
+            case "insert-past-the-end":
+                message.InsertHeader(1000, "X-Inserted", "at the end");
+                break;
+            case "change-missing":
+                message.ChangeHeader("X-Missing", "now here");
+                break;
+            case "spaces-in-value":
+                message.AddHeader("X-Spaced", "  two leading spaces");
+                message.ChangeHeader("X-Dup", " one leading space");
+                break;
             case "insert-header":
                 message.InsertHeader(0, "X-Inserted", "at the very top");
                 break;

@@ -21,7 +21,8 @@ internal sealed class FakeMta : IAsyncDisposable
     public static FakeMta Start(IMilterHandlerFactory factory, MilterSessionOptions? options = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var connection = new InMemoryConnection();
-        var session = new MilterSession(factory, options, logger);
+        // A scripted MTA is neither Postfix nor Sendmail; header actions are checked as written (Postfix's meaning).
+        var session = new MilterSession(factory, options ?? new MilterSessionOptions { Mta = MtaKind.Postfix }, logger);
         return new FakeMta(connection.MtaSide, Task.Run(() => session.RunAsync(connection.MilterSide)));
     }
 
