@@ -1,6 +1,10 @@
 using System.Net;
+using System.Text;
+using Milter.Client;
+using DeliveredMessage = Milter.IntegrationTests.Support.DeliveredMessage;
 using Milter.IntegrationTests.Support;
 using Milter.Server;
+using Milter.Tests.Support;
 
 namespace Milter.IntegrationTests;
 
@@ -44,6 +48,9 @@ public abstract class MtaFixture : IAsyncLifetime
 /// </summary>
 public abstract class MtaTests(MtaFixture fixture)
 {
+    /// <summary>The client profile that copies this MTA.</summary>
+    internal abstract MtaProfile ClientProfile { get; }
+
     internal MtaInstance Mta
     {
         get
@@ -184,7 +191,30 @@ public abstract class MtaTests(MtaFixture fixture)
     // With a Date and a Message-ID neither MTA adds its own (Sendmail would put them right below its Received:).
     private const string Duplicates = "X-Dup: first\nX-Dup: second\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <edit@origin.test>\n";
 
-    private Task<DeliveredMessage> EditAsync(string scenario) => DeliverAsync(scenario, message: Message(scenario, extraHeaders: Duplicates));
+    /// <summary>
+    /// Delivers a header-edit scenario through the real MTA, and checks that our client with this MTA's profile
+    /// predicts exactly the headers the MTA delivered (less its own Received:), so users can test without an MTA.
+    /// </summary>
+    private async Task<DeliveredMessage> EditAsync(string scenario)
+    {
+        var message = Message(scenario, extraHeaders: Duplicates);
+        var delivered = await DeliverAsync(scenario, message: message);
+
+        var connection = new InMemoryConnection();
+        var session = new MilterSession(MilterFilter.Factory<ScenarioMilter>(), new MilterSessionOptions { ProgressInterval = null });
+        var run = session.RunAsync(connection.MilterSide);
+        await using (var client = new MilterClient(connection.MtaSide, ClientProfile))
+        {
+            var predicted = await client.SendMessageAsync(new Envelope("sender@origin.test", ["rcpt@dest.test"]),
+                MailMessage.Parse(Encoding.UTF8.GetBytes(message.Replace("\n", "\r\n", StringComparison.Ordinal))));
+            var own = delivered.Headers.ToList().FindIndex(h => h.Key == "Received");
+            var real = delivered.RawHeaders.Where((_, i) => i != own).Select(h => $"{h.Key}:{h.Value}");
+            Assert.Equal(real, predicted.Delivered!.Message.Headers.Select(h => $"{h.Key}:{h.Value.Replace("\r\n", "\n", StringComparison.Ordinal)}"));
+        }
+
+        await run;
+        return delivered;
+    }
 
     /// <summary>The headers as delivered from the message's own From: on (the MTA's Received: above it is not the milter's).</summary>
     private static List<string> Fields(DeliveredMessage delivered) => delivered.Headers.Select(h => $"{h.Key}: {h.Value}").ToList();

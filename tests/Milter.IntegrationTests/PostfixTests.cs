@@ -16,6 +16,8 @@ public sealed class PostfixTests(PostfixFixture fixture) : MtaTests(fixture), IC
 {
     private PostfixInstance Postfix => (PostfixInstance)Mta;
 
+    internal override Milter.Client.MtaProfile ClientProfile => Milter.Client.MtaProfile.Postfix;
+
     [Fact]
     public async Task A_discarded_message_is_accepted_and_never_delivered()
     {

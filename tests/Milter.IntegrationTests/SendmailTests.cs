@@ -15,6 +15,8 @@ public sealed class SendmailTests(SendmailFixture fixture) : MtaTests(fixture), 
 {
     private SendmailInstance Sendmail => (SendmailInstance)Mta;
 
+    internal override Milter.Client.MtaProfile ClientProfile => Milter.Client.MtaProfile.Sendmail;
+
     [Fact]
     public async Task A_discarded_message_is_accepted_and_never_delivered()
     {

@@ -3,21 +3,27 @@ using Milter.Protocol;
 namespace Milter.Client;
 
 /// <summary>
-/// Applies a milter's end-of-message changes to the envelope and message the way Postfix does: ADDHEADER
-/// appends; INSHEADER inserts at a 0-based position in the whole list; CHGHEADER changes the n-th (1-based,
-/// 0 counts as 1) header of that name, deletes it when the value is empty, and appends when there is no n-th;
-/// values get a leading space unless HDR_LEADSPC was negotiated, and LF folding becomes CRLF; REPLBODY pieces
-/// together replace the body; DELRCPT removes the recipient whatever its brackets and case.
+/// Applies a milter's end-of-message changes to the envelope and message the way the MTA does. Both: values get a
+/// leading space unless HDR_LEADSPC was negotiated, and LF folding becomes CRLF; CHGHEADER changes the n-th
+/// (1-based, 0 counts as 1) header of that name, deletes it when the value is empty, and appends when there is no
+/// n-th; INSHEADER counts the MTA's own Received: as header 0; REPLBODY pieces together replace the body; DELRCPT
+/// removes the recipient whatever its brackets and case.
+/// Postfix removes a deleted header and appends on ADDHEADER. Sendmail (8.17, standard configuration) keeps 7
+/// hidden default headers (Resent-Date, Date, Resent-From, From, Full-Name, Resent-Message-Id, Message-Id) below
+/// its Received: that INSHEADER positions count, keeps a deleted header in place (indexes still count it, a change
+/// revives it), and puts an ADDHEADER before the first header of the same name, hidden or deleted ones included.
 /// </summary>
 public static class MessageEditor
 {
-    /// <summary>The delivered envelope and message after the changes.</summary>
-    public static DeliveredMessage Apply(Envelope envelope, MailMessage message, IEnumerable<MilterResponse> actions, bool leadingSpace, out string? quarantine)
+    private static readonly string[] SendmailDefaults = ["Resent-Date", "Date", "Resent-From", "From", "Full-Name", "Resent-Message-Id", "Message-Id"];
+
+    /// <summary>The delivered envelope and message after the changes, as <paramref name="mta"/> applies them (Postfix's rules unless Sendmail).</summary>
+    public static DeliveredMessage Apply(Envelope envelope, MailMessage message, IEnumerable<MilterResponse> actions, bool leadingSpace, out string? quarantine, MtaKind mta = MtaKind.Postfix)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(actions);
-        var headers = message.Headers.ToList();
+        var headers = new HeaderList(message.Headers, mta == MtaKind.Sendmail);
         var sender = Envelope.Bracketed(envelope.Sender);
         var recipients = envelope.Recipients.Select(Envelope.Bracketed).ToList();
         List<byte>? body = null;
@@ -34,13 +40,13 @@ public static class MessageEditor
             switch (action)
             {
                 case AddHeaderResponse add:
-                    headers.Add(new(add.Name, Raw(add.Value)));
+                    headers.Add(add.Name, Raw(add.Value));
                     break;
                 case InsertHeaderResponse insert:
-                    headers.Insert((int)Math.Min(insert.Index, (uint)headers.Count), new(insert.Name, Raw(insert.Value)));
+                    headers.Insert(insert.Index, insert.Name, Raw(insert.Value));
                     break;
                 case ChangeHeaderResponse change:
-                    Change(headers, change, Raw(change.Value));
+                    headers.Change(change.Name, Math.Max(1u, change.Index), change.Value.Length == 0 ? null : Raw(change.Value));
                     break;
                 case ChangeSenderResponse changeSender:
                     sender = Envelope.Bracketed(changeSender.Sender);
@@ -63,28 +69,71 @@ public static class MessageEditor
             }
         }
 
-        var result = new MailMessage(headers, body is null ? message.Body : body.ToArray());
+        var result = new MailMessage(headers.Visible(), body is null ? message.Body : body.ToArray());
         return new DeliveredMessage(sender, recipients, result);
     }
 
-    private static void Change(List<KeyValuePair<string, string>> headers, ChangeHeaderResponse change, string raw)
+    private static string Bare(string address) => address.Trim().TrimStart('<').TrimEnd('>');
+
+    /// <summary>The MTA's header list: its own Received: first (not part of the message here), Sendmail's hidden defaults, then the message's.</summary>
+    private sealed class HeaderList
     {
-        var wanted = Math.Max(1u, change.Index);
-        var seen = 0u;
-        for (var i = 0; i < headers.Count; i++)
+        private readonly bool _sendmail;
+        private readonly List<Entry> _entries = [];
+
+        public HeaderList(IEnumerable<KeyValuePair<string, string>> headers, bool sendmail)
         {
-            if (!headers[i].Key.Equals(change.Name, StringComparison.OrdinalIgnoreCase) || ++seen != wanted)
-                continue;
-            if (change.Value.Length == 0)
-                headers.RemoveAt(i);
-            else
-                headers[i] = new(headers[i].Key, raw);
-            return;
+            _sendmail = sendmail;
+            _entries.Add(new Entry(string.Empty, string.Empty, Kind.Own));
+            if (sendmail)
+                _entries.AddRange(SendmailDefaults.Select(name => new Entry(name, string.Empty, Kind.Default)));
+            _entries.AddRange(headers.Select(h => new Entry(h.Key, h.Value, Kind.Shown)));
         }
 
-        if (change.Value.Length > 0)
-            headers.Add(new(change.Name, raw));
-    }
+        private enum Kind
+        {
+            Own,
+            Default,
+            Shown,
+            Deleted,
+        }
 
-    private static string Bare(string address) => address.Trim().TrimStart('<').TrimEnd('>');
+        public void Add(string name, string raw)
+        {
+            var same = _sendmail ? _entries.FindIndex(e => e.Kind != Kind.Own && Same(e, name)) : -1;
+            _entries.Insert(same < 0 ? _entries.Count : same, new Entry(name, raw, Kind.Shown));
+        }
+
+        public void Insert(uint index, string name, string raw) =>
+            _entries.Insert((int)Math.Min(index, (uint)_entries.Count), new Entry(name, raw, Kind.Shown));
+
+        // A null raw value deletes. Postfix counts the headers there are; Sendmail the deleted ones it keeps too.
+        public void Change(string name, uint occurrence, string? raw)
+        {
+            var seen = 0u;
+            for (var i = 0; i < _entries.Count; i++)
+            {
+                var entry = _entries[i];
+                if (entry.Kind is Kind.Own or Kind.Default || !Same(entry, name) || ++seen != occurrence)
+                    continue;
+                if (raw is not null)
+                    _entries[i] = entry with { Value = raw, Kind = Kind.Shown };
+                else if (_sendmail)
+                    _entries[i] = entry with { Kind = Kind.Deleted };
+                else
+                    _entries.RemoveAt(i);
+                return;
+            }
+
+            if (raw is not null)
+                _entries.Add(new Entry(name, raw, Kind.Shown));
+        }
+
+        public IEnumerable<KeyValuePair<string, string>> Visible() =>
+            _entries.Where(e => e.Kind == Kind.Shown).Select(e => new KeyValuePair<string, string>(e.Name, e.Value));
+
+        private static bool Same(Entry entry, string name) => entry.Name.Equals(name, StringComparison.OrdinalIgnoreCase);
+
+        private readonly record struct Entry(string Name, string Value, Kind Kind);
+    }
 }

@@ -87,14 +87,14 @@ public sealed partial class MilterClient
     /// <summary>An answer that ends the message for this milter: anything but CONTINUE (and SKIP).</summary>
     private static bool Decides(MilterResponse? answer) => answer is not null && answer.Code is not (MilterResponseCode.Continue or MilterResponseCode.Skip);
 
-    private static MessageOutcome Outcome(MilterResponse verdict, MilterSteps step, Envelope? envelope = null, MailMessage? message = null,
+    private MessageOutcome Outcome(MilterResponse verdict, MilterSteps step, Envelope? envelope = null, MailMessage? message = null,
         IReadOnlyList<string>? refused = null, IReadOnlyList<MilterResponse>? actions = null, bool leadingSpace = false)
     {
         actions ??= [];
         string? quarantine = null;
         DeliveredMessage? delivered = null;
         if (envelope is not null && message is not null && verdict.Code is MilterResponseCode.Continue or MilterResponseCode.Accept)
-            delivered = MessageEditor.Apply(envelope, message, actions, leadingSpace, out quarantine);
+            delivered = MessageEditor.Apply(envelope, message, actions, leadingSpace, out quarantine, Profile.Kind);
         return new MessageOutcome(verdict, step, actions, refused ?? [], delivered, quarantine);
     }
 
