@@ -168,6 +168,30 @@ public abstract class MtaTests(MtaFixture fixture)
     }
 
     [Fact]
+    public async Task An_abandoned_transaction_is_one_abort_and_a_finished_message_none()
+    {
+        // Postfix sends ABORT after every message and Sendmail does not; handlers see the same events either way.
+        var mta = Mta;
+        await using var smtp = await SmtpTestClient.ConnectAsync(mta.SmtpPort);
+        Assert.Equal(250, (await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("plain"))).Code);
+        Assert.Equal(250, (await smtp.CommandAsync("MAIL FROM:<sender@origin.test>")).Code);
+        Assert.Equal(250, (await smtp.CommandAsync("RCPT TO:<rcpt@dest.test>")).Code);
+        Assert.Equal(250, (await smtp.CommandAsync("RSET")).Code);
+        var counted = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("count-events"));
+
+        Assert.Equal("ended=1 aborted=1", (await mta.WaitForDeliveryAsync(mta.QueueIdOf(counted))).Header("X-Events"));
+    }
+
+    [Fact]
+    public async Task The_sender_is_changed_with_ESMTP_arguments()
+    {
+        var delivered = await DeliverAsync("change-sender-with-arguments");
+        Assert.Equal("<new-sender@origin.test>", delivered.Sender);
+        // Both relay the DSN arguments the milter gave (Sendmail adds its own AUTH=<>).
+        Assert.Equal(["ENVID=test-envid", "RET=HDRS"], delivered.SenderArguments.Split(' ').Where(a => !a.StartsWith("AUTH=", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_MIME_message_with_an_attachment_arrives_intact()
     {
         const string Mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n";

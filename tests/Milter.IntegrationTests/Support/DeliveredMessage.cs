@@ -3,6 +3,9 @@ namespace Milter.IntegrationTests.Support;
 /// <summary>A message as Postfix delivered it to smtp-sink: the envelope and the message, headers in order.</summary>
 internal sealed record DeliveredMessage(string Sender, IReadOnlyList<string> Recipients, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body)
 {
+    /// <summary>The ESMTP arguments the MTA gave MAIL FROM when relaying (after the address in X-Mail-Args).</summary>
+    public string SenderArguments { get; private init; } = "";
+
     /// <summary>The fields as written, each "Name:value" with every space after the colon; set by <see cref="Parse"/>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RawHeaders { get; private init; } = [];
 
@@ -40,12 +43,13 @@ internal sealed record DeliveredMessage(string Sender, IReadOnlyList<string> Rec
                 fields.Add(new(line[..colon], line[(colon + 1)..]));
         }
 
-        var sender = fields.First(f => f.Key == "X-Mail-Args").Value.Trim().Split(' ')[0];
+        var mailArgs = fields.First(f => f.Key == "X-Mail-Args").Value.Trim().Split(' ', 2);
+        var sender = mailArgs[0];
         var recipients = fields.Where(f => f.Key == "X-Rcpt-Args").Select(f => f.Value.Trim().Split(' ')[0]).ToList();
         // The sink's meta fields and its own Received: come first; the message starts after them.
         var first = fields.FindIndex(f => f.Key == "Received");
         var raw = fields.Skip(first + 1).ToList();
         var headers = raw.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.TrimStart(' '))).ToList();
-        return new DeliveredMessage(sender, recipients, headers, body) { RawHeaders = raw };
+        return new DeliveredMessage(sender, recipients, headers, body) { RawHeaders = raw, SenderArguments = mailArgs.Length > 1 ? mailArgs[1] : "" };
     }
 }

@@ -13,10 +13,16 @@ internal sealed partial class ScenarioMilter
     public const int ReplacementBodyLines = 1500;
 
     private string? _case;
+    private int _ended;
+    private int _aborted;
 
     /// <summary>The replacement body: over 64 KiB, so it takes several REPLBODY packets.</summary>
     public static string ReplacementBody { get; } = string.Concat(Enumerable.Range(0, ReplacementBodyLines)
         .Select(i => $"Replacement line {i:D4}: the milter rewrote this body completely.\r\n"));
+
+    /// <summary>Asked for (without a reply) so the milter sees transactions that end before DATA, and their ABORT.</summary>
+    [OnMail]
+    public void Mail(Sender sender) => _case = null;
 
     [OnHeader]
     public void Header(string name, string value)
@@ -26,13 +32,18 @@ internal sealed partial class ScenarioMilter
     }
 
     [OnAbort]
-    public void Abort() => _case = null;
+    public void Abort()
+    {
+        _case = null;
+        _aborted++;
+    }
 
     [OnEndOfMessage]
     public MilterVerdict End(EndOfMessageContext message)
     {
         var scenario = _case;
         _case = null;
+        _ended++;
         var verdict = MilterVerdict.Continue;
         switch (scenario)
         {
@@ -41,6 +52,13 @@ internal sealed partial class ScenarioMilter
                 break;
             case "change-header":
                 message.ChangeHeader("Subject", "changed by the milter");
+                break;
+            case "count-events":
+                // What this connection's handlers saw before this message: the same behind every MTA.
+                message.AddHeader("X-Events", $"ended={_ended - 1} aborted={_aborted}");
+                break;
+            case "change-sender-with-arguments":
+                message.ChangeSender("<new-sender@origin.test>", "RET=HDRS ENVID=test-envid");
                 break;
             case "fold":
                 message.AddHeader("X-Milter-Folded", "line one\n\tline two");
