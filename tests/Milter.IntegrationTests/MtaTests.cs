@@ -8,10 +8,13 @@ using Milter.Tests.Support;
 
 namespace Milter.IntegrationTests;
 
-/// <summary>Starts our milter (<see cref="ScenarioMilter"/>) and a private MTA that uses it, once for a test class.</summary>
+/// <summary>
+/// Starts our milters (<see cref="ScenarioMilter"/>, then <see cref="LeadingSpaceMilter"/>) and a private MTA that
+/// uses both in that order, once for a test class.
+/// </summary>
 public abstract class MtaFixture : IAsyncLifetime
 {
-    private MilterServer? _milter;
+    private readonly List<MilterServer> _milters = [];
 
     internal MtaInstance? Mta { get; private set; }
 
@@ -22,24 +25,29 @@ public abstract class MtaFixture : IAsyncLifetime
         SkipReason = Unavailable();
         if (SkipReason is not null)
             return;
-        _milter = new MilterServer(MilterFilter.Factory<ScenarioMilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
-        await _milter.StartAsync();
-        Mta = await StartAsync(((IPEndPoint)_milter.Addresses[0].EndPoint).Port);
+        foreach (var factory in new[] { MilterFilter.Factory<ScenarioMilter>(), MilterFilter.Factory<LeadingSpaceMilter>() })
+        {
+            var server = new MilterServer(factory, new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+            _milters.Add(server);
+            await server.StartAsync();
+        }
+
+        Mta = await StartAsync([.. _milters.Select(m => ((IPEndPoint)m.Addresses[0].EndPoint).Port)]);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Mta is not null)
             await Mta.DisposeAsync();
-        if (_milter is not null)
-            await _milter.DisposeAsync();
+        foreach (var milter in _milters)
+            await milter.DisposeAsync();
     }
 
     /// <summary>Why this MTA cannot run here, or null.</summary>
     private protected abstract string? Unavailable();
 
-    /// <summary>Starts the MTA with our milter on 127.0.0.1:<paramref name="milterPort"/>.</summary>
-    private protected abstract Task<MtaInstance> StartAsync(int milterPort);
+    /// <summary>Starts the MTA with our milters on these 127.0.0.1 ports, in order.</summary>
+    private protected abstract Task<MtaInstance> StartAsync(int[] milterPorts);
 }
 
 /// <summary>
@@ -224,20 +232,25 @@ public abstract class MtaTests(MtaFixture fixture)
         var message = Message(scenario, extraHeaders: Duplicates);
         var delivered = await DeliverAsync(scenario, message: message);
 
-        var connection = new InMemoryConnection();
-        var session = new MilterSession(MilterFilter.Factory<ScenarioMilter>(), new MilterSessionOptions { ProgressInterval = null });
-        var run = session.RunAsync(connection.MilterSide);
-        await using (var client = new MilterClient(connection.MtaSide, ClientProfile))
-        {
-            var predicted = await client.SendMessageAsync(new Envelope("sender@origin.test", ["rcpt@dest.test"]),
-                MailMessage.Parse(Encoding.UTF8.GetBytes(message.Replace("\n", "\r\n", StringComparison.Ordinal))));
-            var own = delivered.Headers.ToList().FindIndex(h => h.Key == "Received");
-            var real = delivered.RawHeaders.Where((_, i) => i != own).Select(h => $"{h.Key}:{h.Value}");
-            Assert.Equal(real, predicted.Delivered!.Message.Headers.Select(h => $"{h.Key}:{h.Value.Replace("\r\n", "\n", StringComparison.Ordinal)}"));
-        }
-
-        await run;
+        // Through both milters in the MTA's order, each seeing the message as the one before left it.
+        var predicted = MailMessage.Parse(Encoding.UTF8.GetBytes(message.Replace("\n", "\r\n", StringComparison.Ordinal)));
+        predicted = await PredictAsync(MilterFilter.Factory<ScenarioMilter>(), predicted);
+        predicted = await PredictAsync(MilterFilter.Factory<LeadingSpaceMilter>(), predicted);
+        var own = delivered.Headers.ToList().FindIndex(h => h.Key == "Received");
+        var real = delivered.RawHeaders.Where((_, i) => i != own).Select(h => $"{h.Key}:{h.Value}");
+        Assert.Equal(real, predicted.Headers.Select(h => $"{h.Key}:{h.Value.Replace("\r\n", "\n", StringComparison.Ordinal)}"));
         return delivered;
+    }
+
+    private async Task<MailMessage> PredictAsync(IMilterHandlerFactory milter, MailMessage message)
+    {
+        var connection = new InMemoryConnection();
+        var run = new MilterSession(milter, new MilterSessionOptions { ProgressInterval = null }).RunAsync(connection.MilterSide);
+        MessageOutcome outcome;
+        await using (var client = new MilterClient(connection.MtaSide, ClientProfile))
+            outcome = await client.SendMessageAsync(new Envelope("sender@origin.test", ["rcpt@dest.test"]), message);
+        await run;
+        return outcome.Delivered!.Message;
     }
 
     /// <summary>The headers as delivered from the message's own From: on (the MTA's Received: above it is not the milter's).</summary>
@@ -296,5 +309,16 @@ public abstract class MtaTests(MtaFixture fixture)
         var delivered = await EditAsync("spaces-in-value");
         Assert.Equal(["  two leading spaces"], delivered.RawValues("X-Spaced"));
         Assert.Equal([" one leading space", "second"], delivered.RawValues("X-Dup"));
+    }
+
+    [Fact]
+    public async Task With_HDR_LEADSPC_values_arrive_and_leave_with_their_leading_space_exactly()
+    {
+        var delivered = await EditAsync("leading-space");
+
+        Assert.Equal([" [ Integration test]"], delivered.RawValues("X-Seen-Subject").Select(v => " " + v));
+        Assert.Equal([" one space as sent"], delivered.RawHeaders.Where(h => h.Key == "X-Kept").Select(h => h.Value));
+        Assert.Equal(["no space at all"], delivered.RawHeaders.Where(h => h.Key == "X-Glued").Select(h => h.Value));
+        Assert.Equal(["  two spaces", " second"], delivered.RawHeaders.Where(h => h.Key == "X-Dup").Select(h => h.Value));
     }
 }

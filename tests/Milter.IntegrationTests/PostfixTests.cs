@@ -8,7 +8,8 @@ public sealed class PostfixFixture : MtaFixture
 {
     private protected override string? Unavailable() => PostfixInstance.Unavailable();
 
-    private protected override async Task<MtaInstance> StartAsync(int milterPort) => await PostfixInstance.StartAsync($"inet:127.0.0.1:{milterPort}");
+    private protected override async Task<MtaInstance> StartAsync(int[] milterPorts) =>
+        await PostfixInstance.StartAsync(string.Join(' ', milterPorts.Select(port => $"inet:127.0.0.1:{port}")));
 }
 
 /// <summary>The shared cases behind a real Postfix 3.7, and what only Postfix does.</summary>

@@ -7,7 +7,7 @@ public sealed class SendmailFixture : MtaFixture
 {
     private protected override string? Unavailable() => SendmailInstance.Unavailable();
 
-    private protected override async Task<MtaInstance> StartAsync(int milterPort) => await SendmailInstance.StartAsync(milterPort);
+    private protected override async Task<MtaInstance> StartAsync(int[] milterPorts) => await SendmailInstance.StartAsync(milterPorts);
 }
 
 /// <summary>The shared cases behind a real Sendmail 8.17, and what only Sendmail does.</summary>

@@ -28,15 +28,15 @@ internal sealed partial class SendmailInstance : MtaInstance
         return null;
     }
 
-    /// <summary>Starts an instance that uses the milter listening on 127.0.0.1:<paramref name="milterPort"/>.</summary>
-    public static async Task<SendmailInstance> StartAsync(int milterPort)
+    /// <summary>Starts an instance that uses the milters listening on these 127.0.0.1 ports, in order.</summary>
+    public static async Task<SendmailInstance> StartAsync(params int[] milterPorts)
     {
         // Not under /tmp: Sendmail refuses files in a world-writable folder's subtree.
         var directory = Path.Combine("/var/lib/milter-tests", $"sm-{Guid.NewGuid():N}"[..15]);
         System.IO.Directory.CreateDirectory(directory);
         var ports = FreePorts(2);
         var instance = new SendmailInstance(directory, ports[0]);
-        await RunHarnessAsync("sendmail", "start", directory, ports[0].ToString(), ports[1].ToString(), milterPort.ToString());
+        await RunHarnessAsync("sendmail", "start", directory, ports[0].ToString(), ports[1].ToString(), string.Join(',', milterPorts));
         return instance;
     }
 

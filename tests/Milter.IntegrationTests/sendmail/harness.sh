@@ -3,7 +3,7 @@
 # message to a file. Sendmail runs from the .debs unpacked by tests/install-dependencies.sh (SENDMAIL_ROOT), never
 # from a system install, with its own configuration, queue and log in DIR. Needs root.
 #
-#   harness.sh start DIR SMTP_PORT SINK_PORT MILTER_PORT
+#   harness.sh start DIR SMTP_PORT SINK_PORT MILTER_PORT[,MILTER_PORT...]   (milters "tests", "tests2", ... in that order)
 #   harness.sh stop DIR
 #   harness.sh exec DIR COMMAND...      e.g. exec DIR sendmail -bp -qQ (the sendmail binary is found in SENDMAIL_ROOT)
 #
@@ -101,11 +101,21 @@ FEATURE(\`promiscuous_relay')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
 FEATURE(\`accept_unqualified_senders')dnl
 DAEMON_OPTIONS(\`Family=inet, Name=MTA, Addr=127.0.0.1, Port=$smtp_port')dnl
-INPUT_MAIL_FILTER(\`tests', \`S=inet:$milter_port@127.0.0.1, F=T, T=C:10s;S:30s;R:30s;E:60s')dnl
+$(filters "$milter_port")
 MAILER(\`local')dnl
 MAILER(\`smtp')dnl
 MC
   m4 "$dir/harness.mc" > "$dir/harness.cf" 2> "$dir/m4.err" || die "m4 failed: $(cat "$dir/m4.err")"
+}
+
+# One INPUT_MAIL_FILTER per port, F=T: tempfail while a milter is down.
+filters() {
+  local n=1 port name
+  for port in ${1//,/ }; do
+    name=tests; [ $n -gt 1 ] && name=tests$n
+    echo "INPUT_MAIL_FILTER(\`$name', \`S=inet:$port@127.0.0.1, F=T, T=C:10s;S:30s;R:30s;E:60s')dnl"
+    n=$((n + 1))
+  done
 }
 
 in_namespace() { unshare -m -u "$dir/ns/enter.sh" "$@"; }
