@@ -1,0 +1,65 @@
+namespace Milter.Tests.Session;
+
+/// <summary>The index rules measured against Postfix 3.7 and Sendmail 8.17 (see the MTA tests in Milter.IntegrationTests).</summary>
+public class HeaderEditTranslatorTests
+{
+    private static readonly string[] Received = ["From", "To", "Subject", "X-Dup", "X-Dup", "Date"];
+
+    [Fact]
+    public void Postfix_gets_the_indexes_as_written()
+    {
+        var postfix = new HeaderEditTranslator(MtaKind.Postfix, Received);
+
+        Assert.Equal(0u, postfix.Insert(0, "X-Top"));
+        Assert.Equal(1u, postfix.Delete("X-Dup", 1));
+        Assert.Equal(1u, postfix.Change("X-Dup", 1));
+        Assert.Equal(5u, postfix.Insert(5, "X-Five"));
+        Assert.Equal((false, 0u), postfix.Add("Subject"));
+    }
+
+    [Fact]
+    public void Sendmail_inserts_count_its_seven_hidden_default_headers_below_its_Received()
+    {
+        var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, Received);
+
+        Assert.Equal(0u, sendmail.Insert(0, "X-Top"));
+        // X-Top is now above the Received: the first client header is visible header 2, at list position 9.
+        Assert.Equal(9u, sendmail.Insert(2, "X-First"));
+        Assert.Equal(12u, sendmail.Insert(5, "X-After-To"));
+    }
+
+    [Fact]
+    public void Sendmail_keeps_deleted_headers_in_place_and_counts_them()
+    {
+        var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, Received);
+
+        Assert.Equal(1u, sendmail.Delete("X-Dup", 1));
+        // The X-Dup that is first now is Sendmail's second.
+        Assert.Equal(2u, sendmail.Change("X-Dup", 1));
+        // Before the visible header 4 (the remaining X-Dup): Received, 7 hidden, From, To, Subject, deleted X-Dup.
+        Assert.Equal(12u, sendmail.Insert(4, "X-Before-Dup"));
+        // A change past the last copy counts the deleted one too, so it stays past the end.
+        Assert.Equal(3u, sendmail.Change("X-Dup", 2));
+    }
+
+    [Fact]
+    public void Sendmail_adds_go_past_the_end_so_they_never_take_a_deleted_or_generated_header_place()
+    {
+        var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, Received);
+        sendmail.Delete("Subject", 1);
+
+        var (asInsert, index) = sendmail.Add("Subject");
+
+        Assert.True(asInsert);
+        Assert.Equal((uint)int.MaxValue, index);
+    }
+
+    [Fact]
+    public void Without_the_headers_Sendmail_positions_still_skip_the_hidden_defaults()
+    {
+        var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, []);
+
+        Assert.Equal(8u, sendmail.Insert(1, "X-One"));
+        Assert.Equal(10u, sendmail.Insert(3, "X-Three"));
+    }
+}
