@@ -18,7 +18,7 @@ internal sealed record Options(string Address, string MessagePath, Envelope Enve
           --client-name NAME      client host name in CONNECT (default localhost)
           --helo NAME             HELO name (default client.example)
           --macro [S:]NAME=VALUE  a macro, sent before stage S (C H M R T N E; default C); repeat for more
-          --mta postfix|sendmail|full   whose offer and habits to copy (default postfix)
+          --mta postfix|sendmail|full   whose offer, macros, ABORT habit and header rules to copy (default postfix)
           --timeout SECONDS       how long to wait for each answer (default 30)
           --count N               load mode: send N messages...
           --concurrency C         ...over C connections at once (default 1), and print rate and latency

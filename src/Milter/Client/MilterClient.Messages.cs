@@ -94,7 +94,7 @@ public sealed partial class MilterClient
         string? quarantine = null;
         DeliveredMessage? delivered = null;
         if (envelope is not null && message is not null && verdict.Code is MilterResponseCode.Continue or MilterResponseCode.Accept)
-            delivered = MessageEditor.Apply(envelope, message, actions, leadingSpace, out quarantine, Profile.Kind);
+            delivered = MessageEditor.Apply(envelope, message, actions, leadingSpace, out quarantine, Profile.AppliesChangesAs);
         return new MessageOutcome(verdict, step, actions, refused ?? [], delivered, quarantine);
     }
 

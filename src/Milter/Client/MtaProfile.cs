@@ -12,7 +12,11 @@ public sealed record MtaProfile(string Name, OptionNegotiation Offer, bool Sends
     /// <summary>The MTA whose default macros (and header rules) the client copies; <see cref="MtaKind.Unknown"/> for none.</summary>
     public MtaKind Kind { get; init; }
 
-    /// <summary>Everything protocol version 6 defines (actions 0x1FF, protocol 0x1FFFFF).</summary>
+    /// <summary>
+    /// Everything protocol version 6 defines (actions 0x1FF, protocol 0x1FFFFF), no default macros, no ABORT after a
+    /// message. Milters built with this library take it for Sendmail (no macro packet before each header), so it
+    /// applies changes with Sendmail's rules.
+    /// </summary>
     public static MtaProfile Full { get; } = new("full", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false);
 
     /// <summary>Postfix 3.7's offer and habits: its default macros, a macro packet before every command, ABORT after every message.</summary>
@@ -20,6 +24,9 @@ public sealed record MtaProfile(string Name, OptionNegotiation Offer, bool Sends
 
     /// <summary>Sendmail 8.17's offer and habits: its default macros, only at its seven stages, no ABORT after a message.</summary>
     public static MtaProfile Sendmail { get; } = new("sendmail", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false) { Kind = MtaKind.Sendmail };
+
+    /// <summary>Whose rules apply the milter's changes: Postfix's when the profile copies Postfix, Sendmail's otherwise.</summary>
+    public MtaKind AppliesChangesAs => Kind == MtaKind.Postfix || SendsEmptyMacros ? MtaKind.Postfix : MtaKind.Sendmail;
 
     /// <summary>The profile with this name (full, postfix or sendmail).</summary>
     public static MtaProfile FromName(string name) => name.ToLowerInvariant() switch
