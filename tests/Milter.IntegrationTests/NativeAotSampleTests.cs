@@ -7,7 +7,7 @@ using Milter.Tests.Support;
 
 namespace Milter.IntegrationTests;
 
-/// <summary>The attribute-style sample publishes as one NativeAOT binary with no warnings, and the binary answers a milter session.</summary>
+/// <summary>The samples publish as single NativeAOT binaries with no warnings, and the binaries do their job behind real MTAs.</summary>
 [Collection(RepositoryBuilds.Name)]
 public class NativeAotSampleTests
 {
@@ -23,15 +23,17 @@ public class NativeAotSampleTests
     }
 
     /// <summary>Published once for the class: the binary and the publish log.</summary>
-    private static readonly Lazy<Task<(string Binary, string Log)>> Published = new(PublishAsync);
+    private static readonly Lazy<Task<(string Binary, string Log)>> Published = new(() => PublishAsync("HeaderStamper"));
 
-    private static async Task<(string Binary, string Log)> PublishAsync()
+    private static readonly Lazy<Task<(string Binary, string Log)>> PublishedGuard = new(() => PublishAsync("AttachmentGuard"));
+
+    private static async Task<(string Binary, string Log)> PublishAsync(string sample)
     {
         var output = Path.Combine(Path.GetTempPath(), $"milter-aot-{Guid.NewGuid():N}");
-        var (exitCode, log) = await RunAsync("dotnet", "publish", Path.Combine(RepositoryRoot, "samples", "HeaderStamper"),
+        var (exitCode, log) = await RunAsync("dotnet", "publish", Path.Combine(RepositoryRoot, "samples", sample),
             "-c", "Release", "-r", "linux-x64", "-o", output);
         Assert.True(exitCode == 0, log);
-        return (Path.Combine(output, "HeaderStamper"), log);
+        return (Path.Combine(output, sample), log);
     }
 
     [Fact]
@@ -77,6 +79,37 @@ public class NativeAotSampleTests
         Assert.Equal(0, await stamper.StopAsync());
     }
 
+    [Theory]
+    [InlineData("postfix")]
+    [InlineData("sendmail")]
+    public async Task The_attachment_guard_binary_defangs_an_executable_behind_a_real_MTA(string mtaName)
+    {
+        if ((mtaName == "postfix" ? PostfixInstance.Unavailable() : SendmailInstance.Unavailable()) is { } reason)
+            Assert.Skip(reason);
+        var (binary, log) = await PublishedGuard.Value;
+        Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
+        await using var guard = await RunningStamper.StartAsync(binary, port => $"--Milter:Listen:0 inet:{port}@127.0.0.1");
+        await using MtaInstance mta = mtaName == "postfix"
+            ? await PostfixInstance.StartAsync($"inet:127.0.0.1:{guard.Port}")
+            : await SendmailInstance.StartAsync(guard.Port);
+
+        const string Message = "From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: invoice\nMIME-Version: 1.0\n"
+            + "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nSee attached.\n--b\n"
+            + "Content-Type: application/octet-stream; name=\"invoice.pdf.exe\"\nContent-Disposition: attachment; filename=\"invoice.pdf.exe\"\n"
+            + "Content-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAA\n--b--\n";
+        SmtpAnswer answer;
+        await using (var smtp = await SmtpTestClient.ConnectAsync(mta.SmtpPort))
+            answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message);
+        Assert.Equal(250, answer.Code);
+        var delivered = await mta.WaitForDeliveryAsync(mta.QueueIdOf(answer));
+
+        Assert.Equal("removed 1 attachment(s), cleaned 0 HTML part(s)", delivered.Header("X-Attachment-Guard"));
+        Assert.Contains("filename=invoice.pdf.exe.removed.txt", delivered.Body, StringComparison.Ordinal);
+        Assert.Contains("See attached.", delivered.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("TVqQ", delivered.Body, StringComparison.Ordinal);
+        Assert.Equal(0, await guard.StopAsync());
+    }
+
     [Fact]
     public async Task The_milter_test_command_publishes_with_NativeAOT_and_reports_on_a_milter()
     {
@@ -104,7 +137,7 @@ public class NativeAotSampleTests
         }
     }
 
-    /// <summary>The published binary running on a free port; stopped with SIGTERM, as systemd does.</summary>
+    /// <summary>A published sample running on a free port; stopped with SIGTERM, as systemd does.</summary>
     private sealed class RunningStamper : IAsyncDisposable
     {
         private readonly Process _process;
@@ -117,10 +150,15 @@ public class NativeAotSampleTests
 
         public int Port { get; }
 
-        public static async Task<RunningStamper> StartAsync(string binary)
+        public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null)
         {
             var port = FreePort();
-            var process = Process.Start(new ProcessStartInfo(binary, $"inet:{port}@127.0.0.1") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var process = Process.Start(new ProcessStartInfo(binary, arguments?.Invoke(port) ?? $"inet:{port}@127.0.0.1")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = Path.GetDirectoryName(binary),
+            })!;
             var stamper = new RunningStamper(process, port);
             await using (await ConnectWhenListeningAsync(new IPEndPoint(IPAddress.Loopback, port), process))
             {
