@@ -72,6 +72,16 @@ public abstract class MtaTests(MtaFixture fixture)
     internal static string Message(string scenario, string subject = "Integration test", string extraHeaders = "", string body = "Hello from the test.\n") =>
         $"From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: {subject}\n{extraHeaders}X-Case: {scenario}\n\n{body}";
 
+    /// <summary>Sends a scenario the MTA accepts (250) but may not deliver; returns its queue id.</summary>
+    internal async Task<string> SendAcceptedAsync(string scenario)
+    {
+        var mta = Mta;
+        await using var smtp = await SmtpTestClient.ConnectAsync(mta.SmtpPort);
+        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message(scenario));
+        Assert.Equal(250, answer.Code);
+        return mta.QueueIdOf(answer);
+    }
+
     internal async Task<DeliveredMessage> DeliverAsync(string scenario, string[]? recipients = null, string? message = null)
     {
         var mta = Mta;

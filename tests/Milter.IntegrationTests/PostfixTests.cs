@@ -23,11 +23,7 @@ public sealed class PostfixTests(PostfixFixture fixture) : MtaTests(fixture), IC
     public async Task A_discarded_message_is_accepted_and_never_delivered()
     {
         var postfix = Postfix;
-        await using var smtp = await SmtpTestClient.ConnectAsync(postfix.SmtpPort);
-        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("discard"));
-
-        Assert.Equal(250, answer.Code);
-        var queueId = postfix.QueueIdOf(answer);
+        var queueId = await SendAcceptedAsync("discard");
         await postfix.WaitForLogAsync(queueId, "milter-discard");
         Assert.DoesNotContain($"{queueId}: to=", postfix.MailLog, StringComparison.Ordinal);
     }
@@ -36,11 +32,7 @@ public sealed class PostfixTests(PostfixFixture fixture) : MtaTests(fixture), IC
     public async Task Postfix_puts_a_quarantined_message_in_the_hold_queue_and_logs_no_reason()
     {
         var postfix = Postfix;
-        await using var smtp = await SmtpTestClient.ConnectAsync(postfix.SmtpPort);
-        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("quarantine"));
-
-        Assert.Equal(250, answer.Code);
-        var queueId = postfix.QueueIdOf(answer);
+        var queueId = await SendAcceptedAsync("quarantine");
         // Postfix logs the hold, not the milter's reason text.
         await postfix.WaitForLogAsync(queueId, "milter-hold: END-OF-MESSAGE");
         var queue = await postfix.QueueListingAsync();

@@ -21,11 +21,7 @@ public sealed class SendmailTests(SendmailFixture fixture) : MtaTests(fixture), 
     public async Task A_discarded_message_is_accepted_and_never_delivered()
     {
         var sendmail = Sendmail;
-        await using var smtp = await SmtpTestClient.ConnectAsync(sendmail.SmtpPort);
-        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("discard"));
-
-        Assert.Equal(250, answer.Code);
-        var queueId = sendmail.QueueIdOf(answer);
+        var queueId = await SendAcceptedAsync("discard");
         // Sendmail logs the milter's verdict and then the recipient with stat=discarded.
         await sendmail.WaitForLogAsync(queueId, "milter=tests, discard");
         await sendmail.WaitForLogAsync(queueId, "to=<rcpt@dest.test>, .*stat=discarded");
@@ -36,11 +32,7 @@ public sealed class SendmailTests(SendmailFixture fixture) : MtaTests(fixture), 
     public async Task Sendmail_keeps_a_quarantined_message_in_its_queue_with_the_milter_reason()
     {
         var sendmail = Sendmail;
-        await using var smtp = await SmtpTestClient.ConnectAsync(sendmail.SmtpPort);
-        var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], Message("quarantine"));
-
-        Assert.Equal(250, answer.Code);
-        var queueId = sendmail.QueueIdOf(answer);
+        var queueId = await SendAcceptedAsync("quarantine");
         await sendmail.WaitForLogAsync(queueId, "milter=tests, quarantine=held by the test milter");
         var listing = await sendmail.QuarantineListingAsync();
         Assert.Contains(queueId, listing, StringComparison.Ordinal);
