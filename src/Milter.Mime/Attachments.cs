@@ -91,7 +91,7 @@ public static class Attachments
                         VisitNested(entry, part, [.. path, name]);
                 }
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or IOException)
             {
                 Problems.Add(new ArchiveProblem(string.Join('/', path), part, $"not a readable zip archive ({e.Message})"));
             }

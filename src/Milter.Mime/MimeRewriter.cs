@@ -35,45 +35,57 @@ public static class MimeRewriter
                 $"The capture was set up with HeaderLeadingSpace = {capture.HeaderLeadingSpace}, but the MTA negotiated {(leadingSpace ? "" : "no ")}HDR_LEADSPC. Set MessageCaptureOptions.HeaderLeadingSpace as the filter declares it.");
         }
 
-        using var rewritten = capture.CreateBuffer();
-        using (var output = rewritten.OpenWrite())
-            capture.Message.WriteTo(WireFormat, output);
-
-        List<CapturedHeader> headers;
-        long bodyStart;
-        using (var input = rewritten.OpenRead())
-            (headers, bodyStart) = WireHeaders.Read(input, leadingSpace);
-
-        var edits = HeaderDiff.Compute(capture.Headers, headers);
-        foreach (var edit in edits)
+        var rewritten = capture.CreateBuffer();
+        try
         {
-            switch (edit.Kind)
+            using (var output = rewritten.OpenWrite())
+                capture.Message.WriteTo(WireFormat, output);
+
+            List<CapturedHeader> headers;
+            long bodyStart;
+            using (var input = rewritten.OpenRead())
+                (headers, bodyStart) = WireHeaders.Read(input, leadingSpace);
+
+            var edits = HeaderDiff.Compute(capture.Headers, headers);
+            foreach (var edit in edits)
+                Send(message, edit);
+
+            bool bodyChanged;
+            using (var newBody = rewritten.OpenRead(bodyStart))
+            using (var oldBody = capture.OpenBody())
+                bodyChanged = !SameContent(oldBody, newBody);
+            if (bodyChanged)
             {
-                case HeaderEditKind.Insert:
-                    message.InsertHeader(edit.Index, edit.Name, edit.Value);
-                    break;
-                case HeaderEditKind.Change:
-                    message.ChangeHeader(edit.Name, edit.Value, edit.Index);
-                    break;
-                case HeaderEditKind.Delete:
-                    message.DeleteHeader(edit.Name, edit.Index);
-                    break;
-                default:
-                    message.AddHeader(edit.Name, edit.Value);
-                    break;
+                // Streamed from the rewritten copy after the handler returns; the stream owns that copy from here.
+                message.ReplaceBody(rewritten.OpenRead(bodyStart, owner: rewritten));
+                rewritten = null;
             }
-        }
 
-        using var newBody = rewritten.OpenRead(bodyStart);
-        using var oldBody = capture.OpenBody();
-        var bodyChanged = !SameContent(oldBody, newBody);
-        if (bodyChanged)
+            return new MimeChanges(edits.Count, bodyChanged);
+        }
+        finally
         {
-            newBody.Position = 0;
-            message.ReplaceBody(ReadAll(newBody));
+            rewritten?.Dispose();
         }
+    }
 
-        return new MimeChanges(edits.Count, bodyChanged);
+    private static void Send(EndOfMessageContext message, HeaderEdit edit)
+    {
+        switch (edit.Kind)
+        {
+            case HeaderEditKind.Insert:
+                message.InsertHeader(edit.Index, edit.Name, edit.Value);
+                break;
+            case HeaderEditKind.Change:
+                message.ChangeHeader(edit.Name, edit.Value, edit.Index);
+                break;
+            case HeaderEditKind.Delete:
+                message.DeleteHeader(edit.Name, edit.Index);
+                break;
+            default:
+                message.AddHeader(edit.Name, edit.Value);
+                break;
+        }
     }
 
     private static FormatOptions CreateWireFormat()
@@ -123,10 +135,4 @@ public static class MimeRewriter
         return length;
     }
 
-    private static byte[] ReadAll(Stream stream)
-    {
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return bytes;
-    }
 }

@@ -2,9 +2,10 @@ namespace Milter.Mime;
 
 /// <summary>
 /// A read-only window on part of a seekable stream, with its own position, so several readers (the MIME parser,
-/// a body comparison) can share one temporary file. Disposing it leaves the underlying stream open.
+/// a body comparison) can share one temporary file. Disposing it leaves the underlying stream open, and disposes
+/// the owner it was given, if any.
 /// </summary>
-internal sealed class SliceStream(Stream inner, long start, long length) : Stream
+internal sealed class SliceStream(Stream inner, long start, long length, IDisposable? owner = null) : Stream
 {
     private long _position;
 
@@ -39,12 +40,14 @@ internal sealed class SliceStream(Stream inner, long start, long length) : Strea
 
     public override long Seek(long offset, SeekOrigin origin)
     {
-        Position = origin switch
+        var target = origin switch
         {
             SeekOrigin.Begin => offset,
             SeekOrigin.Current => _position + offset,
             _ => length + offset,
         };
+        // As MemoryStream and FileStream do: readers like ZipArchive expect an IOException here.
+        _position = target >= 0 ? target : throw new IOException("An attempt was made to move the position before the beginning of the stream.");
         return _position;
     }
 
@@ -53,6 +56,13 @@ internal sealed class SliceStream(Stream inner, long start, long length) : Strea
     }
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            owner?.Dispose();
+        base.Dispose(disposing);
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -42,18 +42,18 @@ internal sealed class SpillBuffer : IDisposable
 
     /// <summary>
     /// A read-only, seekable view of bytes [<paramref name="start"/>, end). It shares the storage: write nothing
-    /// more while it is in use, and dispose the buffer only after it.
+    /// more while it is in use, and dispose the buffer only after it, or pass the buffer as <paramref name="owner"/>
+    /// to have the stream dispose it.
     /// </summary>
-    public Stream OpenRead(long start = 0)
+    public Stream OpenRead(long start = 0, IDisposable? owner = null)
     {
         ObjectDisposedException.ThrowIf(_memory is null && _file is null, this);
         if (_file is not null)
-        {
             _file.Flush();
-            return new SliceStream(_file, start, _file.Length - start);
-        }
-
-        return new MemoryStream(_memory!.GetBuffer(), (int)start, (int)(_memory.Length - start), writable: false);
+        var length = Length - start;
+        return _file is not null
+            ? new SliceStream(_file, start, length, owner)
+            : new SliceStream(new MemoryStream(_memory!.GetBuffer(), 0, (int)_memory.Length, writable: false), start, length, owner);
     }
 
     /// <summary>A write-only stream that appends to the buffer, for writers that want a <see cref="Stream"/>.</summary>

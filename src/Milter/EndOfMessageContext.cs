@@ -14,6 +14,8 @@ public sealed class EndOfMessageContext
     private readonly Func<CancellationToken, ValueTask> _sendProgress;
     private readonly List<MilterResponseCode> _actionCodes = [];
     private ReadOnlyMemory<byte>? _body;
+    private Stream? _bodyStream;
+    private bool _leaveBodyOpen;
     private HeaderEditTranslator? _headers;
     private bool _active = true;
 
@@ -142,9 +144,20 @@ public sealed class EndOfMessageContext
     public void ReplaceBody(ReadOnlyMemory<byte> body)
     {
         Check(ActionFlags.ChangeBody, nameof(ReplaceBody));
-        if (_body is null)
-            _actionCodes.Add(MilterResponseCode.ReplaceBody);
-        _body = body.ToArray();
+        SetBody(body.ToArray(), null, false);
+    }
+
+    /// <summary>
+    /// Replaces the whole body with the rest of <paramref name="body"/>, read only after the handler returns and sent
+    /// in pieces, so a large body never sits in memory (SMFIR_REPLBODY; needs <see cref="ActionFlags.ChangeBody"/>).
+    /// The stream is disposed once sent or dropped, unless <paramref name="leaveOpen"/>. If reading it fails halfway,
+    /// the message is tempfailed, so no half-replaced body is delivered.
+    /// </summary>
+    public void ReplaceBody(Stream body, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Check(ActionFlags.ChangeBody, nameof(ReplaceBody));
+        SetBody(null, body, leaveOpen);
     }
 
     /// <summary>Replaces the whole body with the rest of <paramref name="body"/> (see <see cref="ReplaceBody(ReadOnlyMemory{byte})"/>).</summary>
@@ -154,7 +167,7 @@ public sealed class EndOfMessageContext
         Check(ActionFlags.ChangeBody, nameof(ReplaceBodyAsync));
         using var copy = new MemoryStream();
         await body.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-        ReplaceBody(copy.GetBuffer().AsMemory(0, (int)copy.Length));
+        SetBody(copy.GetBuffer().AsMemory(0, (int)copy.Length), null, false);
     }
 
     /// <summary>Tells the MTA the milter is still working (SMFIR_PROGRESS), restarting its timeout. Sent at once.</summary>
@@ -166,16 +179,62 @@ public sealed class EndOfMessageContext
 
     private HeaderEditTranslator Headers => _headers ??= new HeaderEditTranslator(Context.Mta, Context.HeaderNames);
 
-    /// <summary>Writes the recorded changes: the header and envelope changes in call order, then the body.</summary>
-    internal void WriteActions(IBufferWriter<byte> output)
+    /// <summary>
+    /// Writes the recorded changes: the header and envelope changes in call order, then the body, flushing every
+    /// megabyte of a streamed body so memory stays bounded. Throws <see cref="IOException"/> when a streamed body
+    /// cannot be read to the end.
+    /// </summary>
+    internal async ValueTask WriteActionsAsync(System.IO.Pipelines.PipeWriter output, CancellationToken cancellationToken)
     {
         output.Write(_actions.WrittenSpan);
         if (_body is { } body)
             MilterResponseWriter.WriteReplaceBody(output, body.Span);
+        if (_bodyStream is not { } stream)
+            return;
+        var chunk = ArrayPool<byte>.Shared.Rent(MilterResponseWriter.BodyChunkLength);
+        try
+        {
+            var unflushed = 0;
+            int read;
+            while ((read = await stream.ReadAtLeastAsync(chunk.AsMemory(0, MilterResponseWriter.BodyChunkLength), MilterResponseWriter.BodyChunkLength, false, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                MilterResponseWriter.WriteReplaceBody(output, chunk.AsSpan(0, read));
+                if ((unflushed += read) >= 1024 * 1024)
+                {
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    unflushed = 0;
+                }
+            }
+        }
+        catch (Exception e) when (e is not (IOException or OperationCanceledException))
+        {
+            throw new IOException($"The replacement body could not be read: {e.Message}", e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+            DisposeBody();
+        }
+    }
+
+    /// <summary>Lets go of a streamed body that will not be sent.</summary>
+    internal void DisposeBody()
+    {
+        if (_bodyStream is { } stream && !_leaveBodyOpen)
+            stream.Dispose();
+        _bodyStream = null;
     }
 
     /// <summary>Ends the handler's window: later calls throw.</summary>
     internal void Complete() => _active = false;
+
+    private void SetBody(ReadOnlyMemory<byte>? bytes, Stream? stream, bool leaveOpen)
+    {
+        if (_body is null && _bodyStream is null)
+            _actionCodes.Add(MilterResponseCode.ReplaceBody);
+        DisposeBody();
+        (_body, _bodyStream, _leaveBodyOpen) = (bytes, stream, leaveOpen);
+    }
 
     // The MTA adds CR itself: folded values must use bare LF.
     private static string Fold(string value) =>

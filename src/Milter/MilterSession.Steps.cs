@@ -182,15 +182,26 @@ public sealed partial class MilterSession
             // Changes matter only for a message that is delivered; after a failure none are sent half-made.
             if (message is not null && !failed && verdict.Kind is MilterVerdictKind.Continue or MilterVerdictKind.Accept)
             {
-                message.WriteActions(_output);
-                foreach (var action in message.Actions)
-                    MilterMetrics.RecordAction(action);
+                try
+                {
+                    await message.WriteActionsAsync(_output, _cancellation).ConfigureAwait(false);
+                    foreach (var action in message.Actions)
+                        MilterMetrics.RecordAction(action);
+                }
+                catch (IOException e) when (!_cancellation.IsCancellationRequested)
+                {
+                    // Part of the body may be out: only a tempfail makes the MTA drop every change.
+                    MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", "eom"));
+                    SessionLog.HandlerFailed(_log, e, ConnectionId, MilterSteps.EndOfMessage, _context!.QueueId, MilterVerdict.Tempfail());
+                    verdict = MilterVerdict.Tempfail();
+                }
             }
 
             Reply(verdict);
         }
         finally
         {
+            message?.DisposeBody();
             _writeLock.Release();
         }
 

@@ -60,6 +60,24 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public async Task A_large_message_is_rewritten_from_disk_and_its_new_body_streamed_out()
+    {
+        var data = new byte[3 * 1024 * 1024];
+        new Random(11).NextBytes(data);
+        var policy = new AttachmentPolicy();
+        var options = new MessageCaptureOptions { MemoryLimit = 64 * 1024 };
+
+        var (outcome, changes) = await RewritingMilter.RunAsync(TestMessages.WithAttachments(("data.bin", data), ("tool.exe", "MZ"u8.ToArray())), m => policy.Apply(m), options);
+
+        Assert.True(changes.BodyReplaced);
+        var delivered = TestMessages.Parse(outcome.AssertAccepted().Message.ToBytes());
+        Assert.Equal(["data.bin", "tool.exe.removed.txt"], delivered.Attachments.Select(Attachments.FileNameOf));
+        using var decoded = new MemoryStream();
+        ((MimePart)delivered.Attachments.First()).Content!.DecodeTo(decoded);
+        Assert.Equal(data, decoded.ToArray());
+    }
+
+    [Fact]
     public void The_extension_check_ignores_case_and_trailing_dots_and_spaces()
     {
         var policy = new AttachmentPolicy();

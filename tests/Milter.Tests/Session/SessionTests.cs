@@ -115,6 +115,83 @@ public class SessionTests
         ], replies.Skip(6));
     }
 
+    private sealed class TrackedStream(byte[] content, int failAfter = int.MaxValue) : MemoryStream(content)
+    {
+        public bool Disposed { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            Position >= failAfter ? throw new IOException("disk gone") : base.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Position >= failAfter ? throw new IOException("disk gone") : base.ReadAsync(buffer, cancellationToken);
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
+    }
+
+    [Fact]
+    public async Task A_streamed_body_goes_out_in_pieces_after_the_handler_and_the_stream_is_disposed()
+    {
+        var content = Enumerable.Range(0, 3_000_000).Select(i => (byte)i).ToArray();
+        var stream = new TrackedStream(content);
+        var factory = Factory(configure: h => h.EndOfMessage = m => m.ReplaceBody(stream));
+        await using var mta = FakeMta.Start(factory);
+        await mta.NegotiateAsync();
+        await ConnectAsync(mta);
+        await mta.ReadAsync();
+
+        var replies = await SendMessageAsync(mta);
+
+        var pieces = replies.Skip(6).OfType<ReplaceBodyResponse>().ToList();
+        Assert.All(pieces, p => Assert.True(p.Body.Length <= 65535));
+        Assert.Equal(content, pieces.SelectMany(p => p.Body.ToArray()));
+        Assert.Equal(MilterResponse.Continue, replies[^1]);
+        Assert.True(stream.Disposed);
+    }
+
+    [Fact]
+    public async Task A_body_stream_that_fails_halfway_tempfails_the_message_so_nothing_half_made_is_delivered()
+    {
+        var stream = new TrackedStream(new byte[500_000], failAfter: 200_000);
+        var factory = Factory(configure: h => h.EndOfMessage = m =>
+        {
+            m.AddHeader("X-Added", "yes");
+            m.ReplaceBody(stream);
+        });
+        await using var mta = FakeMta.Start(factory);
+        await mta.NegotiateAsync();
+        await ConnectAsync(mta);
+        await mta.ReadAsync();
+
+        var replies = await SendMessageAsync(mta);
+
+        Assert.Equal(MilterResponse.Tempfail, replies[^1]);
+        Assert.True(stream.Disposed);
+    }
+
+    [Fact]
+    public async Task A_streamed_body_is_disposed_unsent_when_the_verdict_rejects()
+    {
+        var stream = new TrackedStream(new byte[10]);
+        var factory = Factory(configure: h =>
+        {
+            h.EndOfMessage = m => m.ReplaceBody(stream);
+            h.Verdicts[MilterSteps.EndOfMessage] = () => MilterVerdict.Reject();
+        });
+        await using var mta = FakeMta.Start(factory);
+        await mta.NegotiateAsync();
+        await ConnectAsync(mta);
+        await mta.ReadAsync();
+
+        var replies = await SendMessageAsync(mta);
+
+        Assert.DoesNotContain(replies, r => r is ReplaceBodyResponse);
+        Assert.True(stream.Disposed);
+    }
+
     public static TheoryData<string, MilterResponse> Verdicts => new()
     {
         { "continue", MilterResponse.Continue },
