@@ -252,10 +252,7 @@ public sealed class EndOfMessageContext
     {
         EnsureActive(operation);
         if ((Context.Negotiation.Actions & action) == 0)
-        {
-            throw new InvalidOperationException(
-                $"{operation} needs the {action} action, which was not negotiated with the MTA. Declare it in the milter's description (actions: {Context.Negotiation.Actions}).");
-        }
+            throw new ActionNotNegotiatedException(operation, action, Context.Description, Context.Negotiation);
     }
 
     private void EnsureActive(string operation)

@@ -11,10 +11,17 @@ public sealed class MilterContext
     private readonly List<Recipient> _recipients = [];
     private readonly List<string> _headerNames = [];
 
-    internal MilterContext(NegotiationResult negotiation) => Negotiation = negotiation;
+    internal MilterContext(NegotiationResult negotiation, MilterDescription description)
+    {
+        Negotiation = negotiation;
+        Description = description;
+    }
 
     /// <summary>The outcome of option negotiation: version, actions and protocol options in force.</summary>
     public NegotiationResult Negotiation { get; }
+
+    /// <summary>What the milter asked for (its name, actions and steps), as its factory described it.</summary>
+    internal MilterDescription Description { get; }
 
     /// <summary>Who connected, once CONNECT has arrived (<see langword="null"/> if the step was negotiated away).</summary>
     public ConnectionInfo? Connection { get; internal set; }

@@ -15,8 +15,20 @@ public sealed record MilterDescription
     /// <summary>Steps whose handler never decides anything: negotiated as no-reply (SMFIP_NR_*), or answered CONTINUE by the session when the MTA cannot do that.</summary>
     public MilterSteps NoReplySteps { get; init; }
 
-    /// <summary>The message changes the milter makes at end of message. A change not listed here throws when attempted.</summary>
+    /// <summary>A short name for logs (the <see cref="MailFilterAttribute.Name"/> of a generated filter).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>
+    /// The message changes the milter makes at end of message: all must be offered by the MTA, or negotiation fails.
+    /// A change listed neither here nor in <see cref="OptionalActions"/> throws when attempted.
+    /// </summary>
     public ActionFlags Actions { get; init; }
+
+    /// <summary>
+    /// Changes the milter may make, requested only when the MTA offers them. The generator puts here what code it cannot
+    /// see might do (an end-of-message context handed to a library); a change the MTA did not grant throws when attempted.
+    /// </summary>
+    public ActionFlags OptionalActions { get; init; }
 
     /// <summary>Macro lists to request per stage; empty to take what the MTA is configured to send.</summary>
     public IReadOnlyList<MacroRequest> Macros { get; init; } = [];
@@ -51,7 +63,7 @@ public sealed record MilterDescription
             protocol |= ProtocolFlags.RejectedRecipients;
         if (Skip)
             protocol |= ProtocolFlags.Skip;
-        return new NegotiationRequest(Actions, protocol, Macros);
+        return new NegotiationRequest(Actions, protocol, Macros) { OptionalActions = OptionalActions };
     }
 
     /// <summary>Each negotiable step with its "don't send" and "no reply" bits.</summary>
@@ -70,7 +82,8 @@ public sealed record MilterDescription
 
     /// <inheritdoc />
     public bool Equals(MilterDescription? other) =>
-        other is not null && Steps == other.Steps && NoReplySteps == other.NoReplySteps && Actions == other.Actions
+        other is not null && Name == other.Name && Steps == other.Steps && NoReplySteps == other.NoReplySteps && Actions == other.Actions
+        && OptionalActions == other.OptionalActions
         && HeaderLeadingSpace == other.HeaderLeadingSpace && RejectedRecipients == other.RejectedRecipients && Skip == other.Skip
         && Macros.SequenceEqual(other.Macros);
 

@@ -192,7 +192,7 @@ public sealed partial class MilterSession
     {
         _handler = _factory.CreateHandler();
         // After QUIT_NC the MTA is still the same one.
-        _context = new MilterContext(_negotiation!) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : _context?.Mta ?? MtaKind.Unknown };
+        _context = new MilterContext(_negotiation!, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : _context?.Mta ?? MtaKind.Unknown };
         _connected = (_negotiation!.Protocol & ProtocolFlags.NoConnect) != 0;
         _connectionDecided = false;
         _pendingFailure = null;

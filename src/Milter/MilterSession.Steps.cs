@@ -166,7 +166,11 @@ public sealed partial class MilterSession
             catch (Exception e) when (!_cancellation.IsCancellationRequested)
             {
                 MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", "eom"));
-                SessionLog.HandlerFailed(_log, e, ConnectionId, MilterSteps.EndOfMessage, _context!.QueueId, _options.DefaultVerdict);
+                // A missing action is a set-up mistake, not a crash: its message says what to fix, a stack trace would bury it.
+                if (e is ActionNotNegotiatedException missing)
+                    SessionLog.ActionNotNegotiated(_log, ConnectionId, _context!.QueueId, _options.DefaultVerdict, missing.Message);
+                else
+                    SessionLog.HandlerFailed(_log, e, ConnectionId, MilterSteps.EndOfMessage, _context!.QueueId, _options.DefaultVerdict);
                 (verdict, failed) = (_options.DefaultVerdict, true);
             }
             finally

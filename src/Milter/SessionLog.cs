@@ -43,4 +43,7 @@ internal static partial class SessionLog
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Milter connection {ConnectionId}: the MTA does not offer {Options}; the session will handle them itself")]
     public static partial void OptionsUnavailable(ILogger logger, long connectionId, Protocol.ProtocolFlags options);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Milter connection {ConnectionId}: the end-of-message handler made a change that was not negotiated (queue id {QueueId}); answering {Verdict}. {Problem}")]
+    public static partial void ActionNotNegotiated(ILogger logger, long connectionId, string? queueId, MilterVerdict verdict, string problem);
 }

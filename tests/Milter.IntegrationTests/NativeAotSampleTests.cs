@@ -57,6 +57,10 @@ public class NativeAotSampleTests
         Assert.Equal(MilterResponse.Accept, await mta.ReadAsync());
 
         Assert.Equal(0, await stamper.StopAsync());
+        // The short RunAsync form logs to standard error without being asked.
+        var output = await stamper.Log;
+        Assert.Contains($"info Milter.Server: Milter listening on inet:{stamper.Port}@127.0.0.1", output, StringComparison.Ordinal);
+        Assert.Contains("info Milter.Server: Milter stopping", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -146,9 +150,13 @@ public class NativeAotSampleTests
         {
             _process = process;
             Port = port;
+            Log = process.StandardError.ReadToEndAsync();
         }
 
         public int Port { get; }
+
+        /// <summary>What the milter wrote on standard error, complete once it has exited.</summary>
+        public Task<string> Log { get; }
 
         public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null)
         {

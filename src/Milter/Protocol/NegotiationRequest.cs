@@ -14,6 +14,9 @@ public sealed record NegotiationRequest(
     /// <summary>The lowest protocol version libmilter (and this library) talks to.</summary>
     public const uint LowestSupportedVersion = 2;
 
+    /// <summary>Actions wanted only if the MTA offers them; unlike <see cref="Actions"/>, a missing one does not fail negotiation.</summary>
+    public ActionFlags OptionalActions { get; init; }
+
     /// <summary>Creates a request without macro lists.</summary>
     public NegotiationRequest(ActionFlags actions, ProtocolFlags protocol)
         : this(actions, protocol, [])
@@ -22,7 +25,7 @@ public sealed record NegotiationRequest(
 
     /// <inheritdoc />
     public bool Equals(NegotiationRequest? other) =>
-        other is not null && Actions == other.Actions && Protocol == other.Protocol && MinimumVersion == other.MinimumVersion
+        other is not null && Actions == other.Actions && OptionalActions == other.OptionalActions && Protocol == other.Protocol && MinimumVersion == other.MinimumVersion
         && MacroRequests.SequenceEqual(other.MacroRequests);
 
     /// <inheritdoc />

@@ -10,7 +10,8 @@ public static class OptionNegotiator
     /// <list type="bullet">
     /// <item>An offer of 0 actions or 0 protocol bits means the version 1 defaults (0x0F and 0x3F), as libmilter assumes.</item>
     /// <item>The version is the lower of the MTA's and 6; an MTA below <see cref="NegotiationRequest.MinimumVersion"/> is an error.</item>
-    /// <item>Actions must all be offered, or negotiation fails: a milter that cannot make its changes must not run silently.</item>
+    /// <item>Actions must all be offered, or negotiation fails: a milter that cannot make its changes must not run silently.
+    /// Optional actions are added where offered.</item>
     /// <item>No-reply bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.SelfAnsweredSteps"/>.</item>
     /// <item>Step and feature bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.UnavailableOptions"/>.</item>
     /// <item>Macro lists go out only when the MTA offers <see cref="ActionFlags.SetMacroLists"/>.</item>
@@ -40,6 +41,7 @@ public static class OptionNegotiator
                 $"The MTA does not offer the actions this milter needs: {missing} (offered 0x{(uint)offeredActions:X}, needed 0x{(uint)wantedActions:X}).");
         }
 
+        wantedActions |= request.OptionalActions & offeredActions & ActionFlags.All & ~ActionFlags.SetMacroLists;
         var macroRequests = request.MacroRequests;
         var macroListsDropped = false;
         if ((offeredActions & ActionFlags.SetMacroLists) == 0)

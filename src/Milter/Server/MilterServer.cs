@@ -111,7 +111,8 @@ public sealed class MilterServer : IAsyncDisposable
 
     /// <summary>
     /// Runs a server until SIGTERM, SIGINT (Ctrl+C) or <paramref name="cancellationToken"/>, then stops it gracefully.
-    /// The simplest way to run a milter: <c>await MilterServer.RunAsync(factory, options)</c>.
+    /// Logs to standard error (Information and above) unless <paramref name="loggerFactory"/> is given; pass
+    /// <see cref="NullLoggerFactory.Instance"/> for silence, or your own factory to filter or redirect.
     /// </summary>
     public static async Task RunAsync(IMilterHandlerFactory factory, MilterServerOptions options, ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)
@@ -125,7 +126,8 @@ public sealed class MilterServer : IAsyncDisposable
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        await using var server = new MilterServer(factory, options, loggerFactory);
+        using var console = loggerFactory is null ? new ConsoleLogging() : null;
+        await using var server = new MilterServer(factory, options, loggerFactory ?? console);
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -140,7 +142,7 @@ public sealed class MilterServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs a generated filter on the given addresses until SIGTERM or SIGINT:
+    /// Runs a generated filter on the given addresses until SIGTERM or SIGINT, logging to standard error:
     /// <c>await MilterServer.RunAsync&lt;StampFilter&gt;("inet:8890@127.0.0.1")</c>.
     /// </summary>
     public static Task RunAsync<TFilter>(params string[] addresses) where TFilter : IMilterFilter<TFilter>
@@ -149,8 +151,17 @@ public sealed class MilterServer : IAsyncDisposable
         var options = new MilterServerOptions();
         foreach (var address in addresses)
             options.Listen.Add(address);
-        return RunAsync(MilterFilter.Factory<TFilter>(), options);
+        return RunAsync<TFilter>(options);
     }
+
+    /// <summary>
+    /// Runs a generated filter with these options (listen addresses, limits, <see cref="MilterSessionOptions.Mta"/>…)
+    /// until SIGTERM, SIGINT or <paramref name="cancellationToken"/>. Logs to standard error unless
+    /// <paramref name="loggerFactory"/> is given (<see cref="NullLoggerFactory.Instance"/> for silence).
+    /// </summary>
+    public static Task RunAsync<TFilter>(MilterServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        where TFilter : IMilterFilter<TFilter> =>
+        RunAsync(MilterFilter.Factory<TFilter>(), options, loggerFactory, cancellationToken);
 
     private Listener Bind(MilterAddress address)
     {

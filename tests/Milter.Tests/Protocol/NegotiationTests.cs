@@ -89,6 +89,21 @@ public class NegotiationTests
     }
 
     [Fact]
+    public void Optional_actions_are_taken_where_offered_and_never_fail_negotiation()
+    {
+        var request = new NegotiationRequest(ActionFlags.AddHeaders, ProtocolFlags.None)
+        {
+            OptionalActions = ActionFlags.ChangeSender | ActionFlags.Quarantine | ActionFlags.SetMacroLists,
+        };
+
+        var full = OptionNegotiator.Negotiate(new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), request);
+        var old = OptionNegotiator.Negotiate(new OptionNegotiation(2, ActionFlags.Version1Defaults | ActionFlags.Quarantine, ProtocolFlags.Version1Defaults), request);
+
+        Assert.Equal(ActionFlags.AddHeaders | ActionFlags.ChangeSender | ActionFlags.Quarantine, full.Actions);
+        Assert.Equal(ActionFlags.AddHeaders | ActionFlags.Quarantine, old.Actions);
+    }
+
+    [Fact]
     public void The_probe_reply_is_byte_for_byte_what_pymilter_sent_in_the_capture()
     {
         var result = OptionNegotiator.Negotiate(Offers["Postfix 3.7"], Wishes["probe with macros"] with { Actions = (ActionFlags)0x1FF });

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Buffers;
 using Milter.Protocol;
 using Milter.Tests.Support;
@@ -215,8 +216,9 @@ public class SessionFailureTests
         await using var mta = FakeMta.Start(factory);
         Assert.Equal(MilterResponse.Continue, await RunUntilAsync(mta, MilterSteps.EndOfMessage));
 
-        var error = Assert.IsType<InvalidOperationException>(thrown);
-        Assert.Contains("DeleteRecipient needs the DeleteRecipients action, which was not negotiated", error.Message, StringComparison.Ordinal);
+        var error = Assert.IsType<ActionNotNegotiatedException>(thrown);
+        Assert.Equal((ActionFlags.DeleteRecipients, "DeleteRecipient"), (error.Action, error.Operation));
+        Assert.Contains("DeleteRecipient needs the DeleteRecipients action, which this milter did not request", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -295,6 +297,48 @@ public class SessionFailureTests
         Assert.Null(await mta.TryReadAsync(TimeSpan.FromSeconds(2)));
         Assert.True(await mta.MilterClosedAsync());
         Assert.Contains(log.Entries, e => e.Message.Contains("negotiation failed", StringComparison.Ordinal) && e.Message.Contains("ChangeSender", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_change_whose_action_was_not_requested_is_logged_with_the_action_the_filter_and_the_fix()
+    {
+        var log = new ListLogger();
+        var factory = MilterHandlerFactory.Create(new MilterDescription { Name = "stamp", Actions = ActionFlags.AddHeaders }, () => new RecordingHandler([])
+        {
+            EndOfMessage = message => message.ChangeSender("<new@example.org>"),
+        });
+        await using var mta = FakeMta.Start(factory, logger: log);
+        await mta.NegotiateAsync();
+        await ConnectAsync(mta);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
+        await mta.ReadAsync();
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+
+        Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
+        var entry = Assert.Single(log.Entries, e => e.Level == LogLevel.Error);
+        Assert.Null(entry.Exception);
+        foreach (var part in new[] { "ChangeSender needs the ChangeSender action", "which filter 'stamp' did not request (it requested AddHeaders)", "[UsesActions(ActionFlags.ChangeSender)]", "ExtraActions = ActionFlags.ChangeSender" })
+            Assert.Contains(part, entry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_optional_action_the_MTA_did_not_offer_says_so()
+    {
+        var log = new ListLogger();
+        var factory = MilterHandlerFactory.Create(new MilterDescription { Name = "relay", OptionalActions = ActionFlags.ChangeSender }, () => new RecordingHandler([])
+        {
+            EndOfMessage = message => message.ChangeSender("<new@example.org>"),
+        });
+        await using var mta = FakeMta.Start(factory, logger: log);
+        await mta.NegotiateAsync(new OptionNegotiation(6, ActionFlags.AddHeaders, ProtocolFlags.All));
+        await ConnectAsync(mta);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
+        await mta.ReadAsync();
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+
+        Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
+        var entry = Assert.Single(log.Entries, e => e.Level == LogLevel.Error);
+        Assert.Contains("which filter 'relay' requested but the MTA does not offer (it offers AddHeaders)", entry.Message, StringComparison.Ordinal);
     }
 
     [Fact]
