@@ -6,17 +6,18 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Milter.Generators;
+using Milter.Generators.Rules;
 using Milter.Generators.Model;
 
 namespace Milter.Analyzers;
 
-/// <summary>Macros read where the MTA cannot have sent them: too early, or left out by the filter's own request list.</summary>
+/// <summary>Macros read where the MTA cannot have sent them (too early, or left out by the filter's own request list), and malformed names read in code.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class MacroAnalyzer : MilterAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.MacroNotYetSent, Descriptors.MacroNotRequested);
+        ImmutableArray.Create(Descriptors.MacroNotYetSent, Descriptors.MacroNotRequested, Descriptors.BadMacroName);
 
     private protected override void Start(CompilationStartAnalysisContext context, MilterSymbols symbols)
     {
@@ -96,6 +97,13 @@ public sealed class MacroAnalyzer : MilterAnalyzer
             CheckTooEarly(context, e, name, location);
         foreach (var (method, name, location) in reads)
         {
+            // A lookup accepts a long name without braces; the rest of the rules are those of a request.
+            if (MacroNames.Problem(name, requested: false) is { } problem)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.BadMacroName, location, "\"" + name + "\"", problem));
+                continue;
+            }
+
             if (!handlers.TryGetValue(method, out var e) || CheckTooEarly(context, e, name, location))
                 continue;
             var stage = MacroKnowledge.StageOf(e);
@@ -111,7 +119,7 @@ public sealed class MacroAnalyzer : MilterAnalyzer
         var first = MacroKnowledge.FirstStageOf(name);
         if (stage < 0 || first <= stage)
             return false;
-        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MacroNotYetSent, location, name, MacroKnowledge.StageName(first), FilterShapeAnalyzer.AttributeName(e)));
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.MacroNotYetSent, location, name, MacroKnowledge.StageName(first), FilterRules.AttributeName(e)));
         return true;
     }
 }

@@ -7,79 +7,187 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Milter.Generators;
 using Milter.Generators.Model;
+using Milter.Generators.Rules;
 
 namespace Milter.Analyzers;
 
 /// <summary>
-/// Message changes (and PROGRESS) are legal only while the end-of-message handler runs. Within a class this
-/// follows the calls: a change in another handler, in a helper that another handler calls (reported at that
-/// call), through an end-of-message context kept in a field, or in a lambda handed to code that runs it later.
+/// Message changes (and PROGRESS) are legal only while the end-of-message handler runs. For every change a filter's
+/// code makes, directly or through code it calls (followed by <see cref="ContextFlow"/> across the compilation), this
+/// checks when it runs: in another handler or scheduled with nothing waiting (MILTER009/010, errors), or kept where it
+/// may run later (MILTER018, a warning). It also reports where the context reaches code the generator cannot see
+/// (MILTER017) and changes that explicit actions leave out (MILTER014).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class MessageChangeAnalyzer : MilterAnalyzer
 {
-    private static readonly ImmutableHashSet<string> Changes = ImmutableHashSet.Create(
-        "AddHeader", "InsertHeader", "ChangeHeader", "DeleteHeader", "ChangeSender", "AddRecipient", "DeleteRecipient",
-        "ReplaceBody", "ReplaceBodyAsync", "Quarantine", "SendProgressAsync");
-
     /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(Descriptors.ChangeOutsideEndOfMessage, Descriptors.ProgressOutsideEndOfMessage, Descriptors.ActionNotNegotiated);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        Descriptors.ChangeOutsideEndOfMessage, Descriptors.ProgressOutsideEndOfMessage, Descriptors.ActionNotNegotiated,
+        Descriptors.ContextEscapes, Descriptors.ChangeMaybeOutsideEndOfMessage);
 
     private protected override void Start(CompilationStartAnalysisContext context, MilterSymbols symbols)
     {
-        if (symbols.EndOfMessageContext is { } endOfMessage)
-            context.RegisterSymbolStartAction(symbolStart => AnalyzeType(symbolStart, endOfMessage, symbols), SymbolKind.NamedType);
-    }
-
-    private sealed class ClassFacts
-    {
-        public readonly ConcurrentBag<(IMethodSymbol Method, IInvocationOperation Call, string? Route)> ChangeCalls = new();
-        public readonly ConcurrentBag<(IMethodSymbol Caller, IMethodSymbol Callee, IInvocationOperation Call)> Calls = new();
-    }
-
-    private static void AnalyzeType(SymbolStartAnalysisContext context, INamedTypeSymbol endOfMessage, MilterSymbols symbols)
-    {
-        var type = (INamedTypeSymbol)context.Symbol;
-        var facts = new ClassFacts();
-        context.RegisterOperationAction(op =>
-        {
-            var invocation = (IInvocationOperation)op.Operation;
-            if (Owner(op.ContainingSymbol) is not { } method || !SymbolEqualityComparer.Default.Equals(method.ContainingType, type))
-                return;
-            var target = invocation.TargetMethod;
-            if (SymbolEqualityComparer.Default.Equals(target.ContainingType, endOfMessage) && Changes.Contains(target.Name))
-                facts.ChangeCalls.Add((method, invocation, DeferredRoute(invocation)));
-            else if (SymbolEqualityComparer.Default.Equals(target.ContainingType, type) && target.MethodKind == MethodKind.Ordinary)
-                facts.Calls.Add((method, target.OriginalDefinition, invocation));
-        }, OperationKind.Invocation);
-        context.RegisterSymbolEndAction(end =>
-        {
-            Report(end, type, facts, symbols);
-            ReportUnnegotiated(end, type, facts);
-        });
-    }
-
-    /// <summary>With InferActions = false, every change the class makes must be covered by ExtraActions.</summary>
-    private static void ReportUnnegotiated(SymbolAnalysisContext context, INamedTypeSymbol type, ClassFacts facts)
-    {
-        var filter = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.MailFilterAttribute);
-        if (filter is null || !filter.NamedArguments.Any(n => n.Key == "InferActions" && n.Value.Value is false))
+        if (symbols.EndOfMessageContext is null)
             return;
-        var declared = filter.NamedArguments.Where(n => n.Key == "ExtraActions").Select(n => n.Value.Value is uint u ? u : 0u).FirstOrDefault();
-        foreach (var (_, call, _) in facts.ChangeCalls)
+        var flow = FlowCache.For(symbols);
+        // An escape in a helper shared by several filters is reported once.
+        var escapesReported = new ConcurrentDictionary<Location, bool>();
+        context.RegisterSymbolStartAction(start =>
         {
-            var name = call.TargetMethod.Name;
-            var needed = KnownNames.ActionOf(name);
-            if (name == "AddRecipient" && call.Arguments.Length > 1 && !call.Arguments[1].IsImplicit
-                && call.Arguments[1].Value.ConstantValue is not { HasValue: true, Value: null })
+            var type = (INamedTypeSymbol)start.Symbol;
+            if (symbols.FilterAttribute(type) is not { } attribute)
+                return;
+            var filter = new FilterFacts(type, attribute, symbols);
+            start.RegisterOperationAction(op => AnalyzeChange(op, filter, flow, symbols),
+                OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.MethodReference);
+            start.RegisterSymbolEndAction(end =>
             {
-                needed = KnownNames.AddRecipientsWithParameters;
-            }
+                if (!filter.InferActions)
+                    return;
+                foreach (var escape in flow.ForFilter(type, end.CancellationToken).Escapes)
+                {
+                    if (escapesReported.TryAdd(escape.Location, true))
+                        end.ReportDiagnostic(Diagnostic.Create(Descriptors.ContextEscapes, escape.Location, escape.Reason, escape.Owner.Name));
+                }
+            });
+        }, SymbolKind.NamedType);
+    }
 
-            if (needed != 0 && (declared & needed) == 0)
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.ActionNotNegotiated, LocationOf(call), name, ActionName(needed)));
+    /// <summary>What the analysis needs to know about the filter class.</summary>
+    private sealed class FilterFacts
+    {
+        public FilterFacts(INamedTypeSymbol type, AttributeData attribute, MilterSymbols symbols)
+        {
+            Type = type;
+            InferActions = !attribute.NamedArguments.Any(n => n.Key == "InferActions" && n.Value.Value is false);
+            ExtraActions = attribute.NamedArguments.Where(n => n.Key == "ExtraActions")
+                .Select(n => System.Convert.ToUInt32(n.Value.Value ?? 0u, System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+            foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+            {
+                if (symbols.EventOf(method) is { } e)
+                    Handlers[method] = e;
+            }
         }
+
+        public INamedTypeSymbol Type { get; }
+
+        public bool InferActions { get; }
+
+        public uint ExtraActions { get; }
+
+        public Dictionary<IMethodSymbol, MilterEvent> Handlers { get; } = new(SymbolEqualityComparer.Default);
+    }
+
+    private static void AnalyzeChange(OperationAnalysisContext context, FilterFacts filter, ContextFlow flow, MilterSymbols symbols)
+    {
+        if (Member(context.ContainingSymbol) is not { } member || !SymbolEqualityComparer.Default.Equals(member.ContainingType, filter.Type))
+            return;
+        if (Change(context.Operation, flow, symbols, context.CancellationToken) is not { } change)
+            return;
+
+        if (!filter.InferActions && (change.Actions & KnownNames.AllActions & ~filter.ExtraActions) is var missing and not 0)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.ActionNotNegotiated, LocationOf(context.Operation), change.Name, ActionName(missing & (uint)-(int)missing)));
+        }
+
+        var origin = Origin(change.Context);
+        var route = new ChangeRoutes(flow, context.CancellationToken).Of(context.Operation, origin.Owner);
+        if (route.Timing == Timing.Inline)
+        {
+            var handler = member is IMethodSymbol method && filter.Handlers.TryGetValue(method, out var e) ? e : (MilterEvent?)null;
+            if (handler is { } other && other != MilterEvent.EndOfMessage)
+            {
+                route = new Route(Timing.Certainly, change.Direct
+                    ? $"it is made in the [{FilterRules.AttributeName(other)}] handler"
+                    : $"the [{FilterRules.AttributeName(other)}] handler calls {change.Name}, which {(change.Actions == KnownNames.Progress ? "sends progress" : "changes the message")}");
+            }
+            else if (origin.Field is { } field && handler is null)
+            {
+                route = new Route(Timing.Possibly, $"it uses an end-of-message context kept in '{field}', which outlives the handler");
+            }
+        }
+
+        if (route.Timing == Timing.Inline)
+            return;
+        var progressOnly = (change.Actions & ~KnownNames.Progress) == 0;
+        var location = LocationOf(context.Operation);
+        context.ReportDiagnostic(route.Timing == Timing.Certainly
+            ? progressOnly
+                ? Diagnostic.Create(Descriptors.ProgressOutsideEndOfMessage, location, route.Reason)
+                : Diagnostic.Create(Descriptors.ChangeOutsideEndOfMessage, location, change.Name, route.Reason)
+            : Diagnostic.Create(Descriptors.ChangeMaybeOutsideEndOfMessage, location, change.Name, route.Reason));
+    }
+
+    /// <summary>A change point: a change on EndOfMessageContext, or a call (or method group) into code that makes one.</summary>
+    private sealed record ChangePoint(uint Actions, string Name, bool Direct, IOperation? Context);
+
+    private static ChangePoint? Change(IOperation operation, ContextFlow flow, MilterSymbols symbols, System.Threading.CancellationToken cancellationToken)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation call when symbols.IsEndOfMessageContext(call.TargetMethod.ContainingType):
+                return ContextFlow.ActionOfChange(call) is var direct and not 0 ? new ChangePoint(direct, call.TargetMethod.Name, true, Receiver(call)) : null;
+            case IInvocationOperation call:
+                return Indirect(call.TargetMethod, call.Arguments);
+            case IObjectCreationOperation { Constructor: { } constructor } creation:
+                return Indirect(constructor, creation.Arguments);
+            case IMethodReferenceOperation reference when !reference.Method.Parameters.Any(p => symbols.IsEndOfMessageContext(p.Type)):
+                // A method group that takes the context gets it from whoever invokes it; one that does not reads it from elsewhere.
+                return Indirect(reference.Method, ImmutableArray<IArgumentOperation>.Empty);
+            default:
+                return null;
+        }
+
+        ChangePoint? Indirect(IMethodSymbol called, ImmutableArray<IArgumentOperation> arguments)
+        {
+            // Lambdas and local functions are followed where they run, not where they are called.
+            if (called.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction or MethodKind.DelegateInvoke)
+                return null;
+            var actions = flow.ActionsReachableFrom(called, cancellationToken);
+            if (actions == 0)
+                return null;
+            var name = called.MethodKind == MethodKind.Constructor ? $"'new {called.ContainingType.Name}'" : $"'{called.Name}'";
+            return new ChangePoint(actions, name, false, arguments.FirstOrDefault(flow.PassesContext)?.Value);
+        }
+    }
+
+    /// <summary>Where the context of a change comes from: the function or method whose parameter or local holds it, or a field.</summary>
+    private static (ISymbol? Owner, string? Field) Origin(IOperation? context) => context is null ? (null, null) : ContextFlow.Unwrap(context) switch
+    {
+        IParameterReferenceOperation parameter => (parameter.Parameter.ContainingSymbol, null),
+        ILocalReferenceOperation local => (local.Local.ContainingSymbol, null),
+        IFieldReferenceOperation field => (null, field.Field.Name),
+        IPropertyReferenceOperation { Property.IsIndexer: false } property => (null, property.Property.Name),
+        _ => (null, null),
+    };
+
+    /// <summary>The object a call is made on, looking through <c>?.</c>.</summary>
+    private static IOperation? Receiver(IInvocationOperation invocation)
+    {
+        if (invocation.Instance is not IConditionalAccessInstanceOperation)
+            return invocation.Instance;
+        for (var parent = invocation.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent is IConditionalAccessOperation access)
+                return access.Operation;
+        }
+
+        return invocation.Instance;
+    }
+
+    /// <summary>Where to report: the whole <c>a?.B()</c> expression rather than its <c>.B()</c> part.</summary>
+    private static Location LocationOf(IOperation operation) =>
+        operation is IInvocationOperation { Instance: IConditionalAccessInstanceOperation } && operation.Parent is IConditionalAccessOperation access
+            ? access.Syntax.GetLocation()
+            : operation.Syntax.GetLocation();
+
+    /// <summary>The member (method, accessor, field initializer…) an operation belongs to: lambdas and local functions belong to theirs.</summary>
+    private static ISymbol? Member(ISymbol? symbol)
+    {
+        while (symbol is IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction })
+            symbol = symbol.ContainingSymbol;
+        return symbol;
     }
 
     private static string ActionName(uint flag) => flag switch
@@ -93,122 +201,4 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
         0x040 => "ChangeSender",
         _ => "AddRecipientsWithParameters",
     };
-
-    private static void Report(SymbolAnalysisContext context, INamedTypeSymbol type, ClassFacts facts, MilterSymbols symbols)
-    {
-        var handlers = new Dictionary<IMethodSymbol, MilterEvent>(SymbolEqualityComparer.Default);
-        foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
-        {
-            if (symbols.EventOf(method) is { } e)
-                handlers[method] = e;
-        }
-
-        // Changes made directly: in another handler, or on a deferred route from anywhere.
-        foreach (var (method, call, route) in facts.ChangeCalls)
-        {
-            if (route is not null)
-                Report(context, call, route);
-            else if (handlers.TryGetValue(method, out var e) && e != MilterEvent.EndOfMessage)
-                Report(context, call, $"it is made in the [{FilterShapeAnalyzer.AttributeName(e)}] handler");
-        }
-
-        // Changes made by helpers: report each call from another handler into a helper that (transitively) changes the message.
-        var changers = new HashSet<IMethodSymbol>(facts.ChangeCalls.Where(c => c.Route is null).Select(c => c.Method), SymbolEqualityComparer.Default);
-        var calls = facts.Calls.ToList();
-        bool grew;
-        do
-        {
-            grew = false;
-            foreach (var (caller, callee, _) in calls)
-            {
-                if (changers.Contains(callee) && !handlers.ContainsKey(caller) && changers.Add(caller))
-                    grew = true;
-            }
-        }
-        while (grew);
-
-        foreach (var (caller, callee, call) in calls)
-        {
-            if (handlers.TryGetValue(caller, out var e) && e != MilterEvent.EndOfMessage && changers.Contains(callee) && !handlers.ContainsKey(callee))
-            {
-                var descriptor = Progress(callee, facts) ? Descriptors.ProgressOutsideEndOfMessage : Descriptors.ChangeOutsideEndOfMessage;
-                var reason = $"the [{FilterShapeAnalyzer.AttributeName(e)}] handler calls '{callee.Name}', which changes the message";
-                context.ReportDiagnostic(descriptor == Descriptors.ProgressOutsideEndOfMessage
-                    ? Diagnostic.Create(descriptor, call.Syntax.GetLocation(), reason)
-                    : Diagnostic.Create(descriptor, call.Syntax.GetLocation(), $"'{callee.Name}'", reason));
-            }
-        }
-    }
-
-    private static bool Progress(IMethodSymbol helper, ClassFacts facts) =>
-        facts.ChangeCalls.Where(c => SymbolEqualityComparer.Default.Equals(c.Method, helper)).All(c => c.Call.TargetMethod.Name == "SendProgressAsync");
-
-    private static void Report(SymbolAnalysisContext context, IInvocationOperation call, string reason)
-    {
-        var name = call.TargetMethod.Name;
-        context.ReportDiagnostic(name == "SendProgressAsync"
-            ? Diagnostic.Create(Descriptors.ProgressOutsideEndOfMessage, LocationOf(call), reason)
-            : Diagnostic.Create(Descriptors.ChangeOutsideEndOfMessage, LocationOf(call), name, reason));
-    }
-
-    /// <summary>Why a change runs after end of message: its context comes from a field, or it sits in a lambda handed to other code.</summary>
-    private static string? DeferredRoute(IInvocationOperation invocation)
-    {
-        var receiver = Receiver(invocation);
-        if (receiver is IFieldReferenceOperation or IPropertyReferenceOperation { Property.IsIndexer: false } && receiver.Type is not null
-            && (receiver as IMemberReferenceOperation)?.Member.ContainingType is { } owner && owner.ToDisplayString() != KnownNames.EndOfMessageContext)
-        {
-            return $"it uses an end-of-message context kept in '{((IMemberReferenceOperation)receiver).Member.Name}', which outlives the handler";
-        }
-
-        for (var parent = invocation.Parent; parent is not null; parent = parent.Parent)
-        {
-            if (parent is IAnonymousFunctionOperation function)
-            {
-                var use = function.Parent is IDelegateCreationOperation creation ? creation.Parent : function.Parent;
-                if (use is IArgumentOperation argument)
-                    return $"it runs in a lambda passed to '{(argument.Parent as IInvocationOperation)?.TargetMethod.Name ?? "another method"}', which may call it after the handler returned";
-                if (use is ISimpleAssignmentOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation or IEventReferenceOperation })
-                    return "it runs in a lambda kept in a field, which may run after the handler returned";
-                return null;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The object a call is made on, looking through <c>?.</c> and parentheses.</summary>
-    private static IOperation? Receiver(IInvocationOperation invocation)
-    {
-        var receiver = invocation.Instance;
-        if (receiver is IConditionalAccessInstanceOperation)
-        {
-            for (var parent = invocation.Parent; parent is not null; parent = parent.Parent)
-            {
-                if (parent is IConditionalAccessOperation access)
-                {
-                    receiver = access.Operation;
-                    break;
-                }
-            }
-        }
-
-        while (receiver is IParenthesizedOperation parenthesized)
-            receiver = parenthesized.Operand;
-        return receiver;
-    }
-
-    /// <summary>Where to report a call: the whole <c>a?.B()</c> expression rather than its <c>.B()</c> part.</summary>
-    private static Location LocationOf(IInvocationOperation call) =>
-        call.Instance is IConditionalAccessInstanceOperation && call.Parent is IConditionalAccessOperation access
-            ? access.Syntax.GetLocation()
-            : call.Syntax.GetLocation();
-
-    /// <summary>The ordinary method an operation belongs to (local functions and lambdas belong to their method).</summary>
-    private static IMethodSymbol? Owner(ISymbol? symbol)
-    {
-        while (symbol is IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction })
-            symbol = symbol.ContainingSymbol;
-        return symbol as IMethodSymbol;
-    }
 }

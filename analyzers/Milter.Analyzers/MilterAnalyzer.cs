@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis.Diagnostics;
+using Milter.Generators.Rules;
 
 namespace Milter.Analyzers;
 

@@ -11,8 +11,10 @@ internal static class ReplyRules
     {
         if (code is not { } value)
             return null;
-        if (value is < 400 or > 599 || value % 100 / 10 > 5)
-            return $"code {value} is not allowed; a milter reply must be 4xx or 5xx";
+        if (value is < 400 or > 599)
+            return $"code {value} cannot be sent: a milter only rejects (5xx) or tempfails (4xx)";
+        if (value % 100 / 10 > 5)
+            return $"code {value} is not an SMTP reply code: its second digit must be 0 to 5";
         if (permanent == true && value / 100 != 5)
             return $"Reject needs a 5xx code; {value} is temporary (use Tempfail)";
         if (permanent == false && value / 100 != 4)
@@ -20,15 +22,28 @@ internal static class ReplyRules
         return null;
     }
 
-    public static string? CheckExtendedCode(int? code, (string? Value, bool Known) extended)
+    /// <summary>What is wrong with a constant enhanced status code; <paramref name="fixableClass"/> is the class digit it needs when only that is wrong.</summary>
+    public static string? CheckExtendedCode(int? code, (string? Value, bool Known) extended, out char? fixableClass)
     {
+        fixableClass = null;
         if (!extended.Known || extended.Value is not { } text)
             return null;
         var parts = text.Split('.');
-        if (parts.Length != 3 || parts[0] is not ("4" or "5") || !Digits(parts[1]) || !Digits(parts[2]))
+        if (parts.Length != 3 || !Digits(parts[0]) || parts[0].Length != 1 || !Digits(parts[1]) || !Digits(parts[2]))
             return $"enhanced status code \"{text}\" is malformed; write class.subject.detail, e.g. 5.7.1";
-        if (code is { } value && parts[0][0] - '0' != value / 100)
-            return $"enhanced status code {text} does not match reply code {value}; its class must be {value / 100}";
+        var expected = code is { } value && value / 100 is 4 or 5 ? (char)('0' + (value / 100)) : (char?)null;
+        if (parts[0] is not ("4" or "5"))
+        {
+            fixableClass = expected;
+            return $"enhanced status code {text} has class {parts[0]}, which a milter reply cannot have; its class must be {(expected is { } c ? c.ToString() : "4 or 5")}, as the reply code's";
+        }
+
+        if (expected is { } needed && parts[0][0] != needed)
+        {
+            fixableClass = needed;
+            return $"enhanced status code {text} does not match reply code {code}; its class must be {needed}";
+        }
+
         return null;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Milter.Generators.Model;
+using Milter.Generators.Rules;
 
 namespace Milter.Analyzers;
 
@@ -11,6 +12,9 @@ namespace Milter.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class VerdictAnalyzer : MilterAnalyzer
 {
+    /// <summary>The diagnostic property that carries the class digit an enhanced status code needs (for the code fix).</summary>
+    public const string EnhancedClassProperty = "EnhancedClass";
+
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.SkipOutsideBody, Descriptors.BadReply);
@@ -29,7 +33,7 @@ public sealed class VerdictAnalyzer : MilterAnalyzer
         if (reference.Property.Name != "Skip" || !SymbolEqualityComparer.Default.Equals(reference.Property.ContainingType, verdict))
             return;
         if (context.ContainingSymbol is IMethodSymbol method && symbols.EventOf(method) is { } e && e != MilterEvent.Body)
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.SkipOutsideBody, reference.Syntax.GetLocation(), FilterShapeAnalyzer.AttributeName(e)));
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.SkipOutsideBody, reference.Syntax.GetLocation(), FilterRules.AttributeName(e)));
     }
 
     private static void AnalyzeReply(OperationAnalysisContext context, INamedTypeSymbol verdict, INamedTypeSymbol reply)
@@ -47,11 +51,17 @@ public sealed class VerdictAnalyzer : MilterAnalyzer
 
         var code = invocation.Arguments[0].Value.ConstantValue;
         var extended = invocation.Arguments[1].Value.ConstantValue;
+        char? fixableClass = null;
         var problem = ReplyRules.CheckCode(code.HasValue ? code.Value as int? : null, permanent)
-            ?? ReplyRules.CheckExtendedCode(code.HasValue ? code.Value as int? : null, extended.HasValue ? (extended.Value as string, true) : (null, false))
+            ?? ReplyRules.CheckExtendedCode(code.HasValue ? code.Value as int? : null, extended.HasValue ? (extended.Value as string, true) : (null, false), out fixableClass)
             ?? ReplyRules.CheckLines(Lines(invocation.Arguments[2]));
-        if (problem is not null)
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.BadReply, invocation.Syntax.GetLocation(), problem));
+        if (problem is null)
+            return;
+        // The code fix rewrites the enhanced code's class when that is all that is wrong and the code is a literal.
+        var properties = fixableClass is { } digit && invocation.Arguments[1].Value.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax
+            ? ImmutableDictionary<string, string?>.Empty.Add(EnhancedClassProperty, digit.ToString())
+            : null;
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.BadReply, invocation.Syntax.GetLocation(), properties, problem));
     }
 
     /// <summary>The constant lines of a params argument; null when any line is not a constant.</summary>

@@ -52,9 +52,16 @@ internal static class Emitter
     {
         w.Line($"/// <summary>What {spec.ClassName} needs from the MTA, worked out at compile time from its handlers and the message changes its code makes.</summary>");
         w.Open("public static global::Milter.MilterDescription Description { get; } = new()");
+        w.Line($"Name = {Quote(spec.FilterName)},");
         w.Line($"Steps = {Flags("global::Milter.MilterSteps", spec.Steps, StepNames)},");
         w.Line($"NoReplySteps = {Flags("global::Milter.MilterSteps", spec.NoReplySteps, StepNames)},");
         w.Line($"Actions = {Flags("global::Milter.Protocol.ActionFlags", (int)spec.Actions, ActionNames)},");
+        if (spec.OptionalActions != 0)
+        {
+            w.Line("// The end-of-message context reaches code the generator cannot see (MILTER017): every other change, where the MTA offers it.");
+            w.Line($"OptionalActions = {Flags("global::Milter.Protocol.ActionFlags", (int)spec.OptionalActions, ActionNames)},");
+        }
+
         if (spec.Macros.Count > 0)
         {
             w.Line("Macros =");

@@ -15,6 +15,16 @@ internal static class KnownNames
     public const string ConnectionInfo = "Milter.ConnectionInfo";
     public const string Sender = "Milter.Sender";
     public const string Recipient = "Milter.Recipient";
+    public const string MilterHandlerInterface = "Milter.IMilterHandler";
+
+    /// <summary>Every action flag (SMFI_CURR_ACTS).</summary>
+    public const uint AllActions = 0x1FF;
+
+    /// <summary>Every message change (all actions but SETSYMLIST): what code nobody can see might do.</summary>
+    public const uint ChangeActions = 0xFF;
+
+    /// <summary>Not an action: marks SendProgressAsync, which is bound to end of message like the changes.</summary>
+    public const uint Progress = 0x10000;
 
     /// <summary>The attribute for each event.</summary>
     public static readonly (string Attribute, MilterEvent Event)[] EventAttributes =
@@ -43,6 +53,7 @@ internal static class KnownNames
         "ChangeHeader" or "DeleteHeader" => 0x010,
         "Quarantine" => 0x020,
         "ChangeSender" => 0x040,
+        "SendProgressAsync" => Progress,
         _ => 0,
     };
 

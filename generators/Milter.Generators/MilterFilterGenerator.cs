@@ -1,5 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Milter.Generators.Model;
+using Milter.Generators.Rules;
 
 namespace Milter.Generators;
 
@@ -7,6 +9,10 @@ namespace Milter.Generators;
 /// Completes every <c>[MailFilter]</c> partial class: a reflection-free IMilterHandler implementation, a
 /// factory, and the negotiation description worked out at compile time.
 /// </summary>
+/// <remarks>
+/// It emits code exactly when <see cref="FilterRules"/> find no error, and the analyzers report what the rules find;
+/// a failure of its own becomes MILTER000 rather than a class that is silently not completed.
+/// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed class MilterFilterGenerator : IIncrementalGenerator
 {
@@ -20,23 +26,36 @@ public sealed class MilterFilterGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 KnownNames.MailFilterAttribute,
                 static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
-                static (syntax, cancellationToken) => ParseSafely(syntax, cancellationToken))
-            .Where(static spec => spec is not null)
+                static (syntax, cancellationToken) => Outcome(syntax, cancellationToken))
             .WithTrackingName(FiltersStep);
 
-        context.RegisterSourceOutput(filters, static (output, spec) => output.AddSource(spec!.HintName, Emitter.Emit(spec)));
+        context.RegisterSourceOutput(filters, static (output, outcome) =>
+        {
+            if (outcome.Spec is { } spec)
+                output.AddSource(spec.HintName, Emitter.Emit(spec));
+            else if (outcome.Failure is { } failure)
+                output.ReportDiagnostic(failure.ToDiagnostic());
+        });
     }
 
-    /// <summary>The generator never throws into the compiler: a class it cannot understand gets no code, and the analyzers say why.</summary>
-    private static Model.FilterSpec? ParseSafely(GeneratorAttributeSyntaxContext syntax, System.Threading.CancellationToken cancellationToken)
+    private static GenerationOutcome Outcome(GeneratorAttributeSyntaxContext syntax, System.Threading.CancellationToken cancellationToken)
     {
+        if (syntax.TargetSymbol is not INamedTypeSymbol type || syntax.TargetNode is not TypeDeclarationSyntax declaration)
+            return GenerationOutcome.Skipped;
         try
         {
-            return Parser.Parse(syntax, cancellationToken);
+            if (MilterSymbols.Resolve(syntax.SemanticModel.Compilation) is not { } symbols
+                || FilterRules.Blocks(FilterRules.Check(type, symbols, cancellationToken)))
+            {
+                // The analyzers report the same rules' errors.
+                return GenerationOutcome.Skipped;
+            }
+
+            return new GenerationOutcome(Parser.Parse(type, declaration, symbols, cancellationToken), null);
         }
         catch (System.Exception e) when (e is not System.OperationCanceledException)
         {
-            return null;
+            return new GenerationOutcome(null, GeneratorFailure.Create(type, e));
         }
     }
 }

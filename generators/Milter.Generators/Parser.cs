@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -5,47 +6,31 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Milter.Generators.Model;
+using Milter.Generators.Rules;
 
 namespace Milter.Generators;
 
 /// <summary>
-/// Turns an attributed class into a <see cref="FilterSpec"/>. Returns null for any shape it cannot handle:
-/// the generator then emits nothing for the class and the analyzers explain why.
+/// Turns a [MailFilter] class that <see cref="FilterRules"/> accepted into a <see cref="FilterSpec"/>. The rules have
+/// checked every shape already, so anything unexpected here is a bug, thrown and reported as MILTER000.
 /// </summary>
 internal static class Parser
 {
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    public static FilterSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static FilterSpec Parse(INamedTypeSymbol type, TypeDeclarationSyntax declaration, MilterSymbols symbols, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
-            return null;
-        if (type.IsGenericType || type.IsStatic || type.IsAbstract || !IsPartial(type) || !AllContainersPartial(type, out var containers))
-            return null;
-        if (type.AllInterfaces.Any(i => i.ToDisplayString() == "Milter.IMilterHandler"))
-            return null;
-
-        var compilation = context.SemanticModel.Compilation;
+        var compilation = symbols.Compilation;
         var handlers = new List<HandlerSpec>();
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var events = method.GetAttributes()
-                .Select(a => KnownNames.EventAttributes.FirstOrDefault(e => e.Attribute == a.AttributeClass?.ToDisplayString()))
-                .Where(e => e.Attribute is not null)
-                .ToList();
-            if (events.Count == 0)
-                continue;
-            if (events.Count > 1 || method.IsStatic || method.IsGenericMethod || method.MethodKind != MethodKind.Ordinary)
-                return null;
-            var handler = ParseHandler(method, events[0].Event);
-            if (handler is null || handlers.Any(h => h.Event == handler.Event))
-                return null;
-            handlers.Add(handler);
+            if (symbols.EventOf(method) is { } e)
+                handlers.Add(ParseHandler(method, e) ?? throw new InvalidOperationException($"the handler '{method.Name}' passed the rules but has a shape the emitter cannot adapt"));
         }
 
-        var attribute = context.Attributes[0];
+        var attribute = symbols.FilterAttribute(type) ?? throw new InvalidOperationException("[MailFilter] is gone");
         var name = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value as string : null;
         uint extraActions = 0;
         bool inferActions = true, leadingSpace = false, rejectedRecipients = false;
@@ -54,7 +39,7 @@ internal static class Parser
             switch (named.Key)
             {
                 case "ExtraActions":
-                    extraActions = named.Value.Value is uint u ? u : (uint)(named.Value.Value as int? ?? 0);
+                    extraActions = System.Convert.ToUInt32(named.Value.Value ?? 0u, System.Globalization.CultureInfo.InvariantCulture);
                     break;
                 case "InferActions":
                     inferActions = named.Value.Value as bool? ?? true;
@@ -68,9 +53,17 @@ internal static class Parser
             }
         }
 
-        var actions = extraActions & 0x1FF;
+        var actions = extraActions & KnownNames.AllActions;
+        uint optionalActions = 0;
         if (inferActions)
-            actions |= InferActions(type, compilation, cancellationToken);
+        {
+            var flow = new ContextFlow(symbols).ForFilter(type, cancellationToken);
+            actions |= flow.Actions & KnownNames.AllActions;
+            // Code nobody can see may make any change: ask for every one the MTA offers rather than none.
+            if (!flow.Escapes.IsEmpty)
+                optionalActions = KnownNames.ChangeActions & ~actions;
+        }
+
         var body = handlers.FirstOrDefault(h => h.Event == MilterEvent.Body);
         var skip = body is not null && body.Return is ReturnKind.Verdict or ReturnKind.ValueTaskOfVerdict or ReturnKind.TaskOfVerdict
             && ReturnsSkip(type, body.MethodName, compilation, cancellationToken);
@@ -84,25 +77,23 @@ internal static class Parser
                 noReply |= KnownNames.StepOf(handler.Event);
         }
 
-        var constructor = ParseConstructor(type);
-        if (constructor is null)
-            return null;
-
+        var constructor = FilterRules.ChooseConstructor(type, out var problem) ?? throw new InvalidOperationException(problem);
         return new FilterSpec(
             type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
-            new EquatableArray<ContainingType>(containers),
+            new EquatableArray<ContainingType>(Containers(type)),
             type.Name,
             Keyword(declaration),
             name ?? type.Name,
             steps,
             noReply,
             actions,
+            optionalActions,
             skip,
             leadingSpace,
             rejectedRecipients,
-            new EquatableArray<MacroSpec>(CollectMacros(type, handlers)),
+            new EquatableArray<MacroSpec>(CollectMacros(type, handlers, symbols)),
             new EquatableArray<HandlerSpec>(handlers.OrderBy(h => h.Event)),
-            new EquatableArray<ConstructorParameter>(constructor));
+            new EquatableArray<ConstructorParameter>(ParseConstructor(constructor)));
     }
 
     private static HandlerSpec? ParseHandler(IMethodSymbol method, MilterEvent e)
@@ -126,69 +117,6 @@ internal static class Parser
         }
 
         return new HandlerSpec(e, method.Name, returns.Value, new EquatableArray<ArgumentSpec>(arguments));
-    }
-
-    /// <summary>
-    /// The union of the actions the class's own code needs: every call it makes on EndOfMessageContext, and every
-    /// call of a helper marked [UsesActions].
-    /// </summary>
-    private static uint InferActions(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
-    {
-        uint actions = 0;
-        foreach (var reference in type.DeclaringSyntaxReferences)
-        {
-            var syntax = reference.GetSyntax(cancellationToken);
-            SemanticModel? model = null;
-            foreach (var invocation in syntax.DescendantNodes().OfType<InvocationExpressionSyntax>())
-            {
-                var calledName = invocation.Expression switch
-                {
-                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-                    MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-                    _ => null,
-                };
-                if (calledName is null)
-                    continue;
-                model ??= compilation.GetSemanticModel(syntax.SyntaxTree);
-                if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol called)
-                    continue;
-                if (called.ContainingType?.ToDisplayString() == KnownNames.EndOfMessageContext)
-                    actions |= calledName == "AddRecipient" ? AddRecipientActions(invocation) : KnownNames.ActionOf(calledName);
-                else
-                    actions |= DeclaredActions(called.ReducedFrom ?? called);
-            }
-        }
-
-        return actions;
-    }
-
-    /// <summary>The actions a helper declares with [UsesActions], or 0.</summary>
-    private static uint DeclaredActions(IMethodSymbol method)
-    {
-        foreach (var attribute in method.GetAttributes())
-        {
-            if (attribute.AttributeClass?.ToDisplayString() == KnownNames.UsesActionsAttribute
-                && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is { } value)
-            {
-                return System.Convert.ToUInt32(value, System.Globalization.CultureInfo.InvariantCulture) & 0x1FF;
-            }
-        }
-
-        return 0;
-    }
-
-    /// <summary>AddRecipient without ESMTP arguments needs ADDRCPT, with them ADDRCPT_PAR; a value not known at compile time may be either.</summary>
-    private static uint AddRecipientActions(InvocationExpressionSyntax invocation)
-    {
-        var arguments = invocation.ArgumentList.Arguments;
-        if (arguments.Count < 2)
-            return 0x004;
-        return arguments[1].Expression switch
-        {
-            LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.NullLiteralExpression) => 0x004,
-            LiteralExpressionSyntax literal when literal.Token.ValueText.Length > 0 => KnownNames.AddRecipientsWithParameters,
-            _ => 0x004 | KnownNames.AddRecipientsWithParameters,
-        };
     }
 
     /// <summary>Whether the body handler mentions MilterVerdict.Skip, so SMFIP_SKIP is worth requesting.</summary>
@@ -216,7 +144,7 @@ internal static class Parser
     }
 
     /// <summary>Macro lists per stage: the handlers' [Macro] parameters and the class's [RequestMacros], plus <c>i</c> so the queue id stays known.</summary>
-    private static List<MacroSpec> CollectMacros(INamedTypeSymbol type, List<HandlerSpec> handlers)
+    private static List<MacroSpec> CollectMacros(INamedTypeSymbol type, List<HandlerSpec> handlers, MilterSymbols symbols)
     {
         var stages = new SortedDictionary<int, List<string>>();
         void Add(int stage, string name)
@@ -238,7 +166,7 @@ internal static class Parser
             }
         }
 
-        foreach (var attribute in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == KnownNames.RequestMacrosAttribute))
+        foreach (var attribute in type.GetAttributes().Where(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, symbols.RequestMacrosAttribute)))
         {
             if (attribute.ConstructorArguments.Length < 2 || attribute.ConstructorArguments[0].Value is not uint stage)
                 continue;
@@ -259,21 +187,12 @@ internal static class Parser
         return stages.Select(s => new MacroSpec(s.Key, new EquatableArray<EquatableString>(s.Value.Select(n => new EquatableString(n))))).ToList();
     }
 
-    /// <summary>The constructor with the most parameters, as dependency injection picks it.</summary>
-    private static List<ConstructorParameter>? ParseConstructor(INamedTypeSymbol type)
+    /// <summary>The parameters of the constructor the factory calls, each resolved from the service provider or defaulted.</summary>
+    private static List<ConstructorParameter> ParseConstructor(IMethodSymbol constructor)
     {
-        var constructor = type.InstanceConstructors
-            .Where(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.Private or Accessibility.ProtectedOrInternal)
-            .OrderByDescending(c => c.Parameters.Length)
-            .FirstOrDefault();
-        if (constructor is null)
-            return null;
-
         var parameters = new List<ConstructorParameter>();
         foreach (var parameter in constructor.Parameters)
         {
-            if (parameter.RefKind != RefKind.None)
-                return null;
             var typeName = parameter.Type.ToDisplayString(TypeFormat);
             string? fallback = null;
             if (parameter.HasExplicitDefaultValue)
@@ -296,21 +215,16 @@ internal static class Parser
         _ => $"({type.ToDisplayString(TypeFormat)}){SymbolDisplay.FormatPrimitive(value, quoteStrings: false, useHexadecimalNumbers: false)}",
     };
 
-    private static bool IsPartial(INamedTypeSymbol type) =>
-        type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
-
-    private static bool AllContainersPartial(INamedTypeSymbol type, out List<ContainingType> containers)
+    private static List<ContainingType> Containers(INamedTypeSymbol type)
     {
-        containers = new List<ContainingType>();
+        var containers = new List<ContainingType>();
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
-            if (outer.IsGenericType || !IsPartial(outer))
-                return false;
             var syntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().First();
             containers.Insert(0, new ContainingType(Keyword(syntax), outer.Name));
         }
 
-        return true;
+        return containers;
     }
 
     private static string Keyword(TypeDeclarationSyntax syntax) => syntax switch

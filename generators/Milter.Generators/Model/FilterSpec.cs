@@ -12,6 +12,7 @@ internal sealed record FilterSpec(
     int Steps,
     int NoReplySteps,
     uint Actions,
+    uint OptionalActions,
     bool Skip,
     bool HeaderLeadingSpace,
     bool RejectedRecipients,

@@ -26,11 +26,12 @@ public sealed class MailFilterAttribute(string? name = null) : Attribute
 }
 
 /// <summary>
-/// Declares the message changes a helper method makes on the <see cref="EndOfMessageContext"/> it is given (like
-/// Milter.Mime's <c>ApplyChanges</c>), so the generator negotiates those actions for every filter that calls it,
-/// though it cannot see the helper's code in another assembly.
+/// Declares the message changes a method (and all it calls) makes on an <see cref="EndOfMessageContext"/>, so the
+/// generator negotiates those actions for every filter that calls it. Needed where the generator cannot see the code:
+/// a helper in another assembly (like Milter.Mime's <c>ApplyChanges</c>), or a method in your project that hands the
+/// context to such code (MILTER017). In source, what the generator sees is added to what is declared.
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor, Inherited = false)]
 public sealed class UsesActionsAttribute(Protocol.ActionFlags actions) : Attribute
 {
     /// <summary>The actions the method may use.</summary>

@@ -8,6 +8,7 @@ partial record Policy : global::Milter.IMilterHandler, global::Milter.IMilterFil
     /// <summary>What Policy needs from the MTA, worked out at compile time from its handlers and the message changes its code makes.</summary>
     public static global::Milter.MilterDescription Description { get; } = new()
     {
+        Name = "Policy",
         Steps = global::Milter.MilterSteps.Rcpt,
         NoReplySteps = global::Milter.MilterSteps.None,
         Actions = global::Milter.Protocol.ActionFlags.AddHeaders | global::Milter.Protocol.ActionFlags.ChangeBody,

@@ -10,6 +10,7 @@ namespace Demo
         /// <summary>What Rewriter needs from the MTA, worked out at compile time from its handlers and the message changes its code makes.</summary>
         public static global::Milter.MilterDescription Description { get; } = new()
         {
+            Name = "Rewriter",
             Steps = global::Milter.MilterSteps.None,
             NoReplySteps = global::Milter.MilterSteps.None,
             Actions = global::Milter.Protocol.ActionFlags.ChangeBody | global::Milter.Protocol.ActionFlags.DeleteRecipients | global::Milter.Protocol.ActionFlags.ChangeSender | global::Milter.Protocol.ActionFlags.AddRecipientsWithParameters,

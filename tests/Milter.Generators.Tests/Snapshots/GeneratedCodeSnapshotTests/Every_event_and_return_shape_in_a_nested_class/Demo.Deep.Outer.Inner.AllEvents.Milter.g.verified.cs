@@ -14,6 +14,7 @@ namespace Demo.Deep
                 /// <summary>What AllEvents needs from the MTA, worked out at compile time from its handlers and the message changes its code makes.</summary>
                 public static global::Milter.MilterDescription Description { get; } = new()
                 {
+                    Name = "AllEvents",
                     Steps = global::Milter.MilterSteps.Connect | global::Milter.MilterSteps.Helo | global::Milter.MilterSteps.Mail | global::Milter.MilterSteps.Rcpt | global::Milter.MilterSteps.Data | global::Milter.MilterSteps.Header | global::Milter.MilterSteps.EndOfHeaders | global::Milter.MilterSteps.Body | global::Milter.MilterSteps.Unknown,
                     NoReplySteps = global::Milter.MilterSteps.Helo | global::Milter.MilterSteps.Rcpt | global::Milter.MilterSteps.Data | global::Milter.MilterSteps.EndOfHeaders,
                     Actions = global::Milter.Protocol.ActionFlags.ChangeHeaders | global::Milter.Protocol.ActionFlags.Quarantine,

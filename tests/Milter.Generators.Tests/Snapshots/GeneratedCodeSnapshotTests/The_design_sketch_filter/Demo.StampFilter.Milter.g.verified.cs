@@ -10,6 +10,7 @@ namespace Demo
         /// <summary>What StampFilter needs from the MTA, worked out at compile time from its handlers and the message changes its code makes.</summary>
         public static global::Milter.MilterDescription Description { get; } = new()
         {
+            Name = "stamp",
             Steps = global::Milter.MilterSteps.Rcpt | global::Milter.MilterSteps.Header,
             NoReplySteps = global::Milter.MilterSteps.Header,
             Actions = global::Milter.Protocol.ActionFlags.AddHeaders,

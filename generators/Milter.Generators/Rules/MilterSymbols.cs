@@ -1,16 +1,16 @@
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Milter.Generators;
 using Milter.Generators.Model;
 
-namespace Milter.Analyzers;
+namespace Milter.Generators.Rules;
 
-/// <summary>The runtime's marker types, resolved once per compilation.</summary>
+/// <summary>The runtime's marker types, resolved once per compilation, for the generator and the analyzers alike.</summary>
 internal sealed class MilterSymbols
 {
     private MilterSymbols(Compilation compilation, INamedTypeSymbol mailFilter)
     {
+        Compilation = compilation;
         MailFilter = mailFilter;
         MilterVerdict = compilation.GetTypeByMetadataName(KnownNames.MilterVerdict);
         SmtpReply = compilation.GetTypeByMetadataName("Milter.Protocol.SmtpReply");
@@ -18,12 +18,18 @@ internal sealed class MilterSymbols
         MilterMacros = compilation.GetTypeByMetadataName("Milter.MilterMacros");
         MacroAttribute = compilation.GetTypeByMetadataName(KnownNames.MacroAttribute);
         RequestMacrosAttribute = compilation.GetTypeByMetadataName(KnownNames.RequestMacrosAttribute);
+        UsesActionsAttribute = compilation.GetTypeByMetadataName(KnownNames.UsesActionsAttribute);
+        MilterHandler = compilation.GetTypeByMetadataName(KnownNames.MilterHandlerInterface);
+        ServiceProvider = compilation.GetTypeByMetadataName("System.IServiceProvider");
+        SetsRequiredMembers = compilation.GetTypeByMetadataName("System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute");
         Events = KnownNames.EventAttributes
             .Select(e => (Type: compilation.GetTypeByMetadataName(e.Attribute), e.Event))
             .Where(e => e.Type is not null)
             .Select(e => (e.Type!, e.Event))
             .ToImmutableArray();
     }
+
+    public Compilation Compilation { get; }
 
     public INamedTypeSymbol MailFilter { get; }
 
@@ -39,6 +45,14 @@ internal sealed class MilterSymbols
 
     public INamedTypeSymbol? RequestMacrosAttribute { get; }
 
+    public INamedTypeSymbol? UsesActionsAttribute { get; }
+
+    public INamedTypeSymbol? MilterHandler { get; }
+
+    public INamedTypeSymbol? ServiceProvider { get; }
+
+    public INamedTypeSymbol? SetsRequiredMembers { get; }
+
     /// <summary>Each event attribute with its event.</summary>
     public ImmutableArray<(INamedTypeSymbol Type, MilterEvent Event)> Events { get; }
 
@@ -47,7 +61,11 @@ internal sealed class MilterSymbols
         compilation.GetTypeByMetadataName(KnownNames.MailFilterAttribute) is { } mailFilter ? new MilterSymbols(compilation, mailFilter) : null;
 
     /// <summary>Whether a type carries [MailFilter].</summary>
-    public bool IsFilter(INamedTypeSymbol type) => type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, MailFilter));
+    public bool IsFilter(INamedTypeSymbol type) => FilterAttribute(type) is not null;
+
+    /// <summary>The type's [MailFilter], or null.</summary>
+    public AttributeData? FilterAttribute(INamedTypeSymbol type) =>
+        type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, MailFilter));
 
     /// <summary>The events a method's attributes mark it as handling (normally none or one).</summary>
     public ImmutableArray<MilterEvent> EventsOf(IMethodSymbol method)
@@ -67,4 +85,25 @@ internal sealed class MilterSymbols
 
     /// <summary>The event a handler handles, or null for a method without an event attribute.</summary>
     public MilterEvent? EventOf(IMethodSymbol method) => EventsOf(method) is { Length: > 0 } events ? events[0] : null;
+
+    /// <summary>Whether a type is the end-of-message context.</summary>
+    public bool IsEndOfMessageContext(ITypeSymbol? type) =>
+        type is not null && EndOfMessageContext is not null && SymbolEqualityComparer.Default.Equals(type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), EndOfMessageContext);
+
+    /// <summary>The actions a method declares with [UsesActions], or null when it declares none (0 declares "no change").</summary>
+    public uint? DeclaredActions(IMethodSymbol method)
+    {
+        if (UsesActionsAttribute is null)
+            return null;
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, UsesActionsAttribute)
+                && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is { } value)
+            {
+                return System.Convert.ToUInt32(value, System.Globalization.CultureInfo.InvariantCulture) & KnownNames.AllActions;
+            }
+        }
+
+        return null;
+    }
 }

@@ -1,15 +1,23 @@
 using Microsoft.CodeAnalysis;
 
-namespace Milter.Analyzers;
+namespace Milter.Generators.Rules;
 
-/// <summary>Every diagnostic the analyzers report. Ids are never reused; each has a page in docs/diagnostics.</summary>
+/// <summary>
+/// Every diagnostic the analyzers and the generator report. Ids are never reused; each has a page in docs/diagnostics.
+/// Shared by both, so a rule the generator acts on is the rule the analyzers report.
+/// </summary>
 internal static class Descriptors
 {
     private const string Usage = "Milter.Usage";
     private const string Protocol = "Milter.Protocol";
+    private const string Generator = "Milter.Generator";
 
     /// <summary>Where the rule pages live (docs/diagnostics in the repository).</summary>
     public const string DocsBase = "https://github.com/milter-dotnet/milter/blob/main/docs/diagnostics/";
+
+    public static readonly DiagnosticDescriptor GeneratorFailed = Create("MILTER000", Generator, DiagnosticSeverity.Error,
+        "The source generator failed",
+        "The Milter source generator could not complete '{0}': {1}. This is a bug in Milter, not in your code; please report it with this message.");
 
     public static readonly DiagnosticDescriptor NotPartial = Create("MILTER001", Usage, DiagnosticSeverity.Error,
         "A filter class must be partial",
@@ -24,16 +32,16 @@ internal static class Descriptors
         "'{0}' and '{1}' both handle [{2}]; keep one handler per event and call the other from it");
 
     public static readonly DiagnosticDescriptor StaticOrGeneric = Create("MILTER004", Usage, DiagnosticSeverity.Error,
-        "A handler must be an instance method without type parameters",
-        "'{0}' is {1}; a handler runs on the filter instance of one connection and needs no type parameters");
+        "A handler must be an ordinary instance method without type parameters",
+        "'{0}' is {1}; a handler runs on the filter instance of one connection: make it an ordinary instance method without type parameters");
 
-    public static readonly DiagnosticDescriptor MissingMailFilter = Create("MILTER005", Usage, DiagnosticSeverity.Warning,
-        "Handler attributes on a class without [MailFilter]",
-        "'{0}' has handler attributes but no [MailFilter]; add [MailFilter] or the handlers are never called");
+    public static readonly DiagnosticDescriptor HandlerNeverCalled = Create("MILTER005", Usage, DiagnosticSeverity.Warning,
+        "Handler attributes that are never called",
+        "{0}");
 
     public static readonly DiagnosticDescriptor GenericFilter = Create("MILTER006", Usage, DiagnosticSeverity.Error,
         "A filter class cannot be generic",
-        "'{0}' is generic; a filter's negotiation is computed once at compile time, so make it a non-generic class (derive from a generic base if needed)");
+        "'{0}' {1}; a filter's negotiation is computed once at compile time, so make it a non-generic class (derive from a generic base if needed)");
 
     public static readonly DiagnosticDescriptor SkipOutsideBody = Create("MILTER007", Protocol, DiagnosticSeverity.Error,
         "Skip is only allowed from the body handler",
@@ -45,7 +53,7 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor ChangeOutsideEndOfMessage = Create("MILTER009", Protocol, DiagnosticSeverity.Error,
         "A message change made outside end of message",
-        "{0} is only allowed while the end-of-message handler runs, but {1}; make the change in the [OnEndOfMessage] handler (or a helper called only from it)");
+        "{0} is only allowed while the end-of-message handler runs, but {1}; make the change in the [OnEndOfMessage] handler (or a helper it calls and waits for)");
 
     public static readonly DiagnosticDescriptor ProgressOutsideEndOfMessage = Create("MILTER010", Protocol, DiagnosticSeverity.Error,
         "Progress outside end of message",
@@ -66,6 +74,34 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor ActionNotNegotiated = Create("MILTER014", Protocol, DiagnosticSeverity.Error,
         "A message change whose action is not negotiated",
         "{0} needs the {1} action, but this filter sets InferActions = false and its ExtraActions leave it out; add ActionFlags.{1} to ExtraActions");
+
+    public static readonly DiagnosticDescriptor AsyncVoid = Create("MILTER015", Usage, DiagnosticSeverity.Error,
+        "async void in a filter",
+        "{0} is async void: an exception after its first await is thrown on the thread pool and ends the whole milter process (every connection, every MTA), and nobody waits for it; {1}");
+
+    public static readonly DiagnosticDescriptor UnobservedCallback = Create("MILTER016", Usage, DiagnosticSeverity.Warning,
+        "A callback whose exception ends the process",
+        "This callback runs on {0}, where an exception ends the whole milter process; catch every exception inside it, or await the work with Task.Run instead");
+
+    public static readonly DiagnosticDescriptor ContextEscapes = Create("MILTER017", Protocol, DiagnosticSeverity.Warning,
+        "The end-of-message context reaches code the generator cannot see",
+        "{0}, so the generator cannot tell which message changes it makes and requests every action the MTA offers; declare the actions it uses with [UsesActions(...)] on '{1}'");
+
+    public static readonly DiagnosticDescriptor ChangeMaybeOutsideEndOfMessage = Create("MILTER018", Protocol, DiagnosticSeverity.Warning,
+        "A message change that may run after end of message",
+        "{0} is only allowed while the end-of-message handler runs, but {1}; if it runs later it throws and the MTA gets the default verdict. Make the change directly in the handler, or wait for it before the handler returns.");
+
+    public static readonly DiagnosticDescriptor BadMacroName = Create("MILTER019", Protocol, DiagnosticSeverity.Error,
+        "A malformed macro name",
+        "Macro name {0} is malformed: {1}");
+
+    public static readonly DiagnosticDescriptor FilterNotCompletable = Create("MILTER020", Usage, DiagnosticSeverity.Error,
+        "A filter class the generator cannot complete",
+        "The source generator cannot complete '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor TwoEvents = Create("MILTER021", Usage, DiagnosticSeverity.Error,
+        "One method marked for two events",
+        "'{0}' is marked [{1}] and [{2}]; a method handles one event: write one handler per event (they may call a shared method)");
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>
         new(id, title, message, category, severity, isEnabledByDefault: true,

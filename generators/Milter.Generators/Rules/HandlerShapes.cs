@@ -2,11 +2,11 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Milter.Generators.Model;
 
-namespace Milter.Generators;
+namespace Milter.Generators.Rules;
 
 /// <summary>
-/// The handler shapes the generator can adapt: allowed return types and parameters per event. Shared by the
-/// generator (which skips other shapes) and the analyzers (which report them), so the two never disagree.
+/// The handler shapes the generator can adapt: allowed return types and parameters per event. Part of the rules the
+/// generator and the analyzers share (<see cref="FilterRules"/>), so the two never disagree.
 /// </summary>
 internal static class HandlerShapes
 {
@@ -45,7 +45,7 @@ internal static class HandlerShapes
         var typeName = type.ToDisplayString();
         if (macro is not null)
         {
-            return type.SpecialType == SpecialType.System_String && macro.ConstructorArguments.FirstOrDefault().Value is string macroName && macroName.Length > 0
+            return IsMacroType(type) && macro.ConstructorArguments.FirstOrDefault().Value is string macroName && MacroNames.Problem(macroName, requested: true) is null
                 ? new ArgumentSpec(ArgumentKind.Macro, macroName)
                 : null;
         }
@@ -83,6 +83,10 @@ internal static class HandlerShapes
         };
         return kind is null ? null : new ArgumentSpec(kind.Value, null);
     }
+
+    /// <summary>A [Macro] value is null when the MTA did not send it: <c>string?</c>, or <c>string</c> where nullable checks are off.</summary>
+    public static bool IsMacroType(ITypeSymbol type) =>
+        type.SpecialType == SpecialType.System_String && type.NullableAnnotation != NullableAnnotation.NotAnnotated;
 
     /// <summary>How a method returns, or null when the generator cannot adapt it.</summary>
     public static ReturnKind? ReturnKindOf(ITypeSymbol type)

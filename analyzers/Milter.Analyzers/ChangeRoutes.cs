@@ -1,0 +1,219 @@
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Milter.Generators.Rules;
+
+namespace Milter.Analyzers;
+
+/// <summary>How sure it is that code runs after the handler that holds it has returned.</summary>
+internal enum Timing
+{
+    /// <summary>Runs before the code around it goes on: in effect, inline.</summary>
+    Inline,
+
+    /// <summary>Kept or handed on where it may run later.</summary>
+    Possibly,
+
+    /// <summary>Scheduled with nothing waiting for it.</summary>
+    Certainly,
+}
+
+/// <summary>When a piece of code runs, and why the analysis thinks so.</summary>
+internal readonly record struct Route(Timing Timing, string Reason)
+{
+    public static Route Inline { get; } = new(Timing.Inline, string.Empty);
+
+    public static Route Worst(Route a, Route b) => b.Timing > a.Timing ? b : a;
+}
+
+/// <summary>
+/// Follows lambdas and local functions to where they run: called in place, handed to a method that runs them before
+/// it returns (List.ForEach, LINQ, an awaited Task.Run, a source method that only invokes its delegate), or kept,
+/// subscribed, scheduled or handed to code that may run them later. Works inside one member's operation tree.
+/// </summary>
+internal sealed class ChangeRoutes(ContextFlow flow, CancellationToken cancellationToken)
+{
+    private const int MaxDepth = 8;
+
+    /// <summary>When the code at <paramref name="at"/> runs, for a change on a context owned by <paramref name="contextOwner"/> (null: read from elsewhere).</summary>
+    public Route Of(IOperation at, ISymbol? contextOwner)
+    {
+        var route = Route.Inline;
+        for (var parent = at.Parent; parent is not null; parent = parent.Parent)
+        {
+            var function = parent switch
+            {
+                IAnonymousFunctionOperation lambda => (ISymbol)lambda.Symbol,
+                ILocalFunctionOperation local => local.Symbol,
+                _ => null,
+            };
+            if (function is null)
+                continue;
+            // A context the function received as its own parameter comes from whoever runs it: no later than they do.
+            if (contextOwner is not null && SymbolEqualityComparer.Default.Equals(function, contextOwner))
+                break;
+            route = Route.Worst(route, parent is IAnonymousFunctionOperation anonymous ? RunOfDelegate(anonymous, 0) : RunOfLocalFunction((ILocalFunctionOperation)parent, 0));
+        }
+
+        return route;
+    }
+
+    private Route RunOfLocalFunction(ILocalFunctionOperation function, int depth)
+    {
+        var route = Route.Inline;
+        foreach (var op in Root(function).Descendants())
+        {
+            if (op is IMethodReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Method, function.Symbol))
+                route = Route.Worst(route, RunOfDelegate(reference, depth + 1));
+        }
+
+        return route;
+    }
+
+    /// <summary>When a delegate-valued operation (a lambda, a method group) gets run.</summary>
+    public Route RunOfDelegate(IOperation value, int depth)
+    {
+        if (depth > MaxDepth)
+            return new Route(Timing.Possibly, "it runs in a delegate passed along further than the analysis follows");
+        var node = value;
+        while (node.Parent is IDelegateCreationOperation or IConversionOperation or IParenthesizedOperation)
+            node = node.Parent;
+
+        switch (node.Parent)
+        {
+            case IInvocationOperation invoked when invoked.Instance == node:
+                return Route.Inline;
+            case IArgumentOperation argument:
+                return Handed(argument, depth);
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                return RunOfLocal(declarator.Symbol, node, depth);
+            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == node:
+                return RunOfLocal(local.Local, node, depth);
+            case ISimpleAssignmentOperation { Target: IMemberReferenceOperation member }:
+                return new Route(Timing.Possibly, $"it runs in a delegate kept in '{member.Member.Name}', which may run after the handler returned");
+            case IFieldInitializerOperation or IPropertyInitializerOperation:
+                return new Route(Timing.Possibly, "it runs in a delegate kept in a field, which may run after the handler returned");
+            case IEventAssignmentOperation { EventReference: IEventReferenceOperation e }:
+                return new Route(Timing.Possibly, $"it runs in a handler subscribed to the event '{e.Event.Name}', which may fire after the handler returned");
+            case IReturnOperation:
+                return new Route(Timing.Possibly, "it runs in a delegate returned to the caller, which may run it after the handler returned");
+            default:
+                return new Route(Timing.Possibly, "it runs in a delegate kept where the analysis cannot follow it");
+        }
+    }
+
+    /// <summary>A delegate in a local: it runs as its uses run it.</summary>
+    private Route RunOfLocal(ILocalSymbol local, IOperation anywhere, int depth)
+    {
+        var route = Route.Inline;
+        foreach (var op in Root(anywhere).Descendants())
+        {
+            if (op is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                && !(reference.Parent is ISimpleAssignmentOperation assignment && assignment.Target == reference))
+            {
+                route = Route.Worst(route, RunOfDelegate(reference, depth + 1));
+            }
+        }
+
+        return route;
+    }
+
+    /// <summary>A delegate handed to a method or constructor as an argument.</summary>
+    private Route Handed(IArgumentOperation argument, int depth)
+    {
+        var (callee, call) = argument.Parent switch
+        {
+            IInvocationOperation invocation => (invocation.TargetMethod, (IOperation)invocation),
+            IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation),
+            _ => (null, argument.Parent),
+        };
+        if (callee is null || call is null)
+            return new Route(Timing.Possibly, "it runs in a delegate handed on where the analysis cannot follow it");
+        if (KnownCallbacks.RunsSynchronously(callee))
+            return Route.Inline;
+        if (KnownCallbacks.StartsTask(callee))
+            return TaskRoute(call, callee);
+        if (KnownCallbacks.QueuesCallback(callee) is { } thread)
+            return new Route(Timing.Certainly, $"it runs on {thread}, after the handler returned");
+        if (KnownCallbacks.StartsThread(callee))
+            return new Route(Timing.Possibly, "it runs on a thread of its own, which may outlive the handler");
+        if (argument.Parameter is { } parameter && OnlyInvokes(ContextFlow.Definition(callee), parameter.OriginalDefinition))
+            return Route.Inline;
+        return new Route(Timing.Possibly, $"it runs in a delegate handed to '{callee.ContainingType.Name}.{callee.Name}', which may keep it and run it after the handler returned");
+    }
+
+    /// <summary>A task started from the delegate: inline when the handler waits for it.</summary>
+    private static Route TaskRoute(IOperation start, IMethodSymbol callee)
+    {
+        var node = start;
+        // Look through conversions and .ConfigureAwait(...).
+        while (node.Parent is IConversionOperation or IParenthesizedOperation
+               || (node.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && configure.Instance == node))
+        {
+            node = node.Parent;
+        }
+
+        var name = $"{callee.ContainingType.Name}.{callee.Name}";
+        switch (node.Parent)
+        {
+            case IAwaitOperation or IReturnOperation:
+                return Route.Inline;
+            case IExpressionStatementOperation:
+            case ISimpleAssignmentOperation { Target: IDiscardOperation }:
+                return new Route(Timing.Certainly, $"it runs in a task started by {name} that nothing awaits, so it may run after the handler returned");
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } when Awaited(declarator.Symbol, start):
+                return Route.Inline;
+            default:
+                return new Route(Timing.Possibly, $"it runs in a task started by {name} that the handler may not wait for");
+        }
+    }
+
+    /// <summary>Whether a task kept in a local is awaited (directly, or through Task.WhenAll/WhenAny) somewhere in the same body.</summary>
+    private static bool Awaited(ILocalSymbol local, IOperation anywhere)
+    {
+        foreach (var op in Root(anywhere).Descendants())
+        {
+            if (op is not IAwaitOperation awaited)
+                continue;
+            foreach (var inner in awaited.Operation.DescendantsAndSelf())
+            {
+                if (inner is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local))
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a source method only ever invokes its delegate parameter (or hands it to a synchronous consumer), never keeps it.</summary>
+    private bool OnlyInvokes(IMethodSymbol method, IParameterSymbol parameter)
+    {
+        if (!ContextFlow.HasSource(method))
+            return false;
+        var seen = false;
+        foreach (var body in flow.BodiesOf(method, cancellationToken))
+        {
+            foreach (var op in body.Descendants())
+            {
+                if (op is not IParameterReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Parameter.OriginalDefinition, parameter))
+                    continue;
+                seen = true;
+                var use = reference.Parent;
+                var invoked = use is IInvocationOperation call && call.Instance == reference
+                    || use is IConditionalAccessOperation access && access.Operation == reference
+                    || use is IArgumentOperation { Parent: IInvocationOperation consumer } && KnownCallbacks.RunsSynchronously(consumer.TargetMethod);
+                if (!invoked)
+                    return false;
+            }
+        }
+
+        return seen;
+    }
+
+    private static IOperation Root(IOperation operation)
+    {
+        while (operation.Parent is not null)
+            operation = operation.Parent;
+        return operation;
+    }
+}

@@ -1,0 +1,416 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Milter.Generators.Rules;
+
+/// <summary>
+/// Which message changes code can make on an end-of-message context. A change needs an object of type
+/// EndOfMessageContext, which the runtime hands only to the end-of-message handler; from there it can go wherever
+/// code carries it. So this follows every call from a filter's code into source in the compilation (other classes,
+/// static helpers, extension methods, constructors, property accessors, operators, every source override or
+/// implementation of a virtual or interface member), and takes what [UsesActions] declares where the code is not in
+/// the compilation. Where the context reaches code nobody can see, it records an escape instead of guessing.
+/// </summary>
+/// <remarks>One instance per compilation; thread-safe, with each method body read once.</remarks>
+internal sealed class ContextFlow
+{
+    private readonly MilterSymbols _symbols;
+    private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
+    private readonly ConcurrentDictionary<ISymbol, BodyFacts> _facts = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, uint> _reachable = new(SymbolEqualityComparer.Default);
+    private ImmutableArray<INamedTypeSymbol> _sourceTypes;
+
+    public ContextFlow(MilterSymbols symbols) => _symbols = symbols;
+
+    /// <summary>What the code of a filter class, and all it calls, can do at end of message.</summary>
+    public FlowResult ForFilter(INamedTypeSymbol filter, CancellationToken cancellationToken)
+    {
+        var roots = new List<ISymbol> { filter };
+        roots.AddRange(filter.GetMembers().OfType<IMethodSymbol>());
+        return Walk(roots, cancellationToken);
+    }
+
+    /// <summary>The actions (and <see cref="KnownNames.Progress"/>) a method and all it calls can use.</summary>
+    public uint ActionsReachableFrom(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        method = Definition(method);
+        if (_reachable.TryGetValue(method, out var known))
+            return known;
+        var roots = new List<ISymbol>(Implementations(method));
+        if (HasSource(method))
+            roots.Add(method);
+        var actions = (_symbols.DeclaredActions(method) ?? 0) | (roots.Count > 0 ? Walk(roots, cancellationToken).Actions : 0);
+        return _reachable[method] = actions;
+    }
+
+    /// <summary>The actions a direct call on EndOfMessageContext needs, or 0 when it is not a change.</summary>
+    public static uint ActionOfChange(IInvocationOperation call)
+    {
+        var name = call.TargetMethod.Name;
+        if (name != "AddRecipient")
+            return KnownNames.ActionOf(name);
+        // Without ESMTP arguments ADDRCPT, with them ADDRCPT_PAR; a value not known at compile time may be either.
+        if (call.Arguments.Length < 2 || call.Arguments[1].IsImplicit)
+            return 0x004;
+        return Unwrap(call.Arguments[1].Value).ConstantValue switch
+        {
+            { HasValue: true, Value: null } => 0x004,
+            { HasValue: true, Value: string { Length: 0 } } => 0x004,
+            { HasValue: true } => KnownNames.AddRecipientsWithParameters,
+            _ => 0x004 | KnownNames.AddRecipientsWithParameters,
+        };
+    }
+
+    /// <summary>The method to look at for a call target: the definition of a generic or extension method, the implementation of a partial one.</summary>
+    public static IMethodSymbol Definition(IMethodSymbol method)
+    {
+        method = (method.ReducedFrom ?? method).OriginalDefinition;
+        return method.PartialImplementationPart ?? method;
+    }
+
+    /// <summary>Whether the method's code is in this compilation.</summary>
+    public static bool HasSource(IMethodSymbol method) =>
+        method.DeclaringSyntaxReferences.Length > 0 && !method.IsAbstract && method.MethodKind != MethodKind.DelegateInvoke;
+
+    /// <summary>Looks through implicit conversions and parentheses.</summary>
+    public static IOperation Unwrap(IOperation operation)
+    {
+        while (true)
+        {
+            switch (operation)
+            {
+                case IConversionOperation { IsImplicit: true } conversion:
+                    operation = conversion.Operand;
+                    break;
+                case IParenthesizedOperation parenthesized:
+                    operation = parenthesized.Operand;
+                    break;
+                default:
+                    return operation;
+            }
+        }
+    }
+
+    /// <summary>Whether an argument carries an end-of-message context into a parameter declared as one.</summary>
+    public bool PassesContext(IArgumentOperation argument) =>
+        _symbols.IsEndOfMessageContext(Unwrap(argument.Value).Type)
+        && (argument.Parameter is null || _symbols.IsEndOfMessageContext(argument.Parameter.OriginalDefinition.Type));
+
+    private FlowResult Walk(IEnumerable<ISymbol> roots, CancellationToken cancellationToken)
+    {
+        // A body reached below a method with [UsesActions] is covered by that declaration: its escapes do not count.
+        var visited = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
+        var queue = new Queue<(ISymbol Body, bool Covered)>();
+        foreach (var root in roots)
+        {
+            visited[root] = false;
+            queue.Enqueue((root, false));
+        }
+
+        uint actions = 0;
+        var escapes = ImmutableArray.CreateBuilder<Escape>();
+        while (queue.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (body, covered) = queue.Dequeue();
+            var facts = FactsOf(body, cancellationToken);
+            actions |= facts.Actions;
+            covered |= facts.Declares;
+            if (!covered)
+                escapes.AddRange(facts.Escapes);
+            foreach (var next in facts.Next)
+            {
+                // Visit again only to lift a "covered" visit to an uncovered one.
+                if (visited.TryGetValue(next, out var wasCovered) && (!wasCovered || covered))
+                    continue;
+                visited[next] = covered;
+                queue.Enqueue((next, covered));
+            }
+        }
+
+        return new FlowResult(actions, escapes.ToImmutable());
+    }
+
+    private BodyFacts FactsOf(ISymbol body, CancellationToken cancellationToken) =>
+        _facts.TryGetValue(body, out var facts) ? facts : _facts.GetOrAdd(body, Collect(body, cancellationToken));
+
+    /// <summary>Reads one body: a method's code, or a type's field and property initializers.</summary>
+    private BodyFacts Collect(ISymbol body, CancellationToken cancellationToken)
+    {
+        var facts = new BodyFacts(body is IMethodSymbol declaring && _symbols.DeclaredActions(declaring) is not null);
+        foreach (var operation in BodiesOf(body, cancellationToken))
+        {
+            foreach (var op in operation.DescendantsAndSelf())
+                Read(op, body, facts);
+        }
+
+        return facts;
+    }
+
+    /// <summary>The operation trees of a body: a method's code (each part of a partial one), or a type's field and property initializers.</summary>
+    public IEnumerable<IOperation> BodiesOf(ISymbol body, CancellationToken cancellationToken)
+    {
+        foreach (var reference in body.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax(cancellationToken);
+            var model = Model(syntax.SyntaxTree);
+            if (body is INamedTypeSymbol)
+            {
+                if (syntax is not TypeDeclarationSyntax type)
+                    continue;
+                foreach (var member in type.Members)
+                {
+                    var initializers = member switch
+                    {
+                        FieldDeclarationSyntax field => field.Declaration.Variables.Select(v => (SyntaxNode?)v.Initializer),
+                        PropertyDeclarationSyntax property => new SyntaxNode?[] { property.Initializer },
+                        _ => Enumerable.Empty<SyntaxNode?>(),
+                    };
+                    foreach (var initializer in initializers)
+                    {
+                        if (initializer is not null && model.GetOperation(initializer, cancellationToken) is { } operation)
+                            yield return operation;
+                    }
+                }
+            }
+            else if (syntax is not TypeDeclarationSyntax && model.GetOperation(syntax, cancellationToken) is { } operation)
+            {
+                yield return operation;
+            }
+        }
+    }
+
+#pragma warning disable RS1030 // The flow follows calls into other files, so it needs their models; the generator and the analyzers must read the same code.
+    private SemanticModel Model(SyntaxTree tree) => _models.GetOrAdd(tree, t => _symbols.Compilation.GetSemanticModel(t));
+#pragma warning restore RS1030
+
+    private void Read(IOperation op, ISymbol body, BodyFacts facts)
+    {
+        switch (op)
+        {
+            case IInvocationOperation call:
+                ReadCall(call, body, facts);
+                break;
+            case IObjectCreationOperation { Constructor: { } constructor } creation:
+                Follow(constructor, creation, creation.Arguments, body, facts);
+                if (constructor.ContainingType.DeclaringSyntaxReferences.Length > 0)
+                    facts.Next.Add(constructor.ContainingType.OriginalDefinition);
+                break;
+            case IMethodReferenceOperation reference:
+                Follow(reference.Method, reference, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+                break;
+            case IPropertyReferenceOperation property:
+                foreach (var accessor in new[] { property.Property.GetMethod, property.Property.SetMethod })
+                {
+                    if (accessor is not null)
+                        Follow(accessor, property, property.Arguments, body, facts);
+                }
+
+                break;
+            case IEventAssignmentOperation { EventReference: IEventReferenceOperation e } assignment:
+                if ((assignment.Adds ? e.Event.AddMethod : e.Event.RemoveMethod) is { } eventAccessor)
+                    Follow(eventAccessor, assignment, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+                break;
+            case IBinaryOperation { OperatorMethod: { } method } binary:
+                Follow(method, binary, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+                break;
+            case IUnaryOperation { OperatorMethod: { } method } unary:
+                Follow(method, unary, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+                break;
+            case IConversionOperation { OperatorMethod: { } method } conversion:
+                Follow(method, conversion, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+                break;
+            case IDynamicInvocationOperation dynamic when dynamic.Arguments.Any(a => _symbols.IsEndOfMessageContext(Unwrap(a).Type)):
+                facts.Escapes.Add(new Escape(dynamic.Syntax.GetLocation(), "the end-of-message context is passed through a dynamic call", body));
+                break;
+        }
+    }
+
+    private void ReadCall(IInvocationOperation call, ISymbol body, BodyFacts facts)
+    {
+        var target = Definition(call.TargetMethod);
+        if (_symbols.IsEndOfMessageContext(target.ContainingType))
+        {
+            facts.Actions |= ActionOfChange(call);
+            return;
+        }
+
+        if (target.MethodKind == MethodKind.DelegateInvoke)
+        {
+            if (call.Arguments.Any(PassesContext) && UntracedDelegate(call, facts) is { } origin)
+                facts.Escapes.Add(new Escape(call.Syntax.GetLocation(), $"the end-of-message context is passed to a delegate from {origin}, whose code the generator cannot trace", body));
+            return;
+        }
+
+        Follow(call.TargetMethod, call, call.Arguments, body, facts);
+    }
+
+    /// <summary>Follows a call into source, or takes what the callee declares; records an escape when the context goes where neither tells.</summary>
+    private void Follow(IMethodSymbol called, IOperation at, ImmutableArray<IArgumentOperation> arguments, ISymbol body, BodyFacts facts)
+    {
+        var target = Definition(called);
+        var declared = _symbols.DeclaredActions(target);
+        facts.Actions |= declared ?? 0;
+        var seen = false;
+        if (HasSource(target))
+        {
+            facts.Next.Add(target);
+            seen = true;
+        }
+
+        foreach (var implementation in Implementations(target))
+        {
+            facts.Next.Add(implementation);
+            seen = true;
+        }
+
+        if (!seen && declared is null && arguments.Any(PassesContext))
+        {
+            var what = target.MethodKind == MethodKind.Constructor ? $"the constructor of '{target.ContainingType.Name}'" : $"'{target.ContainingType.Name}.{target.Name}'";
+            facts.Escapes.Add(new Escape(at.Syntax.GetLocation(), $"{what} receives the end-of-message context, and its code is not in this compilation", body));
+        }
+    }
+
+    /// <summary>Where a delegate that receives the context comes from, when that is code the flow cannot read; null when it can.</summary>
+    private string? UntracedDelegate(IInvocationOperation call, BodyFacts facts)
+    {
+        var instance = call.Instance is null ? null : Unwrap(call.Instance);
+        if (instance is IConditionalAccessInstanceOperation)
+        {
+            for (var parent = call.Parent; parent is not null; parent = parent.Parent)
+            {
+                if (parent is IConditionalAccessOperation access)
+                {
+                    instance = Unwrap(access.Operation);
+                    break;
+                }
+            }
+        }
+
+        switch (instance)
+        {
+            // Lambdas and method groups in code the flow reads are read with it, wherever they end up.
+            case ILocalReferenceOperation or IParameterReferenceOperation:
+                return null;
+            case IMemberReferenceOperation member when member.Member.ContainingType.DeclaringSyntaxReferences.Length > 0:
+                // Delegates kept in a member are usually set by its type's initializers and constructors.
+                facts.Next.Add(member.Member.ContainingType.OriginalDefinition);
+                facts.Next.AddRange(member.Member.ContainingType.InstanceConstructors.Concat(member.Member.ContainingType.StaticConstructors).Where(HasSource));
+                return null;
+            case IMemberReferenceOperation member:
+                return $"'{member.Member.ContainingType.Name}.{member.Member.Name}'";
+            case IInvocationOperation source when HasSource(Definition(source.TargetMethod)):
+                return null;
+            case IInvocationOperation other:
+                return $"'{other.TargetMethod.ContainingType.Name}.{other.TargetMethod.Name}'";
+            default:
+                return "an expression";
+        }
+    }
+
+    /// <summary>Every source override of a virtual method, and every source implementation of an interface method.</summary>
+    private IEnumerable<IMethodSymbol> Implementations(IMethodSymbol method)
+    {
+        var owner = method.ContainingType;
+        var isInterface = owner.TypeKind == TypeKind.Interface;
+        if (!isInterface && !method.IsVirtual && !method.IsAbstract && !method.IsOverride)
+            yield break;
+        foreach (var type in SourceTypes())
+        {
+            if (isInterface)
+            {
+                foreach (var face in type.AllInterfaces)
+                {
+                    if (!SymbolEqualityComparer.Default.Equals(face.OriginalDefinition, owner.OriginalDefinition))
+                        continue;
+                    var member = face.GetMembers(method.Name).FirstOrDefault(m => SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, method));
+                    if (member is not null && type.FindImplementationForInterfaceMember(member) is IMethodSymbol implementation
+                        && HasSource(Definition(implementation)))
+                    {
+                        yield return Definition(implementation);
+                    }
+                }
+            }
+            else
+            {
+                foreach (var candidate in type.GetMembers(method.Name).OfType<IMethodSymbol>())
+                {
+                    for (var overridden = candidate.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                    {
+                        if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, method))
+                        {
+                            if (HasSource(candidate))
+                                yield return Definition(candidate);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private ImmutableArray<INamedTypeSymbol> SourceTypes()
+    {
+        if (_sourceTypes.IsDefault)
+        {
+            var types = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+            var namespaces = new Stack<INamespaceOrTypeSymbol>();
+            namespaces.Push(_symbols.Compilation.Assembly.GlobalNamespace);
+            while (namespaces.Count > 0)
+            {
+                foreach (var member in namespaces.Pop().GetMembers())
+                {
+                    if (member is INamedTypeSymbol type)
+                    {
+                        if (type.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Interface)
+                            types.Add(type);
+                        namespaces.Push(type);
+                    }
+                    else if (member is INamespaceSymbol ns)
+                    {
+                        namespaces.Push(ns);
+                    }
+                }
+            }
+
+            ImmutableInterlocked.InterlockedInitialize(ref _sourceTypes, types.ToImmutable());
+        }
+
+        return _sourceTypes;
+    }
+
+    /// <summary>What one body does directly.</summary>
+    private sealed class BodyFacts(bool declares)
+    {
+        /// <summary>Changes made on a context here, and actions declared by the code it calls.</summary>
+        public uint Actions;
+
+        /// <summary>The method carries [UsesActions]: what it and everything below it does is declared.</summary>
+        public bool Declares { get; } = declares;
+
+        public List<ISymbol> Next { get; } = new();
+
+        public List<Escape> Escapes { get; } = new();
+    }
+}
+
+/// <summary>What a flow found: the actions, and where the context went out of sight.</summary>
+internal sealed class FlowResult(uint actions, ImmutableArray<Escape> escapes)
+{
+    /// <summary>Action flags, with <see cref="KnownNames.Progress"/> when progress is sent.</summary>
+    public uint Actions { get; } = actions;
+
+    public ImmutableArray<Escape> Escapes { get; } = escapes;
+}
+
+/// <summary>A place where the end-of-message context reaches code the flow cannot read.</summary>
+/// <param name="Location">The call.</param>
+/// <param name="Reason">Why, in words, for the diagnostic.</param>
+/// <param name="Owner">The method (or the type, for an initializer) whose code makes the call: where [UsesActions] goes.</param>
+internal sealed record Escape(Location Location, string Reason, ISymbol Owner);
