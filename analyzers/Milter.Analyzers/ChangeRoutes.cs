@@ -38,7 +38,8 @@ internal sealed class ChangeRoutes(ContextFlow flow, CancellationToken cancellat
     /// <summary>When the code at <paramref name="at"/> runs, for a change on a context owned by <paramref name="contextOwner"/> (null: read from elsewhere).</summary>
     public Route Of(IOperation at, ISymbol? contextOwner)
     {
-        var route = Route.Inline;
+        // A method group runs where the delegate made of it runs.
+        var route = at is IMethodReferenceOperation ? RunOfDelegate(at, 0) : Route.Inline;
         for (var parent = at.Parent; parent is not null; parent = parent.Parent)
         {
             var function = parent switch

@@ -131,3 +131,167 @@ public class ActionNegotiationTests
         }
         """);
 }
+
+/// <summary>
+/// Delegates that run before the handler returns are legal; those stored, subscribed, scheduled or handed to code that
+/// may keep them are reported: an error when they certainly run later (MILTER009/010), a warning when they may (MILTER018).
+/// </summary>
+public class DeferredChangeTests
+{
+    [Fact]
+    public Task Delegates_run_before_the_handler_returns_are_silent() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public partial class Stamp
+        {
+            private readonly Action<EndOfMessageContext> _stamp = m => m.AddHeader("X-Field", "1");
+
+            [OnEndOfMessage]
+            public async Task<MilterVerdict> End(EndOfMessageContext message)
+            {
+                var names = new List<string> { "a", "b" };
+                names.ForEach(x => message.AddHeader("X-" + x, "1"));
+                Array.ForEach(names.ToArray(), x => message.AddHeader("X-Array", x));
+                var added = names.Select(x => { message.AddRecipient($"<{x}@example.org>"); return x; }).ToList();
+                await Task.Run(() => message.AddHeader("X-Awaited", "1"));
+                await Task.Run(() => message.ChangeSender("<s@example.org>")).ConfigureAwait(false);
+                var later = Task.Run(() => message.DeleteRecipient("<a@example.org>"));
+                await Task.WhenAll(later);
+                Retry(() => message.Quarantine("checked"));
+                void Local() => message.AddHeader("X-Local", "1");
+                Local();
+                _stamp(message);
+                await Task.Run(Send);
+                return MilterVerdict.Accept;
+
+                void Send() => message.ChangeHeader("Subject", "s");
+            }
+
+            [OnBody]
+            public Task<MilterVerdict> Body(ReadOnlyMemory<byte> chunk) => Task.FromResult(MilterVerdict.Continue);
+
+            private static void Retry(Action action)
+            {
+                for (var i = 0; i < 2; i++)
+                    action();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_task_started_from_the_handler_and_returned_is_awaited_by_the_runtime() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public partial class Stamp
+        {
+            [OnEndOfMessage]
+            public Task<MilterVerdict> End(EndOfMessageContext message) =>
+                Task.Run(() => { message.AddHeader("X-Returned", "1"); return MilterVerdict.Accept; });
+        }
+        """);
+
+    [Fact]
+    public Task Scheduled_work_nothing_waits_for_is_an_error() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public partial class Stamp
+        {
+            [OnEndOfMessage]
+            public MilterVerdict End(EndOfMessageContext message)
+            {
+                Task.Run(() => {|MILTER009:message.AddHeader("X-Forgotten", "1")|});
+                _ = Task.Factory.StartNew(() => {|MILTER009:message.Quarantine("late")|});
+                ThreadPool.QueueUserWorkItem(_ => {|MILTER009:message.ChangeSender("<late@example.org>")|});
+                _ = Task.Run(() => {|MILTER010:message.SendProgressAsync()|});
+                void Late() => {|MILTER009:message.DeleteRecipient("<a@b>")|};
+                _ = Task.Run(Late);
+                return MilterVerdict.Accept;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_method_group_handed_to_Task_Run() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public partial class Stamp
+        {
+            private EndOfMessageContext? _current;
+
+            [OnEndOfMessage]
+            public async ValueTask<MilterVerdict> End(EndOfMessageContext message)
+            {
+                _current = message;
+                _ = Task.Run({|MILTER009:Stamped|});
+                await Task.Run(Stamped);
+                return MilterVerdict.Accept;
+            }
+
+            private void Stamped() => {|MILTER018:_current!.AddHeader("X-Stamped", "1")|};
+        }
+        """);
+
+    [Fact]
+    public Task Delegates_kept_subscribed_or_handed_to_unknown_code_are_warnings() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        public sealed class Clock
+        {
+            public event EventHandler? Tick;
+            public static void Later(Action action) => Saved = action;
+            public static Action? Saved;
+        }
+
+        [MailFilter]
+        public partial class Stamp
+        {
+            private Action? _later;
+            private readonly Clock _clock = new();
+
+            [OnEndOfMessage]
+            public MilterVerdict End(EndOfMessageContext message)
+            {
+                _later = () => {|MILTER018:message.AddHeader("X-Kept", "1")|};
+                _clock.Tick += (_, _) => {|MILTER018:message.AddHeader("X-Subscribed", "1")|};
+                Clock.Later(() => {|MILTER018:message.Quarantine("handed on")|});
+                void Stored() => {|MILTER018:message.ChangeSender("<s@b>")|};
+                _later = Stored;
+                new Thread(() => {|MILTER018:message.AddRecipient("<t@b>")|}).Start();
+                return MilterVerdict.Accept;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task A_library_helper_given_a_context_kept_in_a_field_from_another_handler() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        public static class Helpers
+        {
+            public static void Stamp(EndOfMessageContext message) => message.AddHeader("X-Helper", "1");
+        }
+
+        [MailFilter]
+        public partial class Stamp
+        {
+            private EndOfMessageContext? _kept;
+
+            [OnEndOfMessage]
+            public MilterVerdict End(EndOfMessageContext message)
+            {
+                _kept = message;
+                Helpers.Stamp(message);
+                return MilterVerdict.Accept;
+            }
+
+            [OnMail]
+            public void Mail(string sender)
+            {
+                if (_kept is not null)
+                    {|MILTER009:Helpers.Stamp(_kept)|};
+            }
+
+            [OnClose]
+            public void Close() => {|MILTER009:new Rewriter(_kept!)|};
+
+            private void NotAHandler() => {|MILTER018:Helpers.Stamp(_kept!)|};
+        }
+
+        public sealed class Rewriter
+        {
+            public Rewriter(EndOfMessageContext message) => message.Quarantine("constructed");
+        }
+        """);
+}

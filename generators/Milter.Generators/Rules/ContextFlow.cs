@@ -97,10 +97,15 @@ internal sealed class ContextFlow
         }
     }
 
-    /// <summary>Whether an argument carries an end-of-message context into a parameter declared as one.</summary>
+    /// <summary>
+    /// Whether an argument carries an end-of-message context into a parameter declared as one. A generic parameter
+    /// (List&lt;T&gt;.Add) does not count: such code cannot call the context's methods. A delegate's does: its type
+    /// arguments are the signature of the code it runs.
+    /// </summary>
     public bool PassesContext(IArgumentOperation argument) =>
         _symbols.IsEndOfMessageContext(Unwrap(argument.Value).Type)
-        && (argument.Parameter is null || _symbols.IsEndOfMessageContext(argument.Parameter.OriginalDefinition.Type));
+        && (argument.Parameter is null || _symbols.IsEndOfMessageContext(
+            argument.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.DelegateInvoke } ? argument.Parameter.Type : argument.Parameter.OriginalDefinition.Type));
 
     private FlowResult Walk(IEnumerable<ISymbol> roots, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
+using Milter.Analyzers.Tests.Support;
 
 namespace Milter.Analyzers.Tests;
 
@@ -17,7 +18,7 @@ internal static class Verify<TAnalyzer> where TAnalyzer : DiagnosticAnalyzer, ne
         MetadataReference.CreateFromFile(typeof(MilterVerdict).Assembly.Location),
     ];
 
-    private const string Usings = "using System; using System.Threading; using System.Threading.Tasks; using Milter; using Milter.Protocol;\n";
+    private const string Usings = Pipeline.Usings;
 
     // The runtime's own assemblies, not a downloaded reference pack.
     private static readonly ReferenceAssemblies Runtime = new("net10.0");

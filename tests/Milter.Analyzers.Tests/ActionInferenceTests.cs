@@ -1,0 +1,216 @@
+using Milter.Analyzers.Tests.Support;
+using Milter.Protocol;
+
+namespace Milter.Analyzers.Tests;
+
+/// <summary>
+/// The negotiated actions are never fewer than what the code can do: the generator follows the end-of-message context
+/// into any source the filter reaches, takes [UsesActions] where it cannot read the code, and where the context goes
+/// out of sight it warns (MILTER017) and asks for every change the MTA offers. Each case builds with generator and
+/// analyzers together.
+/// </summary>
+public class ActionInferenceTests
+{
+    private const string Filter = """
+        [MailFilter("f")]
+        public partial class F
+        {
+            [OnEndOfMessage]
+            public MilterVerdict End(EndOfMessageContext message)
+            {
+                BODY
+                return MilterVerdict.Accept;
+            }
+        }
+        """;
+
+    private static async Task<(ActionFlags Actions, ActionFlags Optional, PipelineResult Result)> NegotiatedAsync(string body, string others = "", params Microsoft.CodeAnalysis.MetadataReference[] libraries)
+    {
+        var result = await Pipeline.RunAsync([Filter.Replace("BODY", body, StringComparison.Ordinal), others], libraries);
+        Assert.True(result.Compiler.Count == 0, result.ToString());
+        var (actions, optional) = result.Negotiated("F");
+        return (actions, optional, result);
+    }
+
+    public static TheoryData<string, string, string, ActionFlags> FollowedCases => new()
+    {
+        {
+            "a static helper in another class",
+            "Helpers.Stamp(message);",
+            "static class Helpers { public static void Stamp(EndOfMessageContext m) => m.AddHeader(\"X\", \"1\"); }",
+            ActionFlags.AddHeaders
+        },
+        {
+            "an extension method, two calls deep",
+            "message.Rewrite();",
+            "static class Ext { public static void Rewrite(this EndOfMessageContext m) => Deeper(m); static void Deeper(EndOfMessageContext m) => m.ChangeSender(\"<a@b>\"); }",
+            ActionFlags.ChangeSender
+        },
+        {
+            "an instance helper created with the context",
+            "new Rewriter(message).Run();",
+            "sealed class Rewriter(EndOfMessageContext m) { public void Run() => m.DeleteRecipient(\"<a@b>\"); }",
+            ActionFlags.DeleteRecipients
+        },
+        {
+            "an interface with one implementation",
+            "IPolicy p = new Quarantining(); p.Apply(message);",
+            "interface IPolicy { void Apply(EndOfMessageContext m); } sealed class Quarantining : IPolicy { public void Apply(EndOfMessageContext m) => m.Quarantine(\"why\"); }",
+            ActionFlags.Quarantine
+        },
+        {
+            "every implementation of an interface",
+            "foreach (var p in Policies.All) p.Apply(message);",
+            """
+            interface IPolicy { void Apply(EndOfMessageContext m); }
+            sealed class A : IPolicy { public void Apply(EndOfMessageContext m) => m.AddHeader("X", "1"); }
+            sealed class B : IPolicy { public void Apply(EndOfMessageContext m) => m.ReplaceBody("x\r\n"u8.ToArray()); }
+            static class Policies { public static IPolicy[] All { get; } = [new A(), new B()]; }
+            """,
+            ActionFlags.AddHeaders | ActionFlags.ChangeBody
+        },
+        {
+            "a virtual method and its override",
+            "Base b = new Derived(); b.Edit(message);",
+            "class Base { public virtual void Edit(EndOfMessageContext m) { } } sealed class Derived : Base { public override void Edit(EndOfMessageContext m) => m.ChangeHeader(\"Subject\", \"x\"); }",
+            ActionFlags.ChangeHeaders
+        },
+        {
+            "a context kept in a static holder and read by a helper",
+            "Holder.Current = message; Holder.Stamp();",
+            "static class Holder { public static EndOfMessageContext? Current; public static void Stamp() => Current!.AddHeader(\"X\", \"1\"); }",
+            ActionFlags.AddHeaders
+        },
+        {
+            "a lambda run by List.ForEach",
+            "new List<string> { \"<a@b>\" }.ForEach(r => message.AddRecipient(r));",
+            "",
+            ActionFlags.AddRecipients
+        },
+        {
+            "a delegate kept in a field of another class",
+            "Hooks.OnEnd(message);",
+            "static class Hooks { public static readonly Action<EndOfMessageContext> OnEnd = m => m.AddHeader(\"X\", \"1\"); }",
+            ActionFlags.AddHeaders
+        },
+        {
+            "a property whose getter changes the message",
+            "_ = new Wrapper(message).Stamped;",
+            "sealed class Wrapper(EndOfMessageContext m) { public bool Stamped { get { m.AddHeader(\"X\", \"1\"); return true; } } }",
+            ActionFlags.AddHeaders
+        },
+        {
+            "an async helper awaited",
+            "Async.RunAsync(message).GetAwaiter().GetResult();",
+            "static class Async { public static async Task RunAsync(EndOfMessageContext m) { await Task.Yield(); m.AddRecipient(\"<b@c>\", \"NOTIFY=NEVER\"); } }",
+            ActionFlags.AddRecipientsWithParameters
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(FollowedCases))]
+    public async Task Changes_made_in_code_the_filter_reaches_are_negotiated(string name, string body, string others, ActionFlags expected)
+    {
+        var (actions, optional, result) = await NegotiatedAsync(body, others);
+
+        Assert.True(result.Milter.Count == 0, $"{name}: {result}");
+        Assert.Equal(ActionFlags.None, optional);
+        Assert.Equal(expected, actions);
+    }
+
+    [Fact]
+    public async Task A_library_helper_with_UsesActions_is_taken_at_its_word()
+    {
+        var library = Pipeline.Library("""
+            public static class Lib
+            {
+                [UsesActions(ActionFlags.ChangeSender | ActionFlags.Quarantine)]
+                public static void Apply(EndOfMessageContext m) { }
+            }
+            """);
+        var (actions, optional, result) = await NegotiatedAsync("Lib.Apply(message);", "", library);
+
+        Assert.Empty(result.Milter);
+        Assert.Equal(ActionFlags.ChangeSender | ActionFlags.Quarantine, actions);
+        Assert.Equal(ActionFlags.None, optional);
+    }
+
+    [Fact]
+    public async Task Milter_Mime_ApplyChanges_declares_its_actions_across_the_assembly_boundary()
+    {
+        var (actions, _, result) = await NegotiatedAsync("Milter.Mime.MimeRewriter.ApplyChanges(message, new Milter.Mime.MessageCapture());");
+
+        Assert.Empty(result.Milter);
+        Assert.Equal(ActionFlags.AddHeaders | ActionFlags.ChangeHeaders | ActionFlags.ChangeBody, actions);
+    }
+
+    [Fact]
+    public async Task A_context_handed_to_a_library_without_UsesActions_warns_and_asks_for_every_change()
+    {
+        var library = Pipeline.Library("public static class Lib { public static void Apply(EndOfMessageContext m) => m.AddHeader(\"X\", \"1\"); }");
+        var (actions, optional, result) = await NegotiatedAsync("message.DeleteHeader(\"X-Old\"); Helper.Pass(message);",
+            "static class Helper { public static void Pass(EndOfMessageContext m) => Lib.Apply(m); }", library);
+
+        var escape = Assert.Single(result.Milter);
+        Assert.Equal("MILTER017", escape.Id);
+        Assert.Contains("'Lib.Apply' receives the end-of-message context", escape.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Contains("[UsesActions(...)] on 'Pass'", escape.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal(ActionFlags.ChangeHeaders, actions);
+        Assert.Equal((ActionFlags)0xFF & ~ActionFlags.ChangeHeaders, optional);
+    }
+
+    [Fact]
+    public async Task UsesActions_on_the_helper_that_hands_the_context_on_settles_it()
+    {
+        var library = Pipeline.Library("public static class Lib { public static void Apply(EndOfMessageContext m) => m.AddHeader(\"X\", \"1\"); }");
+        var (actions, optional, result) = await NegotiatedAsync("Helper.Pass(message);",
+            "static class Helper { [UsesActions(ActionFlags.AddHeaders)] public static void Pass(EndOfMessageContext m) => Lib.Apply(m); }", library);
+
+        Assert.Empty(result.Milter);
+        Assert.Equal(ActionFlags.AddHeaders, actions);
+        Assert.Equal(ActionFlags.None, optional);
+    }
+
+    [Fact]
+    public async Task A_delegate_from_a_library_that_receives_the_context_warns()
+    {
+        var library = Pipeline.Library("public static class Lib { public static Action<EndOfMessageContext> Stamp { get; } = m => m.AddHeader(\"X\", \"1\"); }");
+        var (_, optional, result) = await NegotiatedAsync("Lib.Stamp(message);", "", library);
+
+        Assert.Equal(["MILTER017"], result.Ids);
+        Assert.NotEqual(ActionFlags.None, optional);
+    }
+
+    [Fact]
+    public async Task Passing_the_context_where_an_object_is_taken_is_not_an_escape()
+    {
+        var (actions, optional, result) = await NegotiatedAsync("""Console.WriteLine(message); ArgumentNullException.ThrowIfNull(message); var all = new List<EndOfMessageContext> { message };""");
+
+        Assert.Empty(result.Milter);
+        Assert.Equal((ActionFlags.None, ActionFlags.None), (actions, optional));
+    }
+
+    [Fact]
+    public async Task With_InferActions_false_changes_made_through_helpers_must_be_declared()
+    {
+        var result = await Pipeline.RunAsync("""
+            [MailFilter(InferActions = false, ExtraActions = ActionFlags.AddHeaders)]
+            public partial class Explicit
+            {
+                [OnEndOfMessage]
+                public MilterVerdict End(EndOfMessageContext message)
+                {
+                    message.AddHeader("X", "1");
+                    Helpers.Drop(message);
+                    return MilterVerdict.Accept;
+                }
+            }
+
+            static class Helpers { public static void Drop(EndOfMessageContext m) => m.DeleteRecipient("<a@b>"); }
+            """);
+
+        var missing = Assert.Single(result.Milter);
+        Assert.Equal("MILTER014", missing.Id);
+        Assert.Contains("'Drop' needs the DeleteRecipients action", missing.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+}
