@@ -84,7 +84,8 @@ public sealed class MacroAnalyzer : MilterAnalyzer
             foreach (var parameter in method.Parameters)
             {
                 var macro = parameter.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, macroAttribute));
-                if (macro?.ConstructorArguments.FirstOrDefault().Value is not string name)
+                // A malformed name is MILTER019 (the filter rules); nothing more to say about it here.
+                if (macro?.ConstructorArguments.FirstOrDefault().Value is not string name || MacroNames.Problem(name, requested: true) is not null)
                     continue;
                 if (KnownNames.MacroStageOf(e) is var wire and >= 0)
                     Request(wire, name);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -31,8 +30,6 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
         if (symbols.EndOfMessageContext is null)
             return;
         var flow = FlowCache.For(symbols);
-        // An escape in a helper shared by several filters is reported once.
-        var escapesReported = new ConcurrentDictionary<Location, bool>();
         context.RegisterSymbolStartAction(start =>
         {
             var type = (INamedTypeSymbol)start.Symbol;
@@ -41,17 +38,19 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
             var filter = new FilterFacts(type, attribute, symbols);
             start.RegisterOperationAction(op => AnalyzeChange(op, filter, flow, symbols),
                 OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.MethodReference);
-            start.RegisterSymbolEndAction(end =>
-            {
-                if (!filter.InferActions)
-                    return;
-                foreach (var escape in flow.ForFilter(type, end.CancellationToken).Escapes)
-                {
-                    if (escapesReported.TryAdd(escape.Location, true))
-                        end.ReportDiagnostic(Diagnostic.Create(Descriptors.ContextEscapes, escape.Location, escape.Reason, escape.Owner.Name));
-                }
-            });
         }, SymbolKind.NamedType);
+
+        // Reported where it happens, in any class: only milter code holds an end-of-message context, and there the fix can be applied.
+        context.RegisterOperationAction(op =>
+        {
+            if (Member(op.ContainingSymbol) is not { } member || (member is IMethodSymbol method && symbols.DeclaredActions(method) is not null))
+                return;
+            // A filter that lists its actions itself (InferActions = false) needs no guess.
+            if (symbols.FilterAttribute(member.ContainingType) is { } filter && !new FilterFacts(member.ContainingType, filter, symbols).InferActions)
+                return;
+            if (flow.EscapeAt(op.Operation, member) is { } escape)
+                op.ReportDiagnostic(Diagnostic.Create(Descriptors.ContextEscapes, escape.Location, escape.Reason, escape.Owner.Name));
+        }, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.DynamicInvocation);
     }
 
     /// <summary>What the analysis needs to know about the filter class.</summary>

@@ -94,3 +94,118 @@ public class FilterShapeAnalyzerTests
         public partial class {|MILTER006:Stamp|}<T> { }
         """);
 }
+
+/// <summary>Every shape the generator does not complete has a diagnostic: nothing is skipped in silence.</summary>
+public class IncompleteFilterTests
+{
+    [Fact]
+    public Task Static_abstract_and_file_local_filter_classes() => Verify<FilterShapeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public static partial class {|MILTER020:Static|} { }
+
+        [MailFilter]
+        public abstract partial class {|MILTER020:Abstract|} { }
+
+        [MailFilter]
+        file partial class {|MILTER020:FileLocal|} { }
+        """);
+
+    [Fact]
+    public Task A_class_that_already_implements_the_handler_or_declares_what_the_generator_adds() => Verify<FilterShapeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public partial class {|MILTER020:HandWritten|} : MilterHandler { }
+
+        [MailFilter]
+        public partial class {|MILTER020:{|MILTER020:Clashing|}|}
+        {
+            public static string Description => "mine";
+            public static IMilterHandler Create(IServiceProvider? services) => throw new NotSupportedException();
+        }
+        """);
+
+    [Fact]
+    public Task No_constructor_the_factory_can_call() => Verify<FilterShapeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public partial class {|MILTER020:ByReference|}
+        {
+            public ByReference(ref int count) { }
+        }
+
+        [MailFilter]
+        public partial class {|MILTER020:Ambiguous|}
+        {
+            public Ambiguous(string a) { }
+            public Ambiguous(int b) { }
+        }
+
+        [MailFilter]
+        public partial class {|MILTER020:Required|}
+        {
+            public required string Name { get; init; }
+        }
+
+        [MailFilter]
+        public partial class RequiredButSet
+        {
+            [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+            public RequiredButSet() => Name = "set";
+
+            public required string Name { get; init; }
+        }
+
+        [MailFilter]
+        public sealed partial record Record(string Greeting = "hello");
+        """);
+
+    [Fact]
+    public Task One_method_for_two_events_and_handlers_that_are_not_ordinary_methods() => Verify<FilterShapeAnalyzer>.AnalyzerAsync("""
+        public interface IHelo { void Helo(string name); }
+
+        [MailFilter]
+        public partial class Stamp : IHelo
+        {
+            [OnHelo, OnMail] public void {|MILTER021:Both|}(string value) { }
+            [OnHelo] void IHelo.{|MILTER004:Helo|}(string name) { }
+
+            [OnEndOfMessage]
+            public MilterVerdict End(EndOfMessageContext message)
+            {
+                [OnHeader] void {|MILTER005:Local|}(string name, string value) { }
+                Local("a", "b");
+                return MilterVerdict.Accept;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task An_async_void_handler_is_an_error() => Verify<FilterShapeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public partial class Stamp
+        {
+            [OnEndOfMessage]
+            public async {|MILTER015:void|} End(EndOfMessageContext message)
+            {
+                await Task.Yield();
+                message.AddHeader("X-Late", "1");
+            }
+
+            [OnAbort] public async ValueTask Abort() => await Task.Yield();
+        }
+        """);
+
+    [Fact]
+    public Task Malformed_macro_names_in_parameters_and_requests() => Verify<FilterShapeAnalyzer>.AnalyzerAsync("""
+        #nullable enable
+        [MailFilter]
+        [{|MILTER019:RequestMacros(MacroStage.Mail, "{auth_type}", "{}")|}]
+        public partial class Stamp
+        {
+            [OnRcpt] public void Rcpt([{|MILTER019:Macro("{auth_authen")|}] string? user) { }
+            [OnHelo] public void Helo([{|MILTER019:Macro("")|}] string? empty) { }
+            [OnMail] public void Mail([{|MILTER019:Macro("auth authen")|}] string? spaced) { }
+            [OnData] public void Data([{|MILTER019:Macro("{{x}}")|}] string? nested) { }
+            [OnHeader] public void Header(string name, string value, [{|MILTER019:Macro("auth_type")|}] string? unbraced) { }
+            [OnConnect] public void Connect([Macro("j")] string? host, [Macro("{daemon_name}")] string? daemon, [Macro("{if_addr}")] string {|MILTER002:notNullable|}) { }
+        }
+        """);
+}

@@ -8,7 +8,7 @@ public class MacroAnalyzerTests
         public partial class Early
         {
             [OnConnect] public void Connect([{|MILTER011:Macro("{rcpt_addr}")|}] string? rcpt, [Macro("j")] string? host) { }
-            [OnMail] public void Mail([{|MILTER011:Macro("rcpt_host")|}] string? rcptHost, [Macro("{auth_authen}")] string? user) { }
+            [OnMail] public void Mail([{|MILTER011:Macro("{rcpt_host}")|}] string? rcptHost, [Macro("{auth_authen}")] string? user) { }
             [OnRcpt] public void Rcpt([Macro("{rcpt_addr}")] string? rcpt, [Macro("{mail_addr}")] string? sender) { }
         }
         """);

@@ -197,93 +197,108 @@ internal sealed class ContextFlow
 
     private void Read(IOperation op, ISymbol body, BodyFacts facts)
     {
+        if (EscapeAt(op, body) is { } escape)
+            facts.Escapes.Add(escape);
         switch (op)
         {
-            case IInvocationOperation call:
-                ReadCall(call, body, facts);
+            case IInvocationOperation call when _symbols.IsEndOfMessageContext(call.TargetMethod.ContainingType):
+                facts.Actions |= ActionOfChange(call);
                 break;
-            case IObjectCreationOperation { Constructor: { } constructor } creation:
-                Follow(constructor, creation, creation.Arguments, body, facts);
+            case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } call:
+                // Delegates kept in a member are usually set by its type's initializers and constructors.
+                if (call.Arguments.Any(PassesContext) && DelegateSource(call).Member is { } owner)
+                {
+                    facts.Next.Add(owner.OriginalDefinition);
+                    facts.Next.AddRange(owner.InstanceConstructors.Concat(owner.StaticConstructors).Where(HasSource));
+                }
+
+                break;
+            case IInvocationOperation call:
+                Follow(call.TargetMethod, facts);
+                break;
+            case IObjectCreationOperation { Constructor: { } constructor }:
+                Follow(constructor, facts);
                 if (constructor.ContainingType.DeclaringSyntaxReferences.Length > 0)
                     facts.Next.Add(constructor.ContainingType.OriginalDefinition);
                 break;
             case IMethodReferenceOperation reference:
-                Follow(reference.Method, reference, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+                Follow(reference.Method, facts);
                 break;
             case IPropertyReferenceOperation property:
                 foreach (var accessor in new[] { property.Property.GetMethod, property.Property.SetMethod })
                 {
                     if (accessor is not null)
-                        Follow(accessor, property, property.Arguments, body, facts);
+                        Follow(accessor, facts);
                 }
 
                 break;
             case IEventAssignmentOperation { EventReference: IEventReferenceOperation e } assignment:
                 if ((assignment.Adds ? e.Event.AddMethod : e.Event.RemoveMethod) is { } eventAccessor)
-                    Follow(eventAccessor, assignment, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+                    Follow(eventAccessor, facts);
                 break;
-            case IBinaryOperation { OperatorMethod: { } method } binary:
-                Follow(method, binary, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+            case IBinaryOperation { OperatorMethod: { } method }:
+                Follow(method, facts);
                 break;
-            case IUnaryOperation { OperatorMethod: { } method } unary:
-                Follow(method, unary, ImmutableArray<IArgumentOperation>.Empty, body, facts);
+            case IUnaryOperation { OperatorMethod: { } method }:
+                Follow(method, facts);
                 break;
-            case IConversionOperation { OperatorMethod: { } method } conversion:
-                Follow(method, conversion, ImmutableArray<IArgumentOperation>.Empty, body, facts);
-                break;
-            case IDynamicInvocationOperation dynamic when dynamic.Arguments.Any(a => _symbols.IsEndOfMessageContext(Unwrap(a).Type)):
-                facts.Escapes.Add(new Escape(dynamic.Syntax.GetLocation(), "the end-of-message context is passed through a dynamic call", body));
+            case IConversionOperation { OperatorMethod: { } method }:
+                Follow(method, facts);
                 break;
         }
     }
 
-    private void ReadCall(IInvocationOperation call, ISymbol body, BodyFacts facts)
+    /// <summary>
+    /// Where the end-of-message context reaches code nobody can see (what MILTER017 reports), at one operation of
+    /// <paramref name="owner"/>: a call into metadata with neither source nor [UsesActions], a delegate from such code,
+    /// a dynamic call.
+    /// </summary>
+    public Escape? EscapeAt(IOperation operation, ISymbol owner)
     {
-        var target = Definition(call.TargetMethod);
-        if (_symbols.IsEndOfMessageContext(target.ContainingType))
+        switch (operation)
         {
-            facts.Actions |= ActionOfChange(call);
-            return;
+            case IInvocationOperation call when _symbols.IsEndOfMessageContext(call.TargetMethod.ContainingType):
+                return null;
+            case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } call:
+                return call.Arguments.Any(PassesContext) && DelegateSource(call).Untraced is { } origin
+                    ? new Escape(call.Syntax.GetLocation(), $"the end-of-message context is passed to a delegate from {origin}, whose code the generator cannot trace", owner)
+                    : null;
+            case IInvocationOperation call:
+                return CallEscape(call.TargetMethod, call, call.Arguments, owner);
+            case IObjectCreationOperation { Constructor: { } constructor } creation:
+                return CallEscape(constructor, creation, creation.Arguments, owner);
+            case IDynamicInvocationOperation dynamic when dynamic.Arguments.Any(a => _symbols.IsEndOfMessageContext(Unwrap(a).Type)):
+                return new Escape(dynamic.Syntax.GetLocation(), "the end-of-message context is passed through a dynamic call", owner);
+            default:
+                return null;
         }
-
-        if (target.MethodKind == MethodKind.DelegateInvoke)
-        {
-            if (call.Arguments.Any(PassesContext) && UntracedDelegate(call, facts) is { } origin)
-                facts.Escapes.Add(new Escape(call.Syntax.GetLocation(), $"the end-of-message context is passed to a delegate from {origin}, whose code the generator cannot trace", body));
-            return;
-        }
-
-        Follow(call.TargetMethod, call, call.Arguments, body, facts);
     }
 
-    /// <summary>Follows a call into source, or takes what the callee declares; records an escape when the context goes where neither tells.</summary>
-    private void Follow(IMethodSymbol called, IOperation at, ImmutableArray<IArgumentOperation> arguments, ISymbol body, BodyFacts facts)
+    /// <summary>Follows a call into source (and every source override or implementation), and takes what the callee declares.</summary>
+    private void Follow(IMethodSymbol called, BodyFacts facts)
     {
         var target = Definition(called);
-        var declared = _symbols.DeclaredActions(target);
-        facts.Actions |= declared ?? 0;
-        var seen = false;
+        facts.Actions |= _symbols.DeclaredActions(target) ?? 0;
         if (HasSource(target))
-        {
             facts.Next.Add(target);
-            seen = true;
-        }
-
-        foreach (var implementation in Implementations(target))
-        {
-            facts.Next.Add(implementation);
-            seen = true;
-        }
-
-        if (!seen && declared is null && arguments.Any(PassesContext))
-        {
-            var what = target.MethodKind == MethodKind.Constructor ? $"the constructor of '{target.ContainingType.Name}'" : $"'{target.ContainingType.Name}.{target.Name}'";
-            facts.Escapes.Add(new Escape(at.Syntax.GetLocation(), $"{what} receives the end-of-message context, and its code is not in this compilation", body));
-        }
+        facts.Next.AddRange(Implementations(target));
     }
 
-    /// <summary>Where a delegate that receives the context comes from, when that is code the flow cannot read; null when it can.</summary>
-    private string? UntracedDelegate(IInvocationOperation call, BodyFacts facts)
+    private Escape? CallEscape(IMethodSymbol called, IOperation at, ImmutableArray<IArgumentOperation> arguments, ISymbol owner)
+    {
+        var target = Definition(called);
+        if (!arguments.Any(PassesContext) || _symbols.DeclaredActions(target) is not null || HasSource(target) || Implementations(target).Any())
+            return null;
+        var what = target.MethodKind == MethodKind.Constructor ? $"the constructor of '{target.ContainingType.Name}'" : $"'{target.ContainingType.Name}.{target.Name}'";
+        return new Escape(at.Syntax.GetLocation(), $"{what} receives the end-of-message context, and its code is not in this compilation", owner);
+    }
+
+    /// <summary>
+    /// Where a delegate that receives the context comes from: <c>Untraced</c> names code the flow cannot read;
+    /// <c>Member</c> is the source type whose field or property holds it. Both null when the flow reads it anyway
+    /// (lambdas and method groups in code the flow reads are read with it, wherever they end up).
+    /// </summary>
+    private static (string? Untraced, INamedTypeSymbol? Member) DelegateSource(IInvocationOperation call)
     {
         var instance = call.Instance is null ? null : Unwrap(call.Instance);
         if (instance is IConditionalAccessInstanceOperation)
@@ -298,25 +313,15 @@ internal sealed class ContextFlow
             }
         }
 
-        switch (instance)
+        return instance switch
         {
-            // Lambdas and method groups in code the flow reads are read with it, wherever they end up.
-            case ILocalReferenceOperation or IParameterReferenceOperation:
-                return null;
-            case IMemberReferenceOperation member when member.Member.ContainingType.DeclaringSyntaxReferences.Length > 0:
-                // Delegates kept in a member are usually set by its type's initializers and constructors.
-                facts.Next.Add(member.Member.ContainingType.OriginalDefinition);
-                facts.Next.AddRange(member.Member.ContainingType.InstanceConstructors.Concat(member.Member.ContainingType.StaticConstructors).Where(HasSource));
-                return null;
-            case IMemberReferenceOperation member:
-                return $"'{member.Member.ContainingType.Name}.{member.Member.Name}'";
-            case IInvocationOperation source when HasSource(Definition(source.TargetMethod)):
-                return null;
-            case IInvocationOperation other:
-                return $"'{other.TargetMethod.ContainingType.Name}.{other.TargetMethod.Name}'";
-            default:
-                return "an expression";
-        }
+            ILocalReferenceOperation or IParameterReferenceOperation => (null, null),
+            IMemberReferenceOperation member when member.Member.ContainingType.DeclaringSyntaxReferences.Length > 0 => (null, member.Member.ContainingType),
+            IMemberReferenceOperation member => ($"'{member.Member.ContainingType.Name}.{member.Member.Name}'", null),
+            IInvocationOperation source when HasSource(Definition(source.TargetMethod)) => (null, null),
+            IInvocationOperation other => ($"'{other.TargetMethod.ContainingType.Name}.{other.TargetMethod.Name}'", null),
+            _ => ("an expression", null),
+        };
     }
 
     /// <summary>Every source override of a virtual method, and every source implementation of an interface method.</summary>

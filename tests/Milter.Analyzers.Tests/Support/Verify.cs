@@ -30,7 +30,7 @@ internal static class Verify<TAnalyzer> where TAnalyzer : DiagnosticAnalyzer, ne
         return test.RunAsync(TestContext.Current.CancellationToken);
     }
 
-    public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource) where TCodeFix : CodeFixProvider, new()
+    public static Task CodeFixAsync<TCodeFix>(string source, string fixedSource, params MetadataReference[] libraries) where TCodeFix : CodeFixProvider, new()
     {
         var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         {
@@ -38,8 +38,8 @@ internal static class Verify<TAnalyzer> where TAnalyzer : DiagnosticAnalyzer, ne
             FixedCode = Usings + fixedSource,
             ReferenceAssemblies = Runtime,
         };
-        test.TestState.AdditionalReferences.AddRange(References);
-        test.FixedState.AdditionalReferences.AddRange(References);
+        test.TestState.AdditionalReferences.AddRange([.. References, .. libraries]);
+        test.FixedState.AdditionalReferences.AddRange([.. References, .. libraries]);
         return test.RunAsync(TestContext.Current.CancellationToken);
     }
 }
