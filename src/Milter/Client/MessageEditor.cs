@@ -119,8 +119,9 @@ public static class MessageEditor
                 var entry = _entries[i];
                 if (entry.Kind is Kind.Own or Kind.Default || !Same(entry, name) || ++seen != occurrence)
                     continue;
+                // Postfix writes a changed header with the milter's spelling of the name, Sendmail keeps the original's.
                 if (raw is not null)
-                    _entries[i] = entry with { Value = raw, Kind = Kind.Shown };
+                    _entries[i] = entry with { Name = _sendmail ? entry.Name : name, Value = raw, Kind = Kind.Shown };
                 else if (_sendmail)
                     _entries[i] = entry with { Kind = Kind.Deleted };
                 else
