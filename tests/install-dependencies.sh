@@ -2,12 +2,14 @@
 # Installs what the integration tests drive for real. Needs root; idempotent and quiet.
 #   postfix: a private instance per test run (tests/Milter.IntegrationTests/postfix/harness.sh);
 #            preseeded to "No configuration" so nothing is set up or started system-wide.
-#   python3-milter, opendkim, opendkim-tools: milters nobody here wrote, for the client tests.
+#   python3-milter, opendkim, opendkim-tools: milters nobody here wrote, for the client tests; python3-milter also
+#            runs the libmilter reference milters (tests/Milter.IntegrationTests/milters/*.py).
+#   miltertest: OpenDKIM's MTA-side test client, a third peer that runs the samples' Lua scripts.
 #   Sendmail 8.17: conflicts with postfix as a package, so it is not installed: its .debs are downloaded and
 #            unpacked into $SENDMAIL_ROOT (tests/Milter.IntegrationTests/sendmail/harness.sh runs it from there);
 #            m4 builds its configuration, liblockfile1 and libwrap0 are the libraries it needs that postfix does not.
 set -euo pipefail
-packages=(postfix python3-milter opendkim opendkim-tools m4 liblockfile1 libwrap0)
+packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0)
 SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/milter-tests/sendmail}
 
 export DEBIAN_FRONTEND=noninteractive

@@ -45,8 +45,10 @@ public sealed class EndOfMessageContext
 
     /// <summary>
     /// Appends a header after the existing ones (SMFIR_ADDHEADER; needs <see cref="ActionFlags.AddHeaders"/>). Behind
-    /// Sendmail it is sent as an insert past the end, because Sendmail puts an added header in the place of a deleted or
-    /// generated one of the same name.
+    /// Sendmail, a header Sendmail generates or keeps hidden (Date, Message-Id, From, Resent-Date, Resent-From,
+    /// Resent-Message-Id, Full-Name) takes the place of Sendmail's own below its Received:, as with libmilter, so the
+    /// message never carries two; any other name is sent as an insert past the end, because Sendmail would put it
+    /// before the first header of the same name.
     /// </summary>
     /// <remarks>
     /// Header changes mean the same behind every MTA (<see cref="MilterContext.Mta"/>): indexes count the headers as

@@ -2,30 +2,29 @@ namespace Milter;
 
 /// <summary>
 /// Turns header changes written in one meaning into the indexes each MTA needs, so they give the same delivered
-/// headers behind Postfix and Sendmail. The meaning (Postfix's): indexes count the headers as they are at the moment
-/// of the call, after this message's earlier changes; the MTA's own Received: is the first header (an insert at
-/// 0 goes above it). Sendmail, measured against 8.17 with the standard configuration, differs in three ways:
+/// headers behind Postfix and Sendmail. The meaning (Postfix's, and libmilter's as documented): indexes count the
+/// headers as they are at the moment of the call, after this message's earlier changes; the MTA's own Received: is
+/// the first header (an insert at 0 goes above it). Behind any MTA not known to be Sendmail the changes go out exactly
+/// as written, as libmilter sends them. Sendmail, measured against 8.17 with the standard configuration, differs:
 /// <list type="bullet">
-/// <item>its list has 7 more entries between its Received: and the client's first header: the configuration's
-/// default Resent-Date, Date, Resent-From, From, Full-Name, Resent-Message-Id and Message-Id, hidden unless it
-/// fills one in, which insert positions count;</item>
+/// <item>its list has 7 more entries between its Received: and the client's first header, its default headers
+/// (<see cref="SendmailHeaders.Defaults"/>), hidden unless it fills one in, which insert positions count;</item>
 /// <item>a deleted header keeps its place: insert positions and change/delete occurrence numbers still count it,
 /// and a change "revives" it;</item>
-/// <item>an added header whose name matches a deleted header or one Sendmail generated takes that header's place
-/// instead of going to the end; an insert past the end does not, so adds are sent as that.</item>
+/// <item>ADDHEADER of a default's name, and a CHGHEADER that finds no client header of it, fill that default in
+/// place, so the milter's Date: replaces the one Sendmail would generate (libmilter's behaviour, kept: anything else
+/// delivers two); any other ADDHEADER goes before the first header of the same name, deleted ones included, so those
+/// adds are sent as an insert past the end, which appends as Postfix does.</item>
 /// </list>
 /// For positions the translator keeps the header names the milter was shown (when it asked for headers).
 /// </summary>
 internal sealed class HeaderEditTranslator
 {
-    /// <summary>Sendmail's hidden default headers between its Received: and the client's headers (standard .cf, H lines).</summary>
-    public const int SendmailTemplateHeaders = 7;
-
     private const uint SendmailEnd = int.MaxValue;
 
     private readonly MtaKind _mta;
 
-    // The list as the MTA holds it: its Received: first (Own), Sendmail's hidden defaults (Hidden), then the
+    // The list as the MTA holds it: its Received: first (Own), Sendmail's defaults (Hidden until filled in), then the
     // headers the milter saw and added, deleted ones kept in place (Deleted).
     private readonly List<Entry> _entries = [];
 
@@ -34,7 +33,7 @@ internal sealed class HeaderEditTranslator
         _mta = mta;
         _entries.Add(new Entry(string.Empty, EntryKind.Own));
         if (mta == MtaKind.Sendmail)
-            _entries.AddRange(Enumerable.Repeat(new Entry(string.Empty, EntryKind.Hidden), SendmailTemplateHeaders));
+            _entries.AddRange(SendmailHeaders.Defaults.Select(name => new Entry(name, EntryKind.Hidden)));
         foreach (var name in receivedNames)
             _entries.Add(new Entry(name, EntryKind.Live));
     }
@@ -47,28 +46,39 @@ internal sealed class HeaderEditTranslator
         Deleted,
     }
 
+    private bool Sendmail => _mta == MtaKind.Sendmail;
+
     /// <summary>The INSHEADER index for an insert before the <paramref name="index"/>-th visible header (0: above the MTA's Received:).</summary>
     public uint Insert(int index, string name)
     {
         var position = PositionOfVisible(index);
         _entries.Insert(Math.Min(position, _entries.Count), new Entry(name, EntryKind.Live));
-        return _mta == MtaKind.Sendmail ? (uint)position : (uint)index;
+        return Sendmail ? (uint)position : (uint)index;
     }
 
-    /// <summary>How to append a header: ADDHEADER, or (Sendmail) INSHEADER past the end, with its index.</summary>
+    /// <summary>
+    /// How to append a header: ADDHEADER, or (Sendmail) INSHEADER past the end with its index, unless the name is a
+    /// default Sendmail still holds hidden: then ADDHEADER, which puts it in that default's place.
+    /// </summary>
     public (bool AsInsert, uint Index) Add(string name)
     {
+        var hidden = HiddenDefault(name);
+        if (hidden >= 0)
+        {
+            _entries[hidden] = _entries[hidden] with { Kind = EntryKind.Live };
+            return (false, 0);
+        }
+
         _entries.Add(new Entry(name, EntryKind.Live));
-        return _mta == MtaKind.Sendmail ? (true, SendmailEnd) : (false, 0);
+        return Sendmail ? (true, SendmailEnd) : (false, 0);
     }
 
     /// <summary>The CHGHEADER index for a change of the <paramref name="occurrence"/>-th (1-based) header called <paramref name="name"/>.</summary>
     public uint Change(string name, int occurrence)
     {
         var (index, position) = Find(name, occurrence);
-        // Both MTAs append a change of a header that is not there.
         if (position < 0)
-            _entries.Add(new Entry(name, EntryKind.Live));
+            Added(name);
         return index;
     }
 
@@ -76,10 +86,29 @@ internal sealed class HeaderEditTranslator
     public uint Delete(string name, int occurrence)
     {
         var (index, position) = Find(name, occurrence);
+        // Deleting one that is not there changes nothing visible (Sendmail then empties its hidden default, which
+        // stays where it is and can still be filled in).
         if (position >= 0)
             _entries[position] = _entries[position] with { Kind = EntryKind.Deleted };
         return index;
     }
+
+    // Where an MTA puts a change of a header that is not there: Postfix appends; Sendmail fills its hidden default of
+    // that name, or else adds it before the first header of that name (deleted ones included), or else appends.
+    private void Added(string name)
+    {
+        var hidden = HiddenDefault(name);
+        if (hidden >= 0)
+        {
+            _entries[hidden] = _entries[hidden] with { Kind = EntryKind.Live };
+            return;
+        }
+
+        var first = Sendmail ? _entries.FindIndex(e => e.Kind is EntryKind.Live or EntryKind.Deleted && Same(e, name)) : -1;
+        _entries.Insert(first < 0 ? _entries.Count : first, new Entry(name, EntryKind.Live));
+    }
+
+    private int HiddenDefault(string name) => _entries.FindIndex(e => e.Kind == EntryKind.Hidden && Same(e, name));
 
     // The wire index of the occurrence-th live header of a name, and its place in the list (-1 when there is none).
     private (uint Index, int Position) Find(string name, int occurrence)
@@ -89,14 +118,14 @@ internal sealed class HeaderEditTranslator
         for (var i = 0; i < _entries.Count; i++)
         {
             var entry = _entries[i];
-            if (entry.Kind is EntryKind.Own or EntryKind.Hidden || !entry.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            if (entry.Kind is EntryKind.Own or EntryKind.Hidden || !Same(entry, name))
                 continue;
             all++;
             if (entry.Kind == EntryKind.Live && ++live == occurrence)
-                return (_mta == MtaKind.Sendmail ? (uint)all : (uint)occurrence, i);
+                return (Sendmail ? (uint)all : (uint)occurrence, i);
         }
 
-        return (_mta == MtaKind.Sendmail ? (uint)(all + occurrence - live) : (uint)occurrence, -1);
+        return (Sendmail ? (uint)(all + occurrence - live) : (uint)occurrence, -1);
     }
 
     // The list position right before the index-th visible header (the MTA's Received: and live headers are
@@ -114,6 +143,8 @@ internal sealed class HeaderEditTranslator
 
         return _entries.Count + (index - visible);
     }
+
+    private static bool Same(Entry entry, string name) => entry.Name.Equals(name, StringComparison.OrdinalIgnoreCase);
 
     private readonly record struct Entry(string Name, EntryKind Kind);
 }

@@ -47,9 +47,6 @@ public sealed partial class MilterSession
         if (_negotiation is null)
             throw OutOfOrder($"{Name(command)} arrived before option negotiation.");
 
-        if (command is MilterCommandCode.Header or MilterCommandCode.Body && _context?.Mta == MtaKind.Unknown)
-            _context.Mta = MtaRecognizer.FromCommand(command, macroFor);
-
         switch (command)
         {
             case MilterCommandCode.Macro:

@@ -3,11 +3,18 @@ using Milter.Protocol;
 namespace Milter;
 
 /// <summary>
-/// Tells Postfix from Sendmail by what they send; both make the same offer at negotiation. Postfix sends a macro
-/// packet before every command, before each HEADER and BODY too, and its <c>v</c> is "Postfix 3.7.11".
-/// Sendmail sends macros only at its seven stages; its <c>v</c> is a bare "8.17.1.9", and only it has
-/// <c>{if_name}</c>, <c>{if_addr}</c> and <c>{msg_id}</c>. (Both send empty macro packets, and both know
-/// <c>{daemon_addr}</c> and <c>{client_addr}</c> when asked: no clue there.)
+/// Tells Postfix from Sendmail by what they send, and only on positive evidence; both make the same offer at
+/// negotiation. Until something tells, the MTA is <see cref="MtaKind.Unknown"/> and header changes go out exactly as
+/// libmilter sends them, which is what test clients such as OpenDKIM's miltertest and load tools expect: they send no
+/// macros at all, or only the ones their script chooses.
+/// <list type="bullet">
+/// <item>Postfix: its <c>v</c> ("Postfix 3.7.11"), or a macro packet for a HEADER or BODY (it sends one before every
+/// command; Sendmail only at its seven stages).</item>
+/// <item>Sendmail: a <c>v</c> that does not start with "Postfix" (Sendmail's is a bare "8.17.1.9"), or one of the macros
+/// only it has: <c>{if_name}</c>, <c>{if_addr}</c> (its defaults at CONNECT) and <c>{msg_id}</c> (at end of message).</item>
+/// </list>
+/// Not evidence: HEADER without a macro packet before it (miltertest does that too), empty macro packets (both send
+/// them), <c>{daemon_addr}</c> and <c>{client_addr}</c> (both know them when asked).
 /// </summary>
 internal static class MtaRecognizer
 {
@@ -27,8 +34,4 @@ internal static class MtaRecognizer
 
         return MtaKind.Unknown;
     }
-
-    /// <summary>What a HEADER or BODY says: without a macro packet for it just before, it is not Postfix.</summary>
-    public static MtaKind FromCommand(MilterCommandCode command, byte macroFor) =>
-        macroFor == (byte)command ? MtaKind.Postfix : MtaKind.Sendmail;
 }

@@ -9,16 +9,21 @@ using Milter.Tests.Support;
 namespace Milter.IntegrationTests;
 
 /// <summary>
-/// Starts our milters (<see cref="ScenarioMilter"/>, then <see cref="LeadingSpaceMilter"/>) and a private MTA that
-/// uses both in that order, once for a test class.
+/// Starts our milters (<see cref="ScenarioMilter"/>, then <see cref="LeadingSpaceMilter"/>), the libmilter reference
+/// milter (milters/header_milter.py, when pymilter is installed) and a private MTA that uses them in that order, once
+/// for a test class.
 /// </summary>
 public abstract class MtaFixture : IAsyncLifetime
 {
     private readonly List<MilterServer> _milters = [];
+    private ExternalMilter? _reference;
 
     internal MtaInstance? Mta { get; private set; }
 
     public string? SkipReason { get; private set; }
+
+    /// <summary>Why the libmilter reference milter is not in the chain, or null.</summary>
+    public string? ReferenceSkipReason { get; private set; }
 
     public async ValueTask InitializeAsync()
     {
@@ -32,7 +37,10 @@ public abstract class MtaFixture : IAsyncLifetime
             await server.StartAsync();
         }
 
-        Mta = await StartAsync([.. _milters.Select(m => ((IPEndPoint)m.Addresses[0].EndPoint).Port)]);
+        ReferenceSkipReason = await Pymilter.UnavailableAsync();
+        if (ReferenceSkipReason is null)
+            _reference = await Pymilter.StartAsync("header_milter.py");
+        Mta = await StartAsync([.. _milters.Select(m => ((IPEndPoint)m.Addresses[0].EndPoint).Port)], _reference?.Port);
     }
 
     public async ValueTask DisposeAsync()
@@ -41,20 +49,22 @@ public abstract class MtaFixture : IAsyncLifetime
             await Mta.DisposeAsync();
         foreach (var milter in _milters)
             await milter.DisposeAsync();
+        if (_reference is not null)
+            await _reference.DisposeAsync();
     }
 
     /// <summary>Why this MTA cannot run here, or null.</summary>
     private protected abstract string? Unavailable();
 
-    /// <summary>Starts the MTA with our milters on these 127.0.0.1 ports, in order.</summary>
-    private protected abstract Task<MtaInstance> StartAsync(int[] milterPorts);
+    /// <summary>Starts the MTA with our milters on these 127.0.0.1 ports, in order, then the reference milter's when there is one.</summary>
+    private protected abstract Task<MtaInstance> StartAsync(int[] ourPorts, int? referencePort);
 }
 
 /// <summary>
 /// The end-to-end cases every MTA must pass the same way: mail sent over SMTP to a real MTA with our milter, checked
 /// on what the MTA delivered. Header edits are written once and must land the same behind Postfix and Sendmail.
 /// </summary>
-public abstract class MtaTests(MtaFixture fixture)
+public abstract partial class MtaTests(MtaFixture fixture)
 {
     /// <summary>The client profile that copies this MTA.</summary>
     internal abstract MtaProfile ClientProfile { get; }

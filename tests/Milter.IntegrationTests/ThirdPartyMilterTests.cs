@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Milter.Client;
 using Milter.IntegrationTests.Support;
@@ -9,17 +8,14 @@ namespace Milter.IntegrationTests;
 /// <summary>Our MTA-side client against milters nobody here wrote: a pymilter milter (Debian python3-milter) and OpenDKIM.</summary>
 public class ThirdPartyMilterTests
 {
-    private const string Python = "/usr/bin/python3"; // Debian's: python3-milter imports only there
-
     private static MailMessage Message(string subject, string from = "sender@origin.test") => MailMessage.Parse(Encoding.ASCII.GetBytes(
         $"From: <{from}>\r\nTo: <rcpt@dest.test>\r\nSubject: {subject}\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <test-{Guid.NewGuid():N}@origin.test>\r\n\r\nHello.\r\nSecond line.\r\n"));
 
     private static async Task<ExternalMilter> StartPymilterAsync()
     {
-        if (!File.Exists(Python) || !await RunsAsync(Python, "-c", "import Milter"))
-            Assert.Skip("pymilter is not installed (apt-get install python3-milter; ./test.sh does it as root)");
-        var port = ExternalMilter.FreePort();
-        return await ExternalMilter.StartAsync(port, Python, Path.Combine(AppContext.BaseDirectory, "milters", "stamp_milter.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (await Pymilter.UnavailableAsync() is { } reason)
+            Assert.Skip(reason);
+        return await Pymilter.StartAsync("stamp_milter.py");
     }
 
     [Fact]
@@ -63,7 +59,7 @@ public class ThirdPartyMilterTests
         var directory = Directory.CreateTempSubdirectory("milter-dkim-").FullName;
         try
         {
-            Assert.True(await RunsAsync("/usr/sbin/opendkim-genkey", "-D", directory, "-d", "example.org", "-s", "test"));
+            Assert.True(await ExternalMilter.RunsAsync("/usr/sbin/opendkim-genkey", "-D", directory, "-d", "example.org", "-s", "test"));
             var port = ExternalMilter.FreePort();
             var config = Path.Combine(directory, "opendkim.conf");
             await File.WriteAllTextAsync(config, $"""
@@ -99,20 +95,6 @@ public class ThirdPartyMilterTests
         finally
         {
             Directory.Delete(directory, recursive: true);
-        }
-    }
-
-    private static async Task<bool> RunsAsync(string program, params string[] arguments)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
         }
     }
 }

@@ -8,15 +8,16 @@ namespace Milter.Client;
 /// (1-based, 0 counts as 1) header of that name, deletes it when the value is empty, and appends when there is no
 /// n-th; INSHEADER counts the MTA's own Received: as header 0; REPLBODY pieces together replace the body; DELRCPT
 /// removes the recipient whatever its brackets and case.
-/// Postfix removes a deleted header and appends on ADDHEADER. Sendmail (8.17, standard configuration) keeps 7
-/// hidden default headers (Resent-Date, Date, Resent-From, From, Full-Name, Resent-Message-Id, Message-Id) below
-/// its Received: that INSHEADER positions count, keeps a deleted header in place (indexes still count it, a change
-/// revives it), and puts an ADDHEADER before the first header of the same name, hidden or deleted ones included.
+/// Postfix removes a deleted header and appends on ADDHEADER. Sendmail (8.17, standard configuration, relaying) keeps
+/// 7 hidden default headers (Resent-Date, Date, Resent-From, From, Full-Name, Resent-Message-Id, Message-Id) below
+/// its Received: that INSHEADER positions count; ADDHEADER of one of those names, or a CHGHEADER that finds no client
+/// header of it, fills the default in place; any other ADDHEADER goes before the first header of the same name,
+/// deleted ones included; a deleted header stays in place (indexes still count it, a change revives it); it delivers
+/// no Resent- header in a message that arrived without one, and no Full-Name. The headers an MTA generates itself
+/// (Date, Message-Id… when missing) are not shown: their values are the MTA's.
 /// </summary>
 public static class MessageEditor
 {
-    private static readonly string[] SendmailDefaults = ["Resent-Date", "Date", "Resent-From", "From", "Full-Name", "Resent-Message-Id", "Message-Id"];
-
     /// <summary>The delivered envelope and message after the changes, as <paramref name="mta"/> applies them (Postfix's rules unless Sendmail).</summary>
     public static DeliveredMessage Apply(Envelope envelope, MailMessage message, IEnumerable<MilterResponse> actions, bool leadingSpace, out string? quarantine, MtaKind mta = MtaKind.Postfix)
     {
@@ -79,14 +80,16 @@ public static class MessageEditor
     private sealed class HeaderList
     {
         private readonly bool _sendmail;
+        private readonly bool _resent;
         private readonly List<Entry> _entries = [];
 
-        public HeaderList(IEnumerable<KeyValuePair<string, string>> headers, bool sendmail)
+        public HeaderList(IReadOnlyList<KeyValuePair<string, string>> headers, bool sendmail)
         {
             _sendmail = sendmail;
+            _resent = headers.Any(h => SendmailHeaders.IsResent(h.Key));
             _entries.Add(new Entry(string.Empty, string.Empty, Kind.Own));
             if (sendmail)
-                _entries.AddRange(SendmailDefaults.Select(name => new Entry(name, string.Empty, Kind.Default)));
+                _entries.AddRange(SendmailHeaders.Defaults.Select(name => new Entry(name, string.Empty, Kind.Default)));
             _entries.AddRange(headers.Select(h => new Entry(h.Key, h.Value, Kind.Shown)));
         }
 
@@ -100,8 +103,8 @@ public static class MessageEditor
 
         public void Add(string name, string raw)
         {
-            var same = _sendmail ? _entries.FindIndex(e => e.Kind != Kind.Own && Same(e, name)) : -1;
-            _entries.Insert(same < 0 ? _entries.Count : same, new Entry(name, raw, Kind.Shown));
+            if (!FillDefault(name, raw))
+                Append(name, raw);
         }
 
         public void Insert(uint index, string name, string raw) =>
@@ -116,8 +119,9 @@ public static class MessageEditor
                 var entry = _entries[i];
                 if (entry.Kind is Kind.Own or Kind.Default || !Same(entry, name) || ++seen != occurrence)
                     continue;
+                // Postfix writes a changed header with the milter's spelling of the name, Sendmail keeps the original's.
                 if (raw is not null)
-                    _entries[i] = entry with { Value = raw, Kind = Kind.Shown };
+                    _entries[i] = entry with { Name = _sendmail ? entry.Name : name, Value = raw, Kind = Kind.Shown };
                 else if (_sendmail)
                     _entries[i] = entry with { Kind = Kind.Deleted };
                 else
@@ -125,12 +129,32 @@ public static class MessageEditor
                 return;
             }
 
-            if (raw is not null)
-                _entries.Add(new Entry(name, raw, Kind.Shown));
+            if (raw is not null && !FillDefault(name, raw))
+                Append(name, raw);
         }
 
         public IEnumerable<KeyValuePair<string, string>> Visible() =>
-            _entries.Where(e => e.Kind == Kind.Shown).Select(e => new KeyValuePair<string, string>(e.Name, e.Value));
+            _entries.Where(e => e.Kind == Kind.Shown && Delivered(e.Name)).Select(e => new KeyValuePair<string, string>(e.Name, e.Value));
+
+        private bool Delivered(string name) =>
+            !_sendmail || !(SendmailHeaders.IsNeverRelayed(name) || (!_resent && SendmailHeaders.IsResent(name)));
+
+        // Sendmail: the milter's header takes the place of the hidden default of that name, if it is still hidden.
+        private bool FillDefault(string name, string raw)
+        {
+            var hidden = _sendmail ? _entries.FindIndex(e => e.Kind == Kind.Default && Same(e, name)) : -1;
+            if (hidden < 0)
+                return false;
+            _entries[hidden] = new Entry(name, raw, Kind.Shown);
+            return true;
+        }
+
+        // Postfix appends; Sendmail adds before the first header of that name (a deleted one too), or appends.
+        private void Append(string name, string raw)
+        {
+            var same = _sendmail ? _entries.FindIndex(e => e.Kind is Kind.Shown or Kind.Deleted && Same(e, name)) : -1;
+            _entries.Insert(same < 0 ? _entries.Count : same, new Entry(name, raw, Kind.Shown));
+        }
 
         private static bool Same(Entry entry, string name) => entry.Name.Equals(name, StringComparison.OrdinalIgnoreCase);
 

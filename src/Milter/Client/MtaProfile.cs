@@ -14,8 +14,8 @@ public sealed record MtaProfile(string Name, OptionNegotiation Offer, bool Sends
 
     /// <summary>
     /// Everything protocol version 6 defines (actions 0x1FF, protocol 0x1FFFFF), no default macros, no ABORT after a
-    /// message. Milters built with this library take it for Sendmail (no macro packet before each header), so it
-    /// applies changes with Sendmail's rules.
+    /// message, like OpenDKIM's miltertest. Milters built with this library cannot tell which MTA it is, so they send
+    /// their changes exactly as libmilter does; it applies them with libmilter's documented meaning (Postfix's rules).
     /// </summary>
     public static MtaProfile Full { get; } = new("full", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false);
 
@@ -25,8 +25,8 @@ public sealed record MtaProfile(string Name, OptionNegotiation Offer, bool Sends
     /// <summary>Sendmail 8.17's offer and habits: its default macros, only at its seven stages, no ABORT after a message.</summary>
     public static MtaProfile Sendmail { get; } = new("sendmail", new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All), false, false) { Kind = MtaKind.Sendmail };
 
-    /// <summary>Whose rules apply the milter's changes: Postfix's when the profile copies Postfix, Sendmail's otherwise.</summary>
-    public MtaKind AppliesChangesAs => Kind == MtaKind.Postfix || SendsEmptyMacros ? MtaKind.Postfix : MtaKind.Sendmail;
+    /// <summary>Whose rules apply the milter's changes: Sendmail's when the profile copies Sendmail, Postfix's (libmilter's documented meaning) otherwise.</summary>
+    public MtaKind AppliesChangesAs => Kind == MtaKind.Sendmail ? MtaKind.Sendmail : MtaKind.Postfix;
 
     /// <summary>The profile with this name (full, postfix or sendmail).</summary>
     public static MtaProfile FromName(string name) => name.ToLowerInvariant() switch

@@ -58,4 +58,19 @@ internal sealed class ExternalMilter : IAsyncDisposable
 
         _process.Dispose();
     }
+
+    /// <summary>Whether the program runs and exits with 0 within 30 s.</summary>
+    public static async Task<bool> RunsAsync(string program, params string[] arguments)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
 }

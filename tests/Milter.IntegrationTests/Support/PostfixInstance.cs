@@ -9,11 +9,14 @@ namespace Milter.IntegrationTests.Support;
 /// </summary>
 internal sealed partial class PostfixInstance : MtaInstance
 {
-    private PostfixInstance(string directory, int smtpPort, int plainPort)
-        : base("postfix", directory, smtpPort) => PlainSmtpPort = plainPort;
+    private PostfixInstance(string directory, int smtpPort, int plainPort, int otherPort)
+        : base("postfix", directory, smtpPort) => (PlainSmtpPort, OtherSmtpPort) = (plainPort, otherPort);
 
     /// <summary>An smtpd port without the milter, to compare against.</summary>
     public int PlainSmtpPort { get; }
+
+    /// <summary>An smtpd port with the other milters given to <see cref="StartAsync"/> (the main one's when none were).</summary>
+    public int OtherSmtpPort { get; }
 
     /// <summary>Why Postfix cannot run here, or null when it can.</summary>
     public static string? Unavailable()
@@ -25,14 +28,18 @@ internal sealed partial class PostfixInstance : MtaInstance
         return null;
     }
 
-    /// <summary>Starts an instance whose smtpd uses the milter at <paramref name="milter"/> (Postfix syntax, e.g. inet:127.0.0.1:8890).</summary>
-    public static async Task<PostfixInstance> StartAsync(string milter)
+    /// <summary>
+    /// Starts an instance whose smtpd uses the milter at <paramref name="milter"/> (Postfix syntax, e.g. inet:127.0.0.1:8890,
+    /// several separated by spaces), and on <see cref="OtherSmtpPort"/> the <paramref name="otherMilters"/>.
+    /// </summary>
+    public static async Task<PostfixInstance> StartAsync(string milter, string? otherMilters = null)
     {
         var directory = Path.Combine("/tmp", $"milter-it-{Guid.NewGuid():N}"[..20]);
         System.IO.Directory.CreateDirectory(directory);
-        var ports = FreePorts(3);
-        var instance = new PostfixInstance(directory, ports[0], ports[2]);
-        await RunHarnessAsync("postfix", "start", directory, ports[0].ToString(), ports[1].ToString(), milter, ports[2].ToString());
+        var ports = FreePorts(4);
+        var instance = new PostfixInstance(directory, ports[0], ports[2], otherMilters is null ? ports[0] : ports[3]);
+        string[] other = otherMilters is null ? [] : [ports[3].ToString(), otherMilters];
+        await RunHarnessAsync("postfix", ["start", directory, ports[0].ToString(), ports[1].ToString(), milter, ports[2].ToString(), .. other]);
         return instance;
     }
 

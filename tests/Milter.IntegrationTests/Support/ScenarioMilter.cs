@@ -12,6 +12,7 @@ internal sealed partial class ScenarioMilter
 {
     public const int ReplacementBodyLines = 1500;
 
+    private readonly List<string> _seen = [];
     private string? _case;
     private int _ended;
     private int _aborted;
@@ -22,11 +23,16 @@ internal sealed partial class ScenarioMilter
 
     /// <summary>Asked for (without a reply) so the milter sees transactions that end before DATA, and their ABORT.</summary>
     [OnMail]
-    public void Mail(Sender sender) => _case = null;
+    public void Mail(Sender sender)
+    {
+        _case = null;
+        _seen.Clear();
+    }
 
     [OnHeader]
     public void Header(string name, string value)
     {
+        _seen.Add(name);
         if (name.Equals("X-Case", StringComparison.OrdinalIgnoreCase))
             _case = value;
     }
@@ -45,6 +51,9 @@ internal sealed partial class ScenarioMilter
         _case = null;
         _ended++;
         var verdict = MilterVerdict.Continue;
+        // The libmilter reference milter's cases, and the generated-header cases.
+        if (scenario?.StartsWith("py ", StringComparison.Ordinal) == true || GeneratedHeaderCases.Apply(scenario, _seen, message))
+            return verdict;
         switch (scenario)
         {
             case "add-header":

@@ -2,11 +2,12 @@
 # A private, throw-away Postfix instance for the integration tests, plus an smtp-sink that dumps every
 # relayed message to a file. It never touches /etc/postfix or /var/spool/postfix. Needs root.
 #
-#   harness.sh start DIR SMTP_PORT SINK_PORT MILTER [PLAIN_PORT]
+#   harness.sh start DIR SMTP_PORT SINK_PORT MILTER [PLAIN_PORT [OTHER_PORT OTHER_MILTERS]]
 #   harness.sh stop DIR
 #
-# MILTER is in Postfix syntax (inet:127.0.0.1:8890, unix:/path) or "none". PLAIN_PORT, when given, is a
-# second smtpd listener without the milter, to compare against. Logs go to DIR/maillog (no syslog).
+# MILTER is in Postfix syntax (inet:127.0.0.1:8890, unix:/path, several separated by spaces) or "none".
+# PLAIN_PORT, when given, is a second smtpd listener without the milter, to compare against; OTHER_PORT a third
+# one with OTHER_MILTERS instead. Logs go to DIR/maillog (no syslog).
 set -euo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -23,7 +24,7 @@ wait_listen() {
 }
 
 start() {
-  local dir=$1 smtp_port=$2 sink_port=$3 milter=$4 plain_port=${5:-}
+  local dir=$1 smtp_port=$2 sink_port=$3 milter=$4 plain_port=${5:-} other_port=${6:-} other_milters=${7:-}
   [ "$milter" = none ] && milter=""
   # The postlog socket path must fit in sun_path (107 bytes).
   [ ${#dir} -le 86 ] || die "DIR too long: $dir"
@@ -83,6 +84,7 @@ CF
   {
     echo "127.0.0.1:$smtp_port inet n - n - - smtpd"
     [ -n "$plain_port" ] && echo "127.0.0.1:$plain_port inet n - n - - smtpd -o smtpd_milters="
+    [ -n "$other_port" ] && echo "127.0.0.1:$other_port inet n - n - - smtpd -o {smtpd_milters=$other_milters}"
     cat <<MCF
 pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n -  0 cleanup

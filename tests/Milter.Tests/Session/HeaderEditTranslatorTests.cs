@@ -62,4 +62,41 @@ public class HeaderEditTranslatorTests
         Assert.Equal(8u, sendmail.Insert(1, "X-One"));
         Assert.Equal(10u, sendmail.Insert(3, "X-Three"));
     }
+
+    [Fact]
+    public void Sendmail_adds_of_a_header_it_generates_take_its_place_once()
+    {
+        var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, ["To", "Subject"]);
+
+        // ADDHEADER, as libmilter sends it: Sendmail fills its hidden Date in, instead of generating a second one.
+        Assert.Equal((false, 0u), sendmail.Add("Date"));
+        // The default is filled in now: a second Date appends like any other header.
+        Assert.Equal((true, (uint)int.MaxValue), sendmail.Add("date"));
+        // The filled-in Date is visible header 1, right below the Received:, at list position 2.
+        Assert.Equal(2u, sendmail.Insert(1, "X-Above-Date"));
+        Assert.Equal(1u, sendmail.Change("Date", 1));
+    }
+
+    [Fact]
+    public void Sendmail_change_of_a_missing_generated_header_fills_the_default_so_later_indexes_count_it()
+    {
+        var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, ["To"]);
+
+        Assert.Equal(1u, sendmail.Change("Message-Id", 1));
+        // Sendmail's Message-Id default (list position 7) is now a header the milter made: visible header 1.
+        Assert.Equal(7u, sendmail.Insert(1, "X-Before-Message-Id"));
+        Assert.Equal((true, (uint)int.MaxValue), sendmail.Add("Message-Id"));
+    }
+
+    [Fact]
+    public void An_unknown_MTA_gets_every_change_exactly_as_written_like_libmilter()
+    {
+        var unknown = new HeaderEditTranslator(MtaKind.Unknown, Received);
+
+        Assert.Equal((false, 0u), unknown.Add("Date"));
+        Assert.Equal((false, 0u), unknown.Add("X-Stamped"));
+        Assert.Equal(1u, unknown.Delete("X-Dup", 1));
+        Assert.Equal(1u, unknown.Change("X-Dup", 1));
+        Assert.Equal(3u, unknown.Insert(3, "X-Three"));
+    }
 }

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Milter.IntegrationTests.Support;
+using Milter.Server;
+using RecipientPolicy;
+
+namespace Milter.IntegrationTests;
+
+/// <summary>
+/// OpenDKIM's miltertest (Debian package miltertest), a third real MTA-side peer that sends no macros of its own: the
+/// samples pass their miltertest scripts (samples/*/miltertest.lua), and so does a pymilter (libmilter) milter with the
+/// same behaviour, which proves the script tests the behaviour, not our SDK.
+/// </summary>
+public class MiltertestTests
+{
+    private const string Miltertest = "/usr/bin/miltertest";
+
+    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger"];
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task The_sample_passes_its_miltertest_script(string sample)
+    {
+        SkipUnlessInstalled();
+        await using var services = SampleServices();
+        await using var server = new MilterServer(Factory(sample, services), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        await server.StartAsync();
+
+        await RunScriptAsync(sample, ((IPEndPoint)server.Addresses[0].EndPoint).Port);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task A_pymilter_milter_with_the_same_behaviour_passes_the_same_script(string sample)
+    {
+        SkipUnlessInstalled();
+        if (await Pymilter.UnavailableAsync() is { } reason)
+            Assert.Skip(reason);
+        var script = sample switch
+        {
+            "HeaderStamper" => "header_stamper.py",
+            "RecipientPolicy" => "recipient_policy.py",
+            _ => "event_logger.py",
+        };
+        await using var milter = await Pymilter.StartAsync(script);
+
+        await RunScriptAsync(sample, milter.Port);
+    }
+
+    private static void SkipUnlessInstalled()
+    {
+        if (!File.Exists(Miltertest))
+            Assert.Skip("miltertest is not installed (apt-get install miltertest; ./test.sh does it as root)");
+    }
+
+    private static IMilterHandlerFactory Factory(string sample, IServiceProvider services) => sample switch
+    {
+        "HeaderStamper" => MilterFilter.Factory<HeaderStamper.HeaderStamper>(),
+        "RecipientPolicy" => MilterFilter.Factory<Policy>(services),
+        _ => MilterFilter.Factory<EventLogger.EventLog>(services),
+    };
+
+    // What the generic-host samples are given by their Program.cs: the policy from the sample's own appsettings.json, logging.
+    private static ServiceProvider SampleServices()
+    {
+        var settings = new ConfigurationBuilder().AddJsonFile(Path.Combine(Repository.Root, "samples", "RecipientPolicy", "appsettings.json")).Build();
+        var rules = new PolicyRules();
+        settings.GetSection("Policy").Bind(rules);
+        return new ServiceCollection().AddLogging().AddSingleton(rules).BuildServiceProvider();
+    }
+
+    /// <summary>Runs samples/SAMPLE/miltertest.lua against the milter on this loopback port; fails with what it printed.</summary>
+    private static async Task RunScriptAsync(string sample, int port)
+    {
+        var script = Path.Combine(Repository.Root, "samples", sample, "miltertest.lua");
+        var info = new ProcessStartInfo(Miltertest, ["-D", $"socket=inet:{port}@127.0.0.1", "-s", script])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(process.ExitCode == 0, $"miltertest exited with {process.ExitCode}: {await error}{await output}");
+    }
+}
