@@ -46,7 +46,7 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
             if (Member(op.ContainingSymbol) is not { } member || (member is IMethodSymbol method && symbols.DeclaredActions(method) is not null))
                 return;
             // A filter that lists its actions itself (InferActions = false) needs no guess.
-            if (symbols.FilterAttribute(member.ContainingType) is { } filter && !new FilterFacts(member.ContainingType, filter, symbols).InferActions)
+            if (member.ContainingType is { } owner && symbols.FilterAttribute(owner) is { } filter && !new FilterFacts(owner, filter, symbols).InferActions)
                 return;
             if (flow.EscapeAt(op.Operation, member) is { } escape)
                 op.ReportDiagnostic(Diagnostic.Create(Descriptors.ContextEscapes, escape.Location, escape.Reason, escape.Owner.Name));
