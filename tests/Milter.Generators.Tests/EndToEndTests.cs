@@ -1,4 +1,5 @@
 using Milter.Generators.Tests.Filters;
+using Milter.Generators.Tests.Support;
 using Milter.Protocol;
 using Milter.Server;
 using Milter.Tests.Support;
@@ -78,5 +79,76 @@ public class EndToEndTests
 
         Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
         Assert.Equal(["client.example", "helo.example"], created!.Seen);
+    }
+}
+
+/// <summary>The generator's own failures, and the short way to run a generated filter.</summary>
+public class GeneratorEdgeTests
+{
+    [Fact]
+    public void A_record_filter_is_created_with_its_primary_constructor_not_its_copy_constructor()
+    {
+        var greeter = Assert.IsType<Greeter>(Greeter.Create(null));
+
+        Assert.Equal("hello", greeter.Greeting);
+        Assert.Equal(ActionFlags.AddHeaders, Greeter.Description.Actions);
+    }
+
+    [Fact]
+    public void A_failure_inside_the_generator_becomes_MILTER000_on_the_class()
+    {
+        var compilation = GeneratorHarness.Compile("""
+            using Milter;
+            [MailFilter] public partial class Stamp { }
+            """);
+        var type = compilation.GetTypeByMetadataName("Stamp")!;
+
+        var failure = Model.GeneratorFailure.Create(type, new InvalidOperationException("boom"));
+        var diagnostic = failure.ToDiagnostic();
+
+        Assert.Equal(failure, Model.GeneratorFailure.Create(type, new InvalidOperationException("boom")));
+        Assert.Equal(("MILTER000", Microsoft.CodeAnalysis.DiagnosticSeverity.Error), (diagnostic.Id, diagnostic.Severity));
+        Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(1, diagnostic.Location.GetLineSpan().StartLinePosition.Line);
+        var message = diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("could not complete 'Stamp': InvalidOperationException: boom", message, StringComparison.Ordinal);
+        Assert.Contains("please report it", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_takes_options_and_a_logger_factory()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"milter-run-{Guid.NewGuid():N}.sock");
+        var options = new MilterServerOptions { Listen = { $"unix:{path}" }, Mta = MtaKind.Sendmail };
+        var log = new ListLoggerFactory();
+        using var stop = new CancellationTokenSource();
+
+        var running = MilterServer.RunAsync<Greeter>(options, log, stop.Token);
+        await using (var mta = await ConnectWhenListeningAsync(path))
+        {
+            await mta.NegotiateAsync();
+            await mta.SendAsync(MilterCommandCode.EndOfBody);
+            // Sendmail as configured, not recognised: X-Greeting is not one of its defaults, so it goes past the end.
+            Assert.Equal(new InsertHeaderResponse(int.MaxValue, "X-Greeting", "hello"), await mta.ReadAsync());
+        }
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains(log.Messages, m => m == $"Milter listening on unix:{path}");
+    }
+
+    private static async Task<FakeMta> ConnectWhenListeningAsync(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await FakeMta.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 100)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 }

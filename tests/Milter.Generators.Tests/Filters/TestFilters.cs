@@ -137,3 +137,15 @@ public static class RedactionHelpers
         message.DeleteHeader("X-Secret");
     }
 }
+
+/// <summary>A sealed record: its compiler-made copy constructor must never be the one the factory calls.</summary>
+[MailFilter]
+public sealed partial record Greeter(string Greeting = "hello")
+{
+    [OnEndOfMessage]
+    public MilterVerdict End(EndOfMessageContext message)
+    {
+        message.AddHeader("X-Greeting", Greeting);
+        return MilterVerdict.Accept;
+    }
+}
