@@ -40,14 +40,7 @@ public class PackageTests
 
             var app = Path.Combine(work, "app");
             Directory.CreateDirectory(app);
-            await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="milter-local" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
+            await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), NuGetConfig(feed));
             await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>
@@ -105,12 +98,153 @@ public class PackageTests
             var (buildExit, buildLog) = await RunAsync(app, packages, "dotnet", "build");
             Assert.NotEqual(0, buildExit);
             Assert.Contains("MILTER001", buildLog, StringComparison.Ordinal);
+
+            await CompileTimePromiseAsync(work, feed, version, packages);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
     }
+
+    /// <summary>
+    /// The compile-time promise from the packages, as a user meets it: correct code (helpers in other classes, lambdas
+    /// run by ForEach, awaited Task.Run) builds with warnings as errors and negotiates what it does; each mistake of
+    /// issue 12 is reported where it is, by id, from the analyzers and generator inside the package.
+    /// </summary>
+    private static async Task CompileTimePromiseAsync(string work, string feed, string version, string packages)
+    {
+        var library = Path.Combine(work, "lib");
+        Directory.CreateDirectory(library);
+        await File.WriteAllTextAsync(Path.Combine(library, "nuget.config"), NuGetConfig(feed));
+        await File.WriteAllTextAsync(Path.Combine(library, "Lib.csproj"), Project(version, "Library", ""));
+        await File.WriteAllTextAsync(Path.Combine(library, "Lib.cs"), """
+            using Milter;
+            namespace ThirdParty;
+            public static class Signing
+            {
+                public static void Sign(EndOfMessageContext message) => message.AddHeader("X-Signed", "yes");
+            }
+            """);
+
+        var good = Path.Combine(work, "good");
+        Directory.CreateDirectory(good);
+        await File.WriteAllTextAsync(Path.Combine(good, "nuget.config"), NuGetConfig(feed));
+        await File.WriteAllTextAsync(Path.Combine(good, "Good.csproj"), Project(version, "Exe", ""));
+        await File.WriteAllTextAsync(Path.Combine(good, "Program.cs"), """
+            using Milter;
+            using Milter.Protocol;
+
+            Console.WriteLine($"helped: {Helped.Description.Actions}");
+
+            [MailFilter]
+            public partial class Helped
+            {
+                [OnEndOfMessage]
+                public async ValueTask<MilterVerdict> End(EndOfMessageContext message)
+                {
+                    new List<string> { "a" }.ForEach(x => message.AddHeader("X-" + x, "1"));
+                    await Task.Run(() => message.Quarantine("held"));
+                    Edits.Retitle(message);
+                    return MilterVerdict.Accept;
+                }
+            }
+
+            public static class Edits
+            {
+                public static void Retitle(this EndOfMessageContext message) => message.ChangeHeader("Subject", "[checked]");
+            }
+            """);
+        var (goodExit, goodLog) = await RunAsync(good, packages, "dotnet", "run", "-p:TreatWarningsAsErrors=true");
+        Assert.True(goodExit == 0, goodLog);
+        Assert.Contains("helped: AddHeaders, ChangeHeaders, Quarantine", goodLog, StringComparison.Ordinal);
+
+        var bad = Path.Combine(work, "bad");
+        Directory.CreateDirectory(bad);
+        await File.WriteAllTextAsync(Path.Combine(bad, "nuget.config"), NuGetConfig(feed));
+        await File.WriteAllTextAsync(Path.Combine(bad, "Bad.csproj"), Project(version, "Library", "<ProjectReference Include=\"../lib/Lib.csproj\" />"));
+        var cases = new Dictionary<string, string>
+        {
+            ["AsyncVoid.cs"] = """
+                [MailFilter] public partial class AsyncVoid
+                {
+                    [OnEndOfMessage] public async void End(EndOfMessageContext message) { await Task.Yield(); message.AddHeader("X", "1"); }
+                }
+                """,
+            ["Escape.cs"] = """
+                [MailFilter] public partial class Escape
+                {
+                    [OnEndOfMessage] public MilterVerdict End(EndOfMessageContext message) { ThirdParty.Signing.Sign(message); return MilterVerdict.Accept; }
+                }
+                """,
+            ["Deferred.cs"] = """
+                [MailFilter] public partial class Deferred
+                {
+                    public event EventHandler? Tick;
+                    [OnEndOfMessage] public MilterVerdict End(EndOfMessageContext message)
+                    {
+                        _ = Task.Run(() => message.AddHeader("X-Late", "1"));
+                        Tick += (_, _) => message.Quarantine("later");
+                        return MilterVerdict.Accept;
+                    }
+                }
+                """,
+            ["Macros.cs"] = """
+                [MailFilter] public partial class Macros
+                {
+                    [OnRcpt] public void Rcpt([Macro("{auth_authen")] string? user) { }
+                }
+                """,
+            ["Shapes.cs"] = """
+                [MailFilter] public static partial class Shapes { }
+                [MailFilter] public partial class TwoEvents { [OnHelo, OnMail] public void Both(string value) { } }
+                """,
+            ["Replies.cs"] = """
+                public static class Replies { public static readonly MilterVerdict Wrong = MilterVerdict.Reject(550, "2.0.0", "class 2"); }
+                """,
+        };
+        foreach (var (file, text) in cases)
+            await File.WriteAllTextAsync(Path.Combine(bad, file), "using Milter;\n" + text);
+
+        var (badExit, badLog) = await RunAsync(bad, packages, "dotnet", "build");
+        Assert.NotEqual(0, badExit);
+        foreach (var expected in new[]
+        {
+            "AsyncVoid.cs(4,35): error MILTER015", "Escape.cs(4,78): warning MILTER017", "Deferred.cs(7,28): error MILTER009",
+            "Deferred.cs(8,27): warning MILTER018", "Macros.cs(4,32): error MILTER019", "Shapes.cs(2,42): error MILTER020",
+            "Shapes.cs(3,76): error MILTER021", "Replies.cs(2,76): error MILTER008",
+        })
+        {
+            Assert.True(badLog.Contains(expected, StringComparison.Ordinal), $"{expected} not in:\n{badLog}");
+        }
+
+        Assert.Contains("enhanced status code 2.0.0 has class 2", badLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("MILTER000", badLog, StringComparison.Ordinal);
+    }
+
+    private static string Project(string version, string outputType, string extra) => $"""
+        <Project Sdk="Microsoft.NET.Sdk">
+          <PropertyGroup>
+            <OutputType>{outputType}</OutputType>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+            <ImplicitUsings>enable</ImplicitUsings>
+          </PropertyGroup>
+          <ItemGroup>
+            <PackageReference Include="Milter" Version="{version}" />
+            {extra}
+          </ItemGroup>
+        </Project>
+        """;
+
+    private static string NuGetConfig(string feed) => $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <add key="milter-local" value="{feed}" />
+          </packageSources>
+        </configuration>
+        """;
 
     private static async Task<(int ExitCode, string Log)> RunAsync(string directory, string? packages, string file, params string[] arguments)
     {
