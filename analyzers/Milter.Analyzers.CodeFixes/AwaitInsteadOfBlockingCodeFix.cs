@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -11,26 +9,19 @@ namespace Milter.Analyzers.CodeFixes;
 
 /// <summary>MILTER013: <c>t.Result</c>, <c>t.Wait()</c> and <c>t.GetAwaiter().GetResult()</c> become <c>await t</c>; <c>Thread.Sleep(n)</c> becomes <c>await Task.Delay(n)</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AwaitInsteadOfBlockingCodeFix)), Shared]
-public sealed class AwaitInsteadOfBlockingCodeFix : CodeFixProvider
+public sealed class AwaitInsteadOfBlockingCodeFix : MilterCodeFix
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MILTER013");
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Creates the fix.</summary>
+    public AwaitInsteadOfBlockingCodeFix()
+        : base("MILTER013")
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root?.FindNode(context.Span, getInnermostNodeForTie: true) is not ExpressionSyntax blocking)
-            return;
-        if (Awaited(blocking) is not { } replacement)
-            return;
-        context.RegisterCodeFix(
-            CodeAction.Create("Await instead", _ =>
-                Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(blocking, replacement.WithTriviaFrom(blocking)))), nameof(AwaitInsteadOfBlockingCodeFix)),
-            context.Diagnostics);
+    }
+
+    private protected override Task RegisterAsync(CodeFixContext context, SyntaxNode root)
+    {
+        if (root.FindNode(context.Span, getInnermostNodeForTie: true) is ExpressionSyntax blocking && Awaited(blocking) is { } replacement)
+            Offer(context, "Await instead", () => root.ReplaceNode(blocking, replacement.WithTriviaFrom(blocking)));
+        return Task.CompletedTask;
     }
 
     private static ExpressionSyntax? Awaited(ExpressionSyntax blocking)

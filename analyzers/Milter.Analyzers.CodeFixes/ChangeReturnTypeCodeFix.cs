@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -15,21 +13,19 @@ namespace Milter.Analyzers.CodeFixes;
 /// async methods), or void (ValueTask) for abort and close handlers, which cannot decide anything.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ChangeReturnTypeCodeFix)), Shared]
-public sealed class ChangeReturnTypeCodeFix : CodeFixProvider
+public sealed class ChangeReturnTypeCodeFix : MilterCodeFix
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MILTER002");
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Creates the fix.</summary>
+    public ChangeReturnTypeCodeFix()
+        : base("MILTER002")
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var node = root?.FindNode(context.Span);
-        if (node?.Parent is not MethodDeclarationSyntax method || method.ReturnType != node)
-            return;
+    }
+
+    private protected override Task RegisterAsync(CodeFixContext context, SyntaxNode root)
+    {
+        var node = root.FindNode(context.Span);
+        if (node.Parent is not MethodDeclarationSyntax method || method.ReturnType != node)
+            return Task.CompletedTask;
 
         var noVerdict = method.AttributeLists.SelectMany(l => l.Attributes)
             .Any(a => a.Name.ToString() is "OnAbort" or "OnAbortAttribute" or "OnClose" or "OnCloseAttribute" or "Milter.OnAbort" or "Milter.OnClose");
@@ -41,12 +37,7 @@ public sealed class ChangeReturnTypeCodeFix : CodeFixProvider
             (false, true) => "ValueTask<MilterVerdict>",
             _ => "MilterVerdict",
         };
-        context.RegisterCodeFix(
-            CodeAction.Create($"Return {type}", _ =>
-            {
-                var replacement = SyntaxFactory.ParseTypeName(type).WithTriviaFrom(method.ReturnType);
-                return Task.FromResult(context.Document.WithSyntaxRoot(root!.ReplaceNode(method.ReturnType, replacement)));
-            }, nameof(ChangeReturnTypeCodeFix)),
-            context.Diagnostics);
+        Offer(context, $"Return {type}", () => root.ReplaceNode(method.ReturnType, SyntaxFactory.ParseTypeName(type).WithTriviaFrom(method.ReturnType)));
+        return Task.CompletedTask;
     }
 }

@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -12,23 +10,19 @@ namespace Milter.Analyzers.CodeFixes;
 
 /// <summary>MILTER001: adds <c>partial</c> to the filter class and to every type that contains it.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFix)), Shared]
-public sealed class MakePartialCodeFix : CodeFixProvider
+public sealed class MakePartialCodeFix : MilterCodeFix
 {
-    /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("MILTER001");
-
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>Creates the fix.</summary>
+    public MakePartialCodeFix()
+        : base("MILTER001")
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root?.FindToken(context.Span.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } declaration)
-            return;
-        context.RegisterCodeFix(
-            CodeAction.Create("Make partial", _ => Task.FromResult(context.Document.WithSyntaxRoot(MakePartial(root, declaration))), nameof(MakePartialCodeFix)),
-            context.Diagnostics);
+    }
+
+    private protected override Task RegisterAsync(CodeFixContext context, SyntaxNode root)
+    {
+        if (root.FindToken(context.Span.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } declaration)
+            Offer(context, "Make partial", () => MakePartial(root, declaration));
+        return Task.CompletedTask;
     }
 
     private static SyntaxNode MakePartial(SyntaxNode root, TypeDeclarationSyntax declaration)

@@ -38,23 +38,7 @@ public class PackageTests
             Assert.Equal(["Milter", "milter-test", "Milter.Hosting", "Milter.Mime", "Milter.Testing"],
                 Directory.GetFiles(feed, "*.nupkg").Select(f => Path.GetFileName(f)[..^($".{version}.nupkg".Length)]).Order(StringComparer.OrdinalIgnoreCase));
 
-            var app = Path.Combine(work, "app");
-            Directory.CreateDirectory(app);
-            await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), NuGetConfig(feed));
-            await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Milter" Version="{version}" />
-                    <PackageReference Include="Milter.Mime" Version="{version}" />
-                  </ItemGroup>
-                </Project>
-                """);
+            var app = await CreateProjectAsync(work, "app", feed, version, "Exe", $"<PackageReference Include=\"Milter.Mime\" Version=\"{version}\" />");
             await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
                 using Milter;
                 using Milter.Mime;
@@ -114,10 +98,7 @@ public class PackageTests
     /// </summary>
     private static async Task CompileTimePromiseAsync(string work, string feed, string version, string packages)
     {
-        var library = Path.Combine(work, "lib");
-        Directory.CreateDirectory(library);
-        await File.WriteAllTextAsync(Path.Combine(library, "nuget.config"), NuGetConfig(feed));
-        await File.WriteAllTextAsync(Path.Combine(library, "Lib.csproj"), Project(version, "Library", ""));
+        var library = await CreateProjectAsync(work, "lib", feed, version, "Library", "");
         await File.WriteAllTextAsync(Path.Combine(library, "Lib.cs"), """
             using Milter;
             namespace ThirdParty;
@@ -127,10 +108,7 @@ public class PackageTests
             }
             """);
 
-        var good = Path.Combine(work, "good");
-        Directory.CreateDirectory(good);
-        await File.WriteAllTextAsync(Path.Combine(good, "nuget.config"), NuGetConfig(feed));
-        await File.WriteAllTextAsync(Path.Combine(good, "Good.csproj"), Project(version, "Exe", ""));
+        var good = await CreateProjectAsync(work, "good", feed, version, "Exe", "");
         await File.WriteAllTextAsync(Path.Combine(good, "Program.cs"), """
             using Milter;
             using Milter.Protocol;
@@ -159,10 +137,7 @@ public class PackageTests
         Assert.True(goodExit == 0, goodLog);
         Assert.Contains("helped: AddHeaders, ChangeHeaders, Quarantine", goodLog, StringComparison.Ordinal);
 
-        var bad = Path.Combine(work, "bad");
-        Directory.CreateDirectory(bad);
-        await File.WriteAllTextAsync(Path.Combine(bad, "nuget.config"), NuGetConfig(feed));
-        await File.WriteAllTextAsync(Path.Combine(bad, "Bad.csproj"), Project(version, "Library", "<ProjectReference Include=\"../lib/Lib.csproj\" />"));
+        var bad = await CreateProjectAsync(work, "bad", feed, version, "Library", "<ProjectReference Include=\"../lib/lib.csproj\" />");
         var cases = new Dictionary<string, string>
         {
             ["AsyncVoid.cs"] = """
@@ -220,6 +195,16 @@ public class PackageTests
 
         Assert.Contains("enhanced status code 2.0.0 has class 2", badLog, StringComparison.Ordinal);
         Assert.DoesNotContain("MILTER000", badLog, StringComparison.Ordinal);
+    }
+
+    /// <summary>A project folder with a Milter package reference from the feed (and <paramref name="extra"/> items).</summary>
+    private static async Task<string> CreateProjectAsync(string work, string name, string feed, string version, string outputType, string extra)
+    {
+        var directory = Path.Combine(work, name);
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "nuget.config"), NuGetConfig(feed));
+        await File.WriteAllTextAsync(Path.Combine(directory, name + ".csproj"), Project(version, outputType, extra));
+        return directory;
     }
 
     private static string Project(string version, string outputType, string extra) => $"""

@@ -302,20 +302,8 @@ public class SessionFailureTests
     [Fact]
     public async Task A_change_whose_action_was_not_requested_is_logged_with_the_action_the_filter_and_the_fix()
     {
-        var log = new ListLogger();
-        var factory = MilterHandlerFactory.Create(new MilterDescription { Name = "stamp", Actions = ActionFlags.AddHeaders }, () => new RecordingHandler([])
-        {
-            EndOfMessage = message => message.ChangeSender("<new@example.org>"),
-        });
-        await using var mta = FakeMta.Start(factory, logger: log);
-        await mta.NegotiateAsync();
-        await ConnectAsync(mta);
-        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
-        await mta.ReadAsync();
-        await mta.SendAsync(MilterCommandCode.EndOfBody);
+        var entry = await ChangeSenderLoggedAsync(new MilterDescription { Name = "stamp", Actions = ActionFlags.AddHeaders }, FakeMta.FullOffer);
 
-        Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
-        var entry = Assert.Single(log.Entries, e => e.Level == LogLevel.Error);
         Assert.Null(entry.Exception);
         foreach (var part in new[] { "ChangeSender needs the ChangeSender action", "which filter 'stamp' did not request (it requested AddHeaders)", "[UsesActions(ActionFlags.ChangeSender)]", "ExtraActions = ActionFlags.ChangeSender" })
             Assert.Contains(part, entry.Message, StringComparison.Ordinal);
@@ -324,21 +312,29 @@ public class SessionFailureTests
     [Fact]
     public async Task An_optional_action_the_MTA_did_not_offer_says_so()
     {
+        var entry = await ChangeSenderLoggedAsync(new MilterDescription { Name = "relay", OptionalActions = ActionFlags.ChangeSender },
+            new OptionNegotiation(6, ActionFlags.AddHeaders, ProtocolFlags.All));
+
+        Assert.Contains("which filter 'relay' requested but the MTA does not offer (it offers AddHeaders)", entry.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A message whose end-of-message handler changes the sender: tempfailed, with one error logged.</summary>
+    private static async Task<(LogLevel Level, string Message, Exception? Exception)> ChangeSenderLoggedAsync(MilterDescription description, OptionNegotiation offer)
+    {
         var log = new ListLogger();
-        var factory = MilterHandlerFactory.Create(new MilterDescription { Name = "relay", OptionalActions = ActionFlags.ChangeSender }, () => new RecordingHandler([])
+        var factory = MilterHandlerFactory.Create(description, () => new RecordingHandler([])
         {
             EndOfMessage = message => message.ChangeSender("<new@example.org>"),
         });
         await using var mta = FakeMta.Start(factory, logger: log);
-        await mta.NegotiateAsync(new OptionNegotiation(6, ActionFlags.AddHeaders, ProtocolFlags.All));
+        await mta.NegotiateAsync(offer);
         await ConnectAsync(mta);
         await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
         await mta.ReadAsync();
         await mta.SendAsync(MilterCommandCode.EndOfBody);
 
         Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
-        var entry = Assert.Single(log.Entries, e => e.Level == LogLevel.Error);
-        Assert.Contains("which filter 'relay' requested but the MTA does not offer (it offers AddHeaders)", entry.Message, StringComparison.Ordinal);
+        return Assert.Single(log.Entries, e => e.Level == LogLevel.Error);
     }
 
     [Fact]
