@@ -40,7 +40,7 @@ public class CaptureReplayTests
                 var response = MilterResponse.Parse(new MilterFrame(packet.Command, packet.Payload));
                 var buffer = new ArrayBufferWriter<byte>();
                 response.WriteTo(buffer);
-                Assert.Equal(Hex.Of(packet.Bytes), Hex.Of(buffer.WrittenSpan));
+                Assert.Equal(Hex.Of(packet.Bytes.Span), Hex.Of(buffer.WrittenSpan));
             }
         }
     }

@@ -112,7 +112,7 @@ public class NegotiationTests
 
         var capture = Support.Capture.Load("postfix-3.7-probe-leadspc-e2e.txt");
         var captured = capture.Connections[0].Packets.First(p => !p.FromMta && p.Command == (byte)'O');
-        Assert.Equal(captured.Bytes, buffer.WrittenSpan.ToArray());
+        Assert.Equal(captured.Bytes.ToArray(), buffer.WrittenSpan.ToArray());
     }
 
     [Fact]
