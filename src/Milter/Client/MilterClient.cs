@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Text;
 using Milter.Protocol;
 using Milter.Server;
 
@@ -17,17 +19,21 @@ public sealed partial class MilterClient : IAsyncDisposable
     private readonly IAsyncDisposable? _owned;
     private readonly MilterFrameReader _reader = new(FrameSource.Milter);
 
+    /// <summary>" at ADDRESS" when the client connected itself, so its errors name the milter they are about.</summary>
+    private readonly string _at;
+
     /// <summary>Creates a client over an existing connection (for example an in-memory pipe to a session).</summary>
     public MilterClient(IDuplexPipe connection, MtaProfile? profile = null, TimeSpan? timeout = null)
-        : this(connection, null, profile, timeout)
+        : this(connection, null, null, profile, timeout)
     {
     }
 
-    private MilterClient(IDuplexPipe connection, IAsyncDisposable? owned, MtaProfile? profile, TimeSpan? timeout)
+    private MilterClient(IDuplexPipe connection, IAsyncDisposable? owned, string? address, MtaProfile? profile, TimeSpan? timeout)
     {
         ArgumentNullException.ThrowIfNull(connection);
         _pipe = connection;
         _owned = owned;
+        _at = address is null ? string.Empty : $" at {address}";
         Profile = profile ?? MtaProfile.Full;
         Timeout = timeout ?? TimeSpan.FromSeconds(30);
     }
@@ -61,7 +67,7 @@ public sealed partial class MilterClient : IAsyncDisposable
 
         var stream = new NetworkStream(socket, ownsSocket: true);
         var pipe = new StreamPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
-        return new MilterClient(pipe, stream, profile, timeout);
+        return new MilterClient(pipe, stream, address, profile, timeout);
     }
 
     /// <summary>Sends the profile's offer and reads the milter's reply, checking it is within the offer.</summary>
@@ -254,7 +260,7 @@ public sealed partial class MilterClient : IAsyncDisposable
     {
         var result = await _pipe.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (result.IsCompleted)
-            throw new MilterClientException("The milter closed the connection.");
+            throw new MilterClientException($"The milter{_at} closed the connection.");
     }
 
     private async Task<MilterResponse> ReadAsync(string waitingFor, CancellationToken cancellationToken)
@@ -270,25 +276,62 @@ public sealed partial class MilterClient : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new MilterClientException($"The milter did not answer {waitingFor} within {Timeout.TotalSeconds:0.#} s.");
+                throw new MilterClientException($"The milter{_at} did not answer {waitingFor} within {Timeout.TotalSeconds:0.#} s.");
             }
             catch (IOException e)
             {
-                throw new MilterClientException($"The connection failed while waiting for the answer to {waitingFor}: {e.Message}", e);
+                throw new MilterClientException($"The connection to the milter{_at} failed while waiting for the answer to {waitingFor}: {e.Message}", e);
             }
 
             var buffer = result.Buffer;
-            if (_reader.TryRead(buffer, out var frame, out var consumed))
+            if (TryReadFrame(buffer, out var frame, out var consumed))
             {
                 var response = MilterResponse.Parse(new MilterFrame(frame.Command, frame.Payload.ToArray()));
                 _pipe.Input.AdvanceTo(consumed);
                 return response;
             }
 
+            if (result.IsCompleted && Negotiated is null && !buffer.IsEmpty)
+                throw NotAMilter(MilterProtocolError.MalformedPayload, buffer); // a few bytes, then it hung up
             _pipe.Input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
-                throw new MilterClientException($"The milter closed the connection while the MTA waited for its answer to {waitingFor}.");
+                throw new MilterClientException($"The milter{_at} closed the connection while the MTA waited for its answer to {waitingFor}.");
         }
+    }
+
+    private bool TryReadFrame(in ReadOnlySequence<byte> buffer, out MilterFrame frame, out SequencePosition consumed)
+    {
+        try
+        {
+            return _reader.TryRead(buffer, out frame, out consumed);
+        }
+        catch (MilterProtocolException e) when (Negotiated is null)
+        {
+            // The first answer is not a frame at all: an SMTP or HTTP server, say, rather than a milter that erred.
+            throw NotAMilter(e.Error, buffer);
+        }
+    }
+
+    private MilterProtocolException NotAMilter(MilterProtocolError error, in ReadOnlySequence<byte> received) =>
+        new(error, $"The peer{_at} does not speak the milter protocol; it sent: {Printable(received)}");
+
+    /// <summary>The first line of what a peer sent, with bytes that are not printable ASCII escaped; "..." when there was more.</summary>
+    private static string Printable(in ReadOnlySequence<byte> received)
+    {
+        var bytes = received.Slice(0, Math.Min(received.Length, 64)).ToArray();
+        var text = new StringBuilder();
+        var shown = 0;
+        for (; shown < bytes.Length && bytes[shown] is not (byte)'\r' and not (byte)'\n'; shown++)
+        {
+            if (bytes[shown] is >= 0x20 and < 0x7F)
+                text.Append((char)bytes[shown]);
+            else
+                text.Append(CultureInfo.InvariantCulture, $"\\x{bytes[shown]:x2}");
+        }
+
+        while (shown < bytes.Length && bytes[shown] is (byte)'\r' or (byte)'\n')
+            shown++;
+        return shown < received.Length ? text.Append("...").ToString() : text.ToString();
     }
 
     private sealed record StreamPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Milter.Client;
@@ -181,35 +180,58 @@ public class MilterClientTests
     [Fact]
     public async Task A_milter_that_closes_early_is_a_clear_error()
     {
-        using var listener = Misbehaving(async socket => socket.Shutdown(SocketShutdown.Both));
-        await using var client = await MilterClient.ConnectAsync($"inet:{listener.Port}@127.0.0.1", timeout: TimeSpan.FromSeconds(5));
+        using var listener = new ScriptedPeer(async socket => socket.Shutdown(SocketShutdown.Both));
+        await using var client = await MilterClient.ConnectAsync(listener.Address, timeout: TimeSpan.FromSeconds(5));
         var error = await Assert.ThrowsAsync<MilterClientException>(() => client.NegotiateAsync());
-        Assert.Contains("closed the connection", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"The milter at {listener.Address} closed the connection", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_milter_that_answers_garbage_is_a_protocol_error()
     {
-        using var listener = Misbehaving(async socket => await socket.SendAsync(new byte[] { 0, 0, 0, 1, (byte)'Z' }));
-        await using var client = await MilterClient.ConnectAsync($"inet:{listener.Port}@127.0.0.1", timeout: TimeSpan.FromSeconds(5));
+        using var listener = new ScriptedPeer(async socket => await socket.SendAsync(new byte[] { 0, 0, 0, 1, (byte)'Z' }));
+        await using var client = await MilterClient.ConnectAsync(listener.Address, timeout: TimeSpan.FromSeconds(5));
         var error = await Assert.ThrowsAsync<MilterProtocolException>(() => client.NegotiateAsync());
         Assert.Equal(MilterProtocolError.UnknownCommand, error.Error);
+        Assert.Equal($"The peer at {listener.Address} does not speak the milter protocol; it sent: \\x00\\x00\\x00\\x01Z", error.Message);
+    }
+
+    [Theory]
+    [InlineData(true, "220 mail.example ESMTP Postfix (Debian/GNU)\r\n", "220 mail.example ESMTP Postfix (Debian/GNU)")]
+    [InlineData(false, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 400 Bad Request...")]
+    [InlineData(false, "OK\n", "OK")]
+    public async Task A_peer_that_is_not_a_milter_is_shown_by_what_it_sent(bool greetsFirst, string sent, string shown)
+    {
+        // An SMTP server greets and waits for a command line; an HTTP server answers the OPTNEG and hangs up; so does
+        // a peer whose answer is too short to be a frame.
+        using var listener = new ScriptedPeer(async socket =>
+        {
+            if (greetsFirst)
+                await socket.SendAsync(Encoding.ASCII.GetBytes(sent));
+            await socket.ReceiveAsync(new byte[4096]);
+            if (!greetsFirst)
+                await socket.SendAsync(Encoding.ASCII.GetBytes(sent));
+            await Task.Delay(greetsFirst ? 3000 : 0);
+        });
+        await using var client = await MilterClient.ConnectAsync(listener.Address, timeout: TimeSpan.FromSeconds(5));
+        var error = await Assert.ThrowsAsync<MilterProtocolException>(() => client.NegotiateAsync());
+        Assert.Equal($"The peer at {listener.Address} does not speak the milter protocol; it sent: {shown}", error.Message);
     }
 
     [Fact]
     public async Task A_milter_that_does_not_answer_times_out()
     {
-        using var listener = Misbehaving(async _ => await Task.Delay(3000));
-        await using var client = await MilterClient.ConnectAsync($"inet:{listener.Port}@127.0.0.1", timeout: TimeSpan.FromMilliseconds(300));
+        using var listener = new ScriptedPeer(async _ => await Task.Delay(3000));
+        await using var client = await MilterClient.ConnectAsync(listener.Address, timeout: TimeSpan.FromMilliseconds(300));
         var error = await Assert.ThrowsAsync<MilterClientException>(() => client.NegotiateAsync());
-        Assert.Contains("did not answer OPTNEG within 0.3 s", error.Message, StringComparison.Ordinal);
+        Assert.Equal($"The milter at {listener.Address} did not answer OPTNEG within 0.3 s.", error.Message);
     }
 
     [Fact]
     public async Task A_milter_that_answers_a_no_reply_step_is_caught()
     {
         // Negotiates NR_HDR, then answers the header anyway.
-        using var listener = Misbehaving(async socket =>
+        using var listener = new ScriptedPeer(async socket =>
         {
             var buffer = new byte[4096];
             await socket.ReceiveAsync(buffer);
@@ -218,7 +240,7 @@ public class MilterClientTests
             await socket.SendAsync(Hex.Bytes("0000000163"));
             await Task.Delay(2000);
         });
-        await using var client = await MilterClient.ConnectAsync($"inet:{listener.Port}@127.0.0.1", timeout: TimeSpan.FromSeconds(5));
+        await using var client = await MilterClient.ConnectAsync(listener.Address, timeout: TimeSpan.FromSeconds(5));
         await client.NegotiateAsync();
 
         // Caught when the stray answer has arrived: at once on loopback, or at the next step at the latest.
@@ -229,28 +251,5 @@ public class MilterClientTests
             await client.HeaderAsync("Subject", "two");
         });
         Assert.Contains("negotiated as no-reply", error.Message, StringComparison.Ordinal);
-    }
-
-    private static FakeMilterListener Misbehaving(Func<Socket, Task> behave) => new(behave);
-
-    /// <summary>A listener that accepts one connection and does something no proper milter does.</summary>
-    private sealed class FakeMilterListener : IDisposable
-    {
-        private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-
-        public FakeMilterListener(Func<Socket, Task> behave)
-        {
-            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            _listener.Listen(1);
-            _ = Task.Run(async () =>
-            {
-                using var socket = await _listener.AcceptAsync();
-                await behave(socket);
-            });
-        }
-
-        public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
-
-        public void Dispose() => _listener.Dispose();
     }
 }
