@@ -1,10 +1,4 @@
-// milter-test ADDRESS MESSAGE.eml [options]: see Usage in MilterTestCommand.cs.
+// milter-test: see MilterTestCommandLine; `milter-test --help` lists the commands.
 using Milter.Cli;
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-return await MilterTestCommand.RunAsync(args, Console.Out, stop.Token);
+return await MilterTestCommandLine.Create().Parse(args).InvokeAsync();
