@@ -4,7 +4,7 @@ using System.Reflection;
 
 namespace Milter.Cli;
 
-/// <summary>The milter-test command line: send (also without the word) and probe, with help, --version and tab completion.</summary>
+/// <summary>The milter-test command line: send (also without the word), probe and record, with help, --version and tab completion.</summary>
 internal static class MilterTestCommandLine
 {
     /// <summary>The tool's informational version, for --version and for the notes of a recording.</summary>
@@ -14,7 +14,7 @@ internal static class MilterTestCommandLine
     public static RootCommand Create()
     {
         var root = new RootCommand(
-            "Talk to a milter the way Postfix or Sendmail does: send it a message, or probe it. "
+            "Talk to a milter the way Postfix or Sendmail does: send it a message, probe it, or record what an MTA and a milter say. "
             + "'milter-test ADDRESS MESSAGE.eml [options]' is short for 'milter-test send ADDRESS MESSAGE.eml [options]'.")
         {
             HelpName = "milter-test",
@@ -23,6 +23,7 @@ internal static class MilterTestCommandLine
             version.Action = new PrintVersion();
         root.Subcommands.Add(SendCommand.Create());
         root.Subcommands.Add(ProbeCommand.Create());
+        root.Subcommands.Add(RecordCommand.Create());
         SendCommand.AddShortForm(root);
         return root;
     }

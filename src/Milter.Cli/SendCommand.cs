@@ -72,7 +72,7 @@ internal sealed class SendCommand : MilterTestAction
     protected override async Task<int> RunAsync(ParseResult parseResult, TextWriter output, CancellationToken cancellationToken)
     {
         if (parseResult.GetResult(_address) is null || parseResult.GetResult(_message) is null)
-            throw new CommandException("give a command (send or probe), or ADDRESS MESSAGE.eml to send a message; --help tells more");
+            throw new CommandException("give a command (send, probe or record), or ADDRESS MESSAGE.eml to send a message; --help tells more");
         var request = Bind(parseResult);
         var message = MailMessage.Parse(await File.ReadAllBytesAsync(request.MessagePath, cancellationToken).ConfigureAwait(false));
         return request.Count > 0

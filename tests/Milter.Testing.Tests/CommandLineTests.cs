@@ -18,6 +18,7 @@ public sealed class CommandLineTests
         Assert.Contains("milter-test [command] [options]", run.Output, StringComparison.Ordinal);
         Assert.Matches(@"\n  send <ADDRESS> <MESSAGE\.eml> +Send MESSAGE\.eml", run.Output);
         Assert.Matches(@"\n  probe <ADDRESS> +Connect to the milter", run.Output);
+        Assert.Matches(@"\n  record +Sit between a real MTA and a milter", run.Output);
         Assert.Contains("'milter-test ADDRESS MESSAGE.eml [options]' is short for 'milter-test send ADDRESS MESSAGE.eml [options]'", run.Output, StringComparison.Ordinal);
         Assert.Contains("--version", run.Output, StringComparison.Ordinal);
         // The short form's arguments and options are hidden: the root lists commands, each command its options.
@@ -27,6 +28,7 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("send", "milter-test send <ADDRESS> <MESSAGE.eml> [options]", new[] { "--from <ADDRESS>", "--rcpt <ADDRESS>", "--client-ip <IP>", "--client-name <NAME>", "--helo <NAME>", "--macro <[S:]NAME=VALUE>", "--mta <full|postfix|sendmail>", "--timeout <SECONDS>", "--count <N>", "--concurrency <C>", "Exit code: 0 accepted, 2 rejected, 3 tempfailed, 4 discarded, 1 error." })]
     [InlineData("probe", "milter-test probe <ADDRESS> [options]", new[] { "--timeout <SECONDS>", "health check" })]
+    [InlineData("record", "milter-test record [options]", new[] { "--listen <ADDRESS> (REQUIRED)", "--milter <ADDRESS> (REQUIRED)", "-o, --output <FILE> (REQUIRED)", "--timeout <SECONDS>" })]
     public async Task Each_command_has_its_own_help(string command, string usage, string[] shown)
     {
         foreach (var option in new[] { "--help", "-h" })
@@ -55,6 +57,7 @@ public sealed class CommandLineTests
     [InlineData("send --ti", "--timeout")]
     [InlineData("send --mta ", "sendmail")]
     [InlineData("pr", "probe")]
+    [InlineData("record --mi", "--milter")]
     public async Task The_suggest_directive_completes_commands_options_and_values(string line, string completion)
     {
         // What a shell's completion function asks: the line typed so far and the cursor position.
@@ -74,6 +77,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "send", "127.0.0.1:8890", "m.eml" }, "\"127.0.0.1:8890\" is not a milter address")]
     [InlineData(new[] { "probe", "inet:127.0.0.1:8890" }, "milters write the port first: inet:8890@127.0.0.1, not Postfix's inet:127.0.0.1:8890")]
     [InlineData(new[] { "--bogus", "inet:1@127.0.0.1", "m.eml" }, "--bogus is not an option of this command (--help lists them)")]
+    [InlineData(new[] { "record", "--listen", "inet:0@127.0.0.1" }, "Option '--milter' is required.")]
     public async Task A_mistake_on_the_command_line_is_explained_and_exits_with_1(string[] args, string explanation)
     {
         var run = await MilterTestTool.RunAsync(args);
@@ -89,6 +93,6 @@ public sealed class CommandLineTests
         var run = await MilterTestTool.RunAsync();
 
         Assert.Equal(ExitCodes.Error, run.Exit);
-        Assert.Equal("milter-test: give a command (send or probe), or ADDRESS MESSAGE.eml to send a message; --help tells more\n", run.Error.Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Equal("milter-test: give a command (send, probe or record), or ADDRESS MESSAGE.eml to send a message; --help tells more\n", run.Error.Replace("\r\n", "\n", StringComparison.Ordinal));
     }
 }
