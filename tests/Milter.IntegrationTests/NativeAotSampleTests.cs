@@ -9,20 +9,19 @@ namespace Milter.IntegrationTests;
 
 /// <summary>The samples publish as single NativeAOT binaries with no warnings, and the binaries do their job behind real MTAs.</summary>
 [Collection(RepositoryBuilds.Name)]
-public class NativeAotSampleTests
+public partial class NativeAotSampleTests
 {
     /// <summary>Published once for the class: the binary and the publish log.</summary>
-    private static readonly Lazy<Task<(string Binary, string Log)>> Published = new(() => PublishAsync("HeaderStamper"));
+    private static readonly Lazy<Task<(string Binary, string Log)>> Published = new(() => PublishAsync(Path.Combine("samples", "HeaderStamper"), "HeaderStamper"));
 
-    private static readonly Lazy<Task<(string Binary, string Log)>> PublishedGuard = new(() => PublishAsync("AttachmentGuard"));
+    private static readonly Lazy<Task<(string Binary, string Log)>> PublishedGuard = new(() => PublishAsync(Path.Combine("samples", "AttachmentGuard"), "AttachmentGuard"));
 
-    private static async Task<(string Binary, string Log)> PublishAsync(string sample)
+    private static async Task<(string Binary, string Log)> PublishAsync(string project, string binary)
     {
         var output = Path.Combine(Path.GetTempPath(), $"milter-aot-{Guid.NewGuid():N}");
-        var (exitCode, log) = await RunAsync("dotnet", "publish", Path.Combine(Repository.Root, "samples", sample),
-            "-c", "Release", "-r", "linux-x64", "-o", output);
+        var (exitCode, log) = await RunAsync("dotnet", "publish", Path.Combine(Repository.Root, project), "-c", "Release", "-r", "linux-x64", "-o", output);
         Assert.True(exitCode == 0, log);
-        return (Path.Combine(output, sample), log);
+        return (Path.Combine(output, binary), log);
     }
 
     [Fact]
@@ -102,33 +101,6 @@ public class NativeAotSampleTests
         Assert.Equal(0, await guard.StopAsync());
     }
 
-    [Fact]
-    public async Task The_milter_test_command_publishes_with_NativeAOT_and_reports_on_a_milter()
-    {
-        var output = Path.Combine(Path.GetTempPath(), $"milter-cli-aot-{Guid.NewGuid():N}");
-        var message = Path.Combine(output, "message.eml");
-        try
-        {
-            var (exitCode, log) = await RunAsync("dotnet", "publish", Path.Combine(Repository.Root, "src", "Milter.Cli"), "-c", "Release", "-r", "linux-x64", "-o", output);
-            Assert.True(exitCode == 0, log);
-            Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
-            await File.WriteAllTextAsync(message, "From: <a@example.org>\r\nTo: <b@example.net>\r\nSubject: hi\r\nX-Case: add-header\r\n\r\nHello.\r\n");
-
-            await using var server = new Milter.Server.MilterServer(MilterFilter.Factory<ScenarioMilter>(), new Milter.Server.MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
-            await server.StartAsync();
-            var (exit, report) = await RunAsync(Path.Combine(output, "milter-test"), server.Addresses[0].ToString(), message);
-
-            Assert.True(exit == 0, report);
-            Assert.Contains("action: add header X-Added: added by the milter", report, StringComparison.Ordinal);
-            Assert.Contains("+X-Added: added by the milter", report, StringComparison.Ordinal);
-        }
-        finally
-        {
-            if (Directory.Exists(output))
-                Directory.Delete(output, recursive: true);
-        }
-    }
-
     /// <summary>A published sample running on a free port; stopped with SIGTERM, as systemd does.</summary>
     private sealed class RunningStamper : IAsyncDisposable
     {
@@ -165,17 +137,7 @@ public class NativeAotSampleTests
         }
 
         /// <summary>SIGTERM, then the exit code (0 when it stopped gracefully).</summary>
-        public async Task<int> StopAsync()
-        {
-            if (!_process.HasExited)
-            {
-                using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
-                    await kill.WaitForExitAsync();
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-
-            return _process.ExitCode;
-        }
+        public Task<int> StopAsync() => TerminateAsync(_process);
 
         public async ValueTask DisposeAsync()
         {
@@ -187,6 +149,19 @@ public class NativeAotSampleTests
 
             _process.Dispose();
         }
+    }
+
+    /// <summary>SIGTERM, as systemd and docker stop send it, then the exit code.</summary>
+    private static async Task<int> TerminateAsync(Process process)
+    {
+        if (!process.HasExited)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+                await kill.WaitForExitAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        return process.ExitCode;
     }
 
     private static async Task<FakeMta> ConnectWhenListeningAsync(IPEndPoint endPoint, Process process)
@@ -205,9 +180,13 @@ public class NativeAotSampleTests
         }
     }
 
-    private static async Task<(int ExitCode, string Log)> RunAsync(string file, params string[] arguments)
+    private static Task<(int ExitCode, string Log)> RunAsync(string file, params string[] arguments) => RunAsync(new ProcessStartInfo(file, arguments));
+
+    private static async Task<(int ExitCode, string Log)> RunAsync(ProcessStartInfo start)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
