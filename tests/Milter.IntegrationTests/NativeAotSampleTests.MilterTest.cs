@@ -77,6 +77,30 @@ public partial class NativeAotSampleTests
         Assert.Contains(offered, completions.Split('\n'));
     }
 
+    /// <summary>Starts the published recorder; returns once it has said it records, with the rest of its output to come.</summary>
+    private static async Task<(Process Recorder, Task<string> Output)> StartRecorderAsync(string binary, string listen, string milter, string capture)
+    {
+        var recorder = Process.Start(new ProcessStartInfo(binary, ["record", "--listen", listen, "--milter", milter, "--output", capture])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var first = await recorder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        if (first?.StartsWith("recording: ", StringComparison.Ordinal) != true)
+            Assert.Fail($"The recorder did not start: {first}{await recorder.StandardError.ReadToEndAsync()}");
+        return (recorder, recorder.StandardOutput.ReadToEndAsync());
+    }
+
+    /// <summary>Waits until the capture holds a connection: it is written once both sides have closed it.</summary>
+    private static async Task WaitForRecordedConnectionAsync(string capture)
+    {
+        for (var waited = 0; !File.ReadAllText(capture).Contains("# --- connection 1", StringComparison.Ordinal); waited++)
+        {
+            Assert.True(waited < 3000, "the connection was not written");
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task The_milter_test_binary_records_a_session_until_SIGTERM()
     {
@@ -85,21 +109,9 @@ public partial class NativeAotSampleTests
         var listen = Path.Combine(folder, $"record-{Guid.NewGuid():N}.sock");
         var capture = Path.Combine(folder, $"record-{Guid.NewGuid():N}.txt");
         await using var server = await StartScenarioMilterAsync();
-        using var recorder = Process.Start(new ProcessStartInfo(binary, ["record", "--listen", $"unix:{listen}", "--milter", server.Addresses[0].ToString(), "--output", capture])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = recorder.StandardOutput.ReadToEndAsync();
+        var (recorder, output) = await StartRecorderAsync(binary, $"unix:{listen}", server.Addresses[0].ToString(), capture);
         try
         {
-            for (var waited = 0; !File.Exists(listen); waited++)
-            {
-                if (waited == 1000 || recorder.HasExited)
-                    Assert.Fail($"The recorder did not listen: {await recorder.StandardError.ReadToEndAsync()}");
-                await Task.Delay(10);
-            }
-
             await using (var mta = await MilterClient.ConnectAsync($"unix:{listen}", MtaProfile.Postfix))
             {
                 var outcome = await mta.SendMessageAsync(new Envelope("a@example.org", ["b@example.net"]),
@@ -108,12 +120,7 @@ public partial class NativeAotSampleTests
                 await mta.QuitAsync();
             }
 
-            for (var waited = 0; !File.ReadAllText(capture).Contains("# --- connection 1", StringComparison.Ordinal); waited++)
-            {
-                Assert.True(waited < 1000, "the connection was not written");
-                await Task.Delay(10);
-            }
-
+            await WaitForRecordedConnectionAsync(capture);
             Assert.Equal(0, await TerminateAsync(recorder));
             Assert.Contains("recorded 1 connection(s)", await output, StringComparison.Ordinal);
             var connection = Assert.Single(MilterCapture.Load(capture).Connections);
@@ -125,6 +132,55 @@ public partial class NativeAotSampleTests
         {
             if (!recorder.HasExited)
                 recorder.Kill();
+            recorder.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task The_milter_test_binary_records_what_a_real_Postfix_and_a_milter_say()
+    {
+        if (PostfixInstance.Unavailable() is { } reason)
+            Assert.Skip(reason);
+        var (binary, _) = await PublishedMilterTest.Value;
+        var capture = Path.Combine(Path.GetDirectoryName(binary)!, $"record-{Guid.NewGuid():N}.txt");
+        await using var server = await StartScenarioMilterAsync();
+        var port = FreePort();
+        var (recorder, output) = await StartRecorderAsync(binary, $"inet:{port}@127.0.0.1", server.Addresses[0].ToString(), capture);
+        try
+        {
+            await using (var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{port}"))
+            {
+                SmtpAnswer answer;
+                await using (var smtp = await SmtpTestClient.ConnectAsync(postfix.SmtpPort))
+                    answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], "From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: recorded\nX-Case: add-header\n\nHello.\n");
+                Assert.Equal(250, answer.Code);
+                // Through the relay the milter's change reaches the delivered message.
+                Assert.Equal("added by the milter", (await postfix.WaitForDeliveryAsync(postfix.QueueIdOf(answer))).Header("X-Added"));
+                await WaitForRecordedConnectionAsync(capture);
+            }
+
+            Assert.Equal(0, await TerminateAsync(recorder));
+            Assert.Contains("recorded 1 connection(s)", await output, StringComparison.Ordinal);
+            var connection = Assert.Single(MilterCapture.Load(capture).Connections);
+            var packets = connection.Packets;
+            // Postfix 3.7's offer, byte for byte as in the shared captures; our milter's answer; Postfix's macros, the
+            // headers as Postfix sent them, the milter's change, Postfix's ABORT habit and QUIT.
+            Assert.Equal("0000000d4f00000006000001ff001fffff", Convert.ToHexStringLower(packets[0].Bytes.Span));
+            Assert.False(packets[1].FromMta);
+            Assert.StartsWith("OPTNEG version=6", packets[1].Description, StringComparison.Ordinal);
+            Assert.Contains(packets, p => p.FromMta && p.Description.StartsWith("MACRO for C: j=", StringComparison.Ordinal) && p.Description.Contains("v=\"Postfix ", StringComparison.Ordinal));
+            Assert.Contains(packets, p => p.FromMta && p.Description == "HEADER X-Case: \"add-header\"");
+            Assert.Contains(packets, p => !p.FromMta && p.Description == "ADDHEADER X-Added: \"added by the milter\"");
+            Assert.Equal(["ABORT", "ABORT", "QUIT"], packets.TakeLast(3).Select(p => p.Description));
+            var text = await File.ReadAllTextAsync(capture);
+            Assert.Contains("# mta -> milter: EOF (the MTA closed its side)", text, StringComparison.Ordinal);
+            Assert.Contains("# milter -> mta: EOF (the milter closed its side)", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!recorder.HasExited)
+                recorder.Kill();
+            recorder.Dispose();
         }
     }
 }
