@@ -12,7 +12,7 @@ public class MiltertestTests
 {
     private const string Miltertest = "/usr/bin/miltertest";
 
-    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger"];
+    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger", "HostedStamper"];
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -36,6 +36,7 @@ public class MiltertestTests
             "HeaderStamper" => "header_stamper.py",
             "RecipientPolicy" => "recipient_policy.py",
             "EventLogger" => "event_logger.py",
+            "HostedStamper" => "hosted_stamper.py",
             _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no pymilter milter for this sample"),
         };
         await using var milter = await Pymilter.StartAsync(script);

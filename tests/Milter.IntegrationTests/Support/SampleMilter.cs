@@ -32,6 +32,7 @@ internal sealed class SampleMilter : IAsyncDisposable
             builder.Services.AddSingleton(rules);
         }),
         "EventLogger" => HostAsync<EventLogger.EventLog>(sample, _ => { }),
+        "HostedStamper" => HostAsync<HostedStamper.Stamp>(sample, builder => builder.Services.AddSingleton(TimeProvider.System)),
         _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no such sample"),
     };
 
