@@ -12,7 +12,7 @@ public class MiltertestTests
 {
     private const string Miltertest = "/usr/bin/miltertest";
 
-    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger", "HostedStamper"];
+    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger", "HostedStamper", "HandWrittenMilter"];
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -37,6 +37,7 @@ public class MiltertestTests
             "RecipientPolicy" => "recipient_policy.py",
             "EventLogger" => "event_logger.py",
             "HostedStamper" => "hosted_stamper.py",
+            "HandWrittenMilter" => "hand_written_milter.py",
             _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no pymilter milter for this sample"),
         };
         await using var milter = await Pymilter.StartAsync(script);

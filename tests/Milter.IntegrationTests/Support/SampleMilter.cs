@@ -33,6 +33,9 @@ internal sealed class SampleMilter : IAsyncDisposable
         }),
         "EventLogger" => HostAsync<EventLogger.EventLog>(sample, _ => { }),
         "HostedStamper" => HostAsync<HostedStamper.Stamp>(sample, builder => builder.Services.AddSingleton(TimeProvider.System)),
+        // What it negotiates is written in its Program.cs (top-level statements), around an internal handler: the test
+        // runs the built program itself, with its default arguments (it rejects blocked@example.com).
+        "HandWrittenMilter" => RunProgramAsync(sample),
         _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no such sample"),
     };
 
@@ -43,6 +46,13 @@ internal sealed class SampleMilter : IAsyncDisposable
         var server = new MilterServer(factory, new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
         await server.StartAsync();
         return new SampleMilter(((IPEndPoint)server.Addresses[0].EndPoint).Port, server.DisposeAsync);
+    }
+
+    private static async Task<SampleMilter> RunProgramAsync(string sample)
+    {
+        var port = ExternalMilter.FreePort();
+        var program = await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, sample), $"inet:{port}@127.0.0.1");
+        return new SampleMilter(port, program.DisposeAsync);
     }
 
     /// <summary>
