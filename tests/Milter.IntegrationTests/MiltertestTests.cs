@@ -12,7 +12,7 @@ public class MiltertestTests
 {
     private const string Miltertest = "/usr/bin/miltertest";
 
-    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger", "HostedStamper", "HandWrittenMilter"];
+    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger", "HostedStamper", "HandWrittenMilter", "AttachmentGuard"];
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -38,6 +38,7 @@ public class MiltertestTests
             "EventLogger" => "event_logger.py",
             "HostedStamper" => "hosted_stamper.py",
             "HandWrittenMilter" => "hand_written_milter.py",
+            "AttachmentGuard" => "attachment_guard.py",
             _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no pymilter milter for this sample"),
         };
         await using var milter = await Pymilter.StartAsync(script);

@@ -32,6 +32,13 @@ internal sealed class SampleMilter : IAsyncDisposable
             builder.Services.AddSingleton(rules);
         }),
         "EventLogger" => HostAsync<EventLogger.EventLog>(sample, _ => { }),
+        "AttachmentGuard" => HostAsync<AttachmentGuard.Guard>(sample, builder =>
+        {
+            var settings = new AttachmentGuard.GuardSettings();
+            builder.Configuration.GetSection("AttachmentGuard").Bind(settings);
+            builder.Services.AddSingleton(settings);
+            builder.Services.AddSingleton(settings.CreatePolicy());
+        }),
         "HostedStamper" => HostAsync<HostedStamper.Stamp>(sample, builder => builder.Services.AddSingleton(TimeProvider.System)),
         // What it negotiates is written in its Program.cs (top-level statements), around an internal handler: the test
         // runs the built program itself, with its default arguments (it rejects blocked@example.com).
