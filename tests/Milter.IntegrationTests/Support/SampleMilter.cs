@@ -32,6 +32,10 @@ internal sealed class SampleMilter : IAsyncDisposable
             builder.Services.AddSingleton(rules);
         }),
         "EventLogger" => HostAsync<EventLogger.EventLog>(sample, _ => { }),
+        "HostedStamper" => HostAsync<HostedStamper.Stamp>(sample, builder => builder.Services.AddSingleton(TimeProvider.System)),
+        // What it negotiates is written in its Program.cs (top-level statements), around an internal handler: the test
+        // runs the built program itself (the project reference puts it next to the tests), with its default arguments.
+        "HandWrittenMilter" => RunProgramAsync(sample),
         "AttachmentGuard" => HostAsync<AttachmentGuard.Guard>(sample, builder =>
         {
             var settings = new AttachmentGuard.GuardSettings();
@@ -39,10 +43,6 @@ internal sealed class SampleMilter : IAsyncDisposable
             builder.Services.AddSingleton(settings);
             builder.Services.AddSingleton(settings.CreatePolicy());
         }),
-        "HostedStamper" => HostAsync<HostedStamper.Stamp>(sample, builder => builder.Services.AddSingleton(TimeProvider.System)),
-        // What it negotiates is written in its Program.cs (top-level statements), around an internal handler: the test
-        // runs the built program itself, with its default arguments (it rejects blocked@example.com).
-        "HandWrittenMilter" => RunProgramAsync(sample),
         _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no such sample"),
     };
 
