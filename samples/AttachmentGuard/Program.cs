@@ -2,7 +2,7 @@
 // removes scripts from HTML. Settings from appsettings.json ("AttachmentGuard"), the listen address from
 // "Milter" (or --Milter:Listen:0 inet:8893@127.0.0.1).
 //
-//   dotnet run --project samples/AttachmentGuard
+//   cd samples/AttachmentGuard && dotnet run      (in its folder: the host reads appsettings.json from the current one)
 using AttachmentGuard;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,7 +2,7 @@
 // (Milter__Listen__0=unix:/run/stamp/stamp.sock) or the command line (--Milter:Listen:0 inet:8891@127.0.0.1),
 // validated at start-up; logs through the host; SIGTERM stops it gracefully; systemd notification when run by systemd.
 //
-//   dotnet run --project samples/HostedStamper
+//   cd samples/HostedStamper && dotnet run      (in its folder: the host reads appsettings.json from the current one)
 using HostedStamper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
