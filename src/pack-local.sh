@@ -10,10 +10,9 @@ mkdir -p "$feed"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-for project in src/Milter src/Milter.Hosting src/Milter.Mime src/Milter.Testing src/Milter.Cli; do
+for project in src/Milter src/Milter.Hosting src/Milter.Mime src/Milter.Testing src/Milter.Cli src/Milter.Templates; do
   dotnet pack "$project" -c Release -o "$out" --nologo -v quiet
 done
-[ -d templates ] && dotnet pack templates -c Release -o "$out" --nologo -v quiet
 
 cache=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: *//')
 for package in "$out"/*.nupkg; do
@@ -24,6 +23,7 @@ for package in "$out"/*.nupkg; do
 done
 cp "$out"/*.nupkg "$out"/*.snupkg "$feed"/
 
-echo "Packed $version into $feed. In your project:"
+echo "Packed $version into $feed. To use it:"
+echo "  dotnet new install $feed/Milter.Templates.$version.nupkg"
 echo "  dotnet add package Milter --version $version --source $feed"
 echo "  dotnet tool install --global milter-test --version $version --add-source $feed"
