@@ -9,7 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Milter.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json beside the binary, wherever it is started from (systemd starts it in /).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var settings = new GuardSettings();
 builder.Configuration.GetSection("AttachmentGuard").Bind(settings);
 builder.Services.AddSingleton(settings);

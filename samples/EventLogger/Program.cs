@@ -5,6 +5,7 @@ using EventLogger;
 using Microsoft.Extensions.Hosting;
 using Milter.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json beside the binary, wherever it is started from (systemd starts it in /).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddMilter<EventLog>();
 await builder.Build().RunAsync();

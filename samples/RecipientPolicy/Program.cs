@@ -8,7 +8,8 @@ using Microsoft.Extensions.Hosting;
 using Milter.Hosting;
 using RecipientPolicy;
 
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json beside the binary, wherever it is started from (systemd starts it in /).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var rules = new PolicyRules();
 builder.Configuration.GetSection("Policy").Bind(rules);
 builder.Services.AddSingleton(rules);

@@ -1,5 +1,5 @@
-using Milter.Client;
 using Milter.Protocol;
+using MimeKit;
 
 namespace Milter.Testing;
 
@@ -28,23 +28,23 @@ public sealed class MilterAssertionException : Exception
 /// <summary>The common checks on a message's outcome, each with a message that shows what happened instead.</summary>
 public static class MilterAssertions
 {
-    /// <summary>The message went through (possibly changed); returns what would be delivered.</summary>
-    public static DeliveredMessage AssertAccepted(this MessageOutcome outcome)
+    /// <summary>The message went through (possibly changed); returns it as it would be delivered.</summary>
+    public static MimeMessage AssertAccepted(this MilterTestResult outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        return outcome.Delivered ?? throw new MilterAssertionException($"Expected the message to be accepted, but the milter answered {Describe(outcome)}.");
+        return outcome.Message ?? throw new MilterAssertionException($"Expected the message to be accepted, but the milter answered {Describe(outcome)}.");
     }
 
     /// <summary>The milter rejected the message, with this code (and enhanced code) when given.</summary>
-    public static void AssertRejected(this MessageOutcome outcome, int? code = null, string? extendedCode = null) =>
+    public static void AssertRejected(this MilterTestResult outcome, int? code = null, string? extendedCode = null) =>
         AssertRefused(outcome, outcome.Rejected, "rejected", code, extendedCode);
 
     /// <summary>The milter failed the message temporarily, with this code when given.</summary>
-    public static void AssertTempfailed(this MessageOutcome outcome, int? code = null, string? extendedCode = null) =>
+    public static void AssertTempfailed(this MilterTestResult outcome, int? code = null, string? extendedCode = null) =>
         AssertRefused(outcome, outcome.Tempfailed, "temporarily failed", code, extendedCode);
 
     /// <summary>The milter discarded the message.</summary>
-    public static void AssertDiscarded(this MessageOutcome outcome)
+    public static void AssertDiscarded(this MilterTestResult outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         if (!outcome.Discarded)
@@ -52,10 +52,9 @@ public static class MilterAssertions
     }
 
     /// <summary>The delivered message has this header (with this value when given) that the milter added or changed.</summary>
-    public static void AssertHeaderAdded(this MessageOutcome outcome, string name, string? value = null)
+    public static void AssertHeaderAdded(this MilterTestResult outcome, string name, string? value = null)
     {
-        var delivered = outcome.AssertAccepted();
-        var values = delivered.Message.Values(name);
+        var values = Values(outcome.AssertAccepted(), name);
         if (values.Count == 0)
             throw new MilterAssertionException($"Expected a header {name}, but the delivered message has none. Changes: {Changes(outcome)}.");
         if (value is not null && !values.Contains(value))
@@ -63,30 +62,30 @@ public static class MilterAssertions
     }
 
     /// <summary>The delivered message has no header with this name.</summary>
-    public static void AssertHeaderRemoved(this MessageOutcome outcome, string name)
+    public static void AssertHeaderRemoved(this MilterTestResult outcome, string name)
     {
-        var delivered = outcome.AssertAccepted();
-        if (delivered.Message.Values(name).Count > 0)
-            throw new MilterAssertionException($"Expected no {name} header, but the delivered message has {string.Join(" | ", delivered.Message.Values(name))}.");
+        var values = Values(outcome.AssertAccepted(), name);
+        if (values.Count > 0)
+            throw new MilterAssertionException($"Expected no {name} header, but the delivered message has {string.Join(" | ", values)}.");
     }
 
     /// <summary>The delivered envelope includes this recipient.</summary>
-    public static void AssertRecipientAdded(this MessageOutcome outcome, string recipient)
+    public static void AssertRecipientAdded(this MilterTestResult outcome, string recipient)
     {
-        var delivered = outcome.AssertAccepted();
-        if (!delivered.Recipients.Contains(Bracket(recipient), StringComparer.OrdinalIgnoreCase))
-            throw new MilterAssertionException($"Expected recipient {recipient}, but the delivered recipients are {string.Join(", ", delivered.Recipients)}.");
+        outcome.AssertAccepted();
+        if (!outcome.Recipients.Contains(Bracket(recipient), StringComparer.OrdinalIgnoreCase))
+            throw new MilterAssertionException($"Expected recipient {recipient}, but the delivered recipients are {string.Join(", ", outcome.Recipients)}.");
     }
 
     /// <summary>The delivered envelope no longer has this recipient.</summary>
-    public static void AssertRecipientRemoved(this MessageOutcome outcome, string recipient)
+    public static void AssertRecipientRemoved(this MilterTestResult outcome, string recipient)
     {
-        var delivered = outcome.AssertAccepted();
-        if (delivered.Recipients.Contains(Bracket(recipient), StringComparer.OrdinalIgnoreCase))
+        outcome.AssertAccepted();
+        if (outcome.Recipients.Contains(Bracket(recipient), StringComparer.OrdinalIgnoreCase))
             throw new MilterAssertionException($"Expected recipient {recipient} to be removed, but it is still there.");
     }
 
-    private static void AssertRefused(MessageOutcome outcome, bool refused, string what, int? code, string? extendedCode)
+    private static void AssertRefused(MilterTestResult outcome, bool refused, string what, int? code, string? extendedCode)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         if (!refused)
@@ -98,11 +97,14 @@ public static class MilterAssertions
             throw new MilterAssertionException($"Expected enhanced code {extendedCode}, but the milter answered {Describe(outcome)}.");
     }
 
-    private static string Describe(MessageOutcome outcome) =>
+    private static string Describe(MilterTestResult outcome) =>
         (outcome.Verdict is ReplyCodeResponse reply ? reply.Reply.ToString() : outcome.Verdict.Code.ToString()) + $" at {outcome.DecidedAt}";
 
-    private static string Changes(MessageOutcome outcome) =>
+    private static string Changes(MilterTestResult outcome) =>
         outcome.Actions.Count == 0 ? "none" : string.Join(", ", outcome.Actions.Select(a => a.Code));
+
+    private static List<string> Values(MimeMessage message, string name) =>
+        [.. message.Headers.Where(h => h.Field.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value.Trim())];
 
     private static string Bracket(string address) => address.StartsWith('<') ? address : $"<{address}>";
 }

@@ -1,10 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Milter.IntegrationTests.Support;
-using Milter.Server;
-using RecipientPolicy;
 
 namespace Milter.IntegrationTests;
 
@@ -17,18 +12,16 @@ public class MiltertestTests
 {
     private const string Miltertest = "/usr/bin/miltertest";
 
-    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger"];
+    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger", "HostedStamper", "HandWrittenMilter", "AttachmentGuard"];
 
     [Theory]
     [MemberData(nameof(Samples))]
     public async Task The_sample_passes_its_miltertest_script(string sample)
     {
         SkipUnlessInstalled();
-        await using var services = SampleServices();
-        await using var server = new MilterServer(Factory(sample, services), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
-        await server.StartAsync();
+        await using var milter = await SampleMilter.StartAsync(sample);
 
-        await RunScriptAsync(sample, ((IPEndPoint)server.Addresses[0].EndPoint).Port);
+        await RunScriptAsync(sample, milter.Port);
     }
 
     [Theory]
@@ -42,7 +35,11 @@ public class MiltertestTests
         {
             "HeaderStamper" => "header_stamper.py",
             "RecipientPolicy" => "recipient_policy.py",
-            _ => "event_logger.py",
+            "EventLogger" => "event_logger.py",
+            "HostedStamper" => "hosted_stamper.py",
+            "HandWrittenMilter" => "hand_written_milter.py",
+            "AttachmentGuard" => "attachment_guard.py",
+            _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no pymilter milter for this sample"),
         };
         await using var milter = await Pymilter.StartAsync(script);
 
@@ -53,22 +50,6 @@ public class MiltertestTests
     {
         if (!File.Exists(Miltertest))
             Assert.Skip("miltertest is not installed (apt-get install miltertest; ./test.sh does it as root)");
-    }
-
-    private static IMilterHandlerFactory Factory(string sample, IServiceProvider services) => sample switch
-    {
-        "HeaderStamper" => MilterFilter.Factory<HeaderStamper.HeaderStamper>(),
-        "RecipientPolicy" => MilterFilter.Factory<Policy>(services),
-        _ => MilterFilter.Factory<EventLogger.EventLog>(services),
-    };
-
-    // What the generic-host samples are given by their Program.cs: the policy from the sample's own appsettings.json, logging.
-    private static ServiceProvider SampleServices()
-    {
-        var settings = new ConfigurationBuilder().AddJsonFile(Path.Combine(Repository.Root, "samples", "RecipientPolicy", "appsettings.json")).Build();
-        var rules = new PolicyRules();
-        settings.GetSection("Policy").Bind(rules);
-        return new ServiceCollection().AddLogging().AddSingleton(rules).BuildServiceProvider();
     }
 
     /// <summary>Runs samples/SAMPLE/miltertest.lua against the milter on this loopback port; fails with what it printed.</summary>

@@ -18,7 +18,10 @@ public partial class NativeAotSampleTests
 
     private static async Task<(string Binary, string Log)> PublishAsync(string project, string binary)
     {
-        var output = Path.Combine(Path.GetTempPath(), $"milter-aot-{Guid.NewGuid():N}");
+        // Beside the tests, replaced on every run: nothing left behind in the temporary folder.
+        var output = Path.Combine(AppContext.BaseDirectory, "published", binary);
+        if (Directory.Exists(output))
+            Directory.Delete(output, recursive: true);
         var (exitCode, log) = await RunAsync("dotnet", "publish", Path.Combine(Repository.Root, project), "-c", "Release", "-r", "linux-x64", "-o", output);
         Assert.True(exitCode == 0, log);
         return (Path.Combine(output, binary), log);
@@ -79,7 +82,11 @@ public partial class NativeAotSampleTests
             Assert.Skip(reason);
         var (binary, log) = await PublishedGuard.Value;
         Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
-        await using var guard = await RunningStamper.StartAsync(binary, port => $"--Milter:Listen:0 inet:{port}@127.0.0.1");
+        // The binary, its native symbols and its settings; no XML docs or managed .pdb files.
+        Assert.Equal(["AttachmentGuard", "AttachmentGuard.dbg", "appsettings.json"],
+            Directory.GetFiles(Path.GetDirectoryName(binary)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // Started from / as systemd does: its appsettings.json is still found beside the binary.
+        await using var guard = await RunningStamper.StartAsync(binary, port => $"--Milter:Listen:0 inet:{port}@127.0.0.1", workingDirectory: "/");
         await using MtaInstance mta = mtaName == "postfix"
             ? await PostfixInstance.StartAsync($"inet:127.0.0.1:{guard.Port}")
             : await SendmailInstance.StartAsync(guard.Port);
@@ -118,14 +125,14 @@ public partial class NativeAotSampleTests
         /// <summary>What the milter wrote on standard error, complete once it has exited.</summary>
         public Task<string> Log { get; }
 
-        public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null)
+        public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null, string? workingDirectory = null)
         {
             var port = FreePort();
             var process = Process.Start(new ProcessStartInfo(binary, arguments?.Invoke(port) ?? $"inet:{port}@127.0.0.1")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
-                WorkingDirectory = Path.GetDirectoryName(binary),
+                WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(binary),
             })!;
             var stamper = new RunningStamper(process, port);
             await using (await ConnectWhenListeningAsync(new IPEndPoint(IPAddress.Loopback, port), process))

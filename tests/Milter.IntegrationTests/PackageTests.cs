@@ -31,12 +31,24 @@ public class PackageTests
             var version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
             foreach (var project in new[] { "src/Milter", "src/Milter.Hosting", "src/Milter.Mime", "src/Milter.Testing", "src/Milter.Cli" })
             {
-                var (exit, log) = await RunAsync(RepositoryRoot, null, "dotnet", "pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}");
+                var (exit, log) = await RunAsync(RepositoryRoot, null, "dotnet", "pack", project, "-c", "Release", "-o", feed, $"-p:MinVerVersionOverride={version}");
                 Assert.True(exit == 0, log);
+                Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
             }
 
+            var packed = Directory.GetFiles(feed, "*.nupkg");
             Assert.Equal(["Milter", "milter-test", "Milter.Hosting", "Milter.Mime", "Milter.Testing"],
-                Directory.GetFiles(feed, "*.nupkg").Select(f => Path.GetFileName(f)[..^($".{version}.nupkg".Length)]).Order(StringComparer.OrdinalIgnoreCase));
+                packed.Select(f => Path.GetFileName(f)[..^($".{version}.nupkg".Length)]).Order(StringComparer.OrdinalIgnoreCase));
+            foreach (var package in packed)
+            {
+                // What nuget.org shows: a readme, an icon, the repository and commit; and a symbol package beside it.
+                using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+                Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+                Assert.Contains(zip.Entries, e => e.FullName == "icon.png");
+                using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+                Assert.Matches("<repository type=\"git\" url=\"https://github.com/milter-dotnet/milter\"[^>]* commit=\"[0-9a-f]{40}\"", await nuspec.ReadToEndAsync());
+                Assert.True(File.Exists(Path.ChangeExtension(package, ".snupkg")), package);
+            }
 
             var app = await CreateProjectAsync(work, "app", feed, version, "Exe", $"<PackageReference Include=\"Milter.Mime\" Version=\"{version}\" />");
             await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """

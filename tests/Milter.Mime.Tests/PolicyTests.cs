@@ -54,7 +54,7 @@ public sealed class PolicyTests
         var (outcome, changes) = await RewritingMilter.RunAsync(TestMessages.Load("unterminated.eml"), m => policy.Apply(m));
 
         Assert.Equal(new MimeChanges(0, true), changes);
-        var delivered = TestMessages.Parse(outcome.AssertAccepted().Message.ToBytes());
+        var delivered = outcome.AssertAccepted();
         Assert.Equal(["setup.exe.removed.txt"], delivered.Attachments.Select(Attachments.FileNameOf));
         Assert.Equal("First part.", ((TextPart)delivered.BodyParts.First()).Text.TrimEnd());
     }
@@ -70,7 +70,7 @@ public sealed class PolicyTests
         var (outcome, changes) = await RewritingMilter.RunAsync(TestMessages.WithAttachments(("data.bin", data), ("tool.exe", "MZ"u8.ToArray())), m => policy.Apply(m), options);
 
         Assert.True(changes.BodyReplaced);
-        var delivered = TestMessages.Parse(outcome.AssertAccepted().Message.ToBytes());
+        var delivered = outcome.AssertAccepted();
         Assert.Equal(["data.bin", "tool.exe.removed.txt"], delivered.Attachments.Select(Attachments.FileNameOf));
         using var decoded = new MemoryStream();
         ((MimePart)delivered.Attachments.First()).Content!.DecodeTo(decoded);

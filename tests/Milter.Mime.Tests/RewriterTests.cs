@@ -1,6 +1,5 @@
 using Milter.Client;
 using Milter.Mime.Tests.Support;
-using Milter.Testing;
 using Milter.Protocol;
 using MimeKit;
 
@@ -36,7 +35,7 @@ public sealed class RewriterTests
 
         var change = Assert.IsType<ChangeHeaderResponse>(Assert.Single(outcome.Actions));
         Assert.Equal(("Subject", 1u, "[checked] Invoice 2026-1142"), (change.Name, change.Index, change.Value));
-        Assert.Equal("[checked] Invoice 2026-1142", outcome.AssertAccepted().Message.Header("Subject"));
+        Assert.Equal("[checked] Invoice 2026-1142", TestMessages.Raw(outcome).Header("Subject"));
     }
 
     [Fact]
@@ -51,7 +50,7 @@ public sealed class RewriterTests
         Assert.Collection(outcome.Actions,
             a => Assert.Equal(("X-Mailer", 1u, ""), (((ChangeHeaderResponse)a).Name, ((ChangeHeaderResponse)a).Index, ((ChangeHeaderResponse)a).Value)),
             a => Assert.Equal(("X-Scanned", "clean"), (((AddHeaderResponse)a).Name, ((AddHeaderResponse)a).Value)));
-        var delivered = outcome.AssertAccepted().Message;
+        var delivered = TestMessages.Raw(outcome);
         Assert.Empty(delivered.Values("X-Mailer"));
         Assert.Equal("X-Scanned", delivered.Headers[^1].Key);
         Assert.Equal("clean", delivered.Header("X-Scanned"));
@@ -74,7 +73,7 @@ public sealed class RewriterTests
 
         var delete = Assert.IsType<ChangeHeaderResponse>(Assert.Single(outcome.Actions));
         Assert.Equal(("Received", 1u, ""), (delete.Name, delete.Index, delete.Value));
-        Assert.Equal(["from b"], outcome.AssertAccepted().Message.Values("Received"));
+        Assert.Equal(["from b"], TestMessages.Raw(outcome).Values("Received"));
     }
 
     [Fact]
@@ -84,7 +83,7 @@ public sealed class RewriterTests
 
         var change = Assert.IsType<ChangeHeaderResponse>(Assert.Single(outcome.Actions));
         Assert.Equal("X-Latin1", change.Name);
-        var delivered = outcome.AssertAccepted().Message;
+        var delivered = TestMessages.Raw(outcome);
         Assert.Equal("Grüße aus Köln", delivered.Header("Subject"));
         Assert.Equal("first line\tsecond line  third line", delivered.Header("X-Folded"));
     }
@@ -97,7 +96,7 @@ public sealed class RewriterTests
         Assert.True(changes.BodyReplaced);
         // The new text needs no 8-bit transfer encoding header change: MimeKit keeps the part's headers.
         Assert.All(outcome.Actions, a => Assert.Equal(MilterResponseCode.ReplaceBody, a.Code));
-        Assert.Equal("Replaced.\r\n", System.Text.Encoding.UTF8.GetString(outcome.AssertAccepted().Message.Body.Span));
+        Assert.Equal("Replaced.\r\n", System.Text.Encoding.UTF8.GetString(TestMessages.Raw(outcome).Body.Span));
     }
 
     [Fact]
@@ -108,7 +107,7 @@ public sealed class RewriterTests
 
         var change = Assert.IsType<ChangeHeaderResponse>(Assert.Single(outcome.Actions));
         Assert.Equal(" new", change.Value);
-        Assert.Equal("new", outcome.AssertAccepted().Message.Header("Subject"));
+        Assert.Equal("new", TestMessages.Raw(outcome).Header("Subject"));
     }
 
     [Fact]

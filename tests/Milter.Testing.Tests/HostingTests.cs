@@ -53,7 +53,7 @@ public class HostingTests
         {
             var outcome = await client.SendMessageAsync(new Envelope("a@example.org", ["b@example.net"]),
                 MailMessage.Parse(Encoding.ASCII.GetBytes("Subject: hi\r\n\r\nBody.\r\n")));
-            Assert.Equal("hello from DI", outcome.AssertAccepted().Message.Header("X-Greeting"));
+            Assert.Equal("hello from DI", new MilterTestResult(outcome).AssertAccepted().Headers["X-Greeting"]);
         }
 
         await host.StopAsync(TestContext.Current.CancellationToken);

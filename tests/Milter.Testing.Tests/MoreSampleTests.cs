@@ -36,7 +36,8 @@ public class MoreSampleTests
         var result = await test.SendAsync(Message, From("192.0.2.1", "gone@example.net", "full@example.net", "fine@example.net"));
 
         Assert.Equal(["gone@example.net", "full@example.net"], result.RefusedRecipients);
-        Assert.Equal(["<fine@example.net>"], result.AssertAccepted().Recipients);
+        result.AssertAccepted();
+        Assert.Equal(["<fine@example.net>"], result.Recipients);
     }
 
     [Fact]

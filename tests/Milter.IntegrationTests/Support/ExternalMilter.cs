@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace Milter.IntegrationTests.Support;
 
-/// <summary>A milter process nobody here wrote (pymilter, OpenDKIM), started on a free loopback port and stopped at the end.</summary>
+/// <summary>A milter process (pymilter, OpenDKIM, a built sample), started on a free loopback port and stopped at the end.</summary>
 internal sealed class ExternalMilter : IAsyncDisposable
 {
     private readonly Process _process;

@@ -22,7 +22,7 @@ internal sealed class RewritingMilter(Action<MimeMessage> edit, MessageCaptureOp
     };
 
     /// <summary>Sends <paramref name="message"/> through a milter that applies <paramref name="edit"/>.</summary>
-    public static async Task<(MessageOutcome Outcome, MimeChanges Changes)> RunAsync(byte[] message, Action<MimeMessage> edit, MessageCaptureOptions? options = null, MtaProfile? profile = null)
+    public static async Task<(MilterTestResult Outcome, MimeChanges Changes)> RunAsync(byte[] message, Action<MimeMessage> edit, MessageCaptureOptions? options = null, MtaProfile? profile = null)
     {
         var results = new List<MimeChanges>();
         var factory = MilterHandlerFactory.Create(Description(options?.HeaderLeadingSpace ?? false), () => new RewritingMilter(edit, options, results));

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Milter.Testing;
 using MimeKit;
 
 namespace Milter.Mime.Tests.Support;
@@ -11,6 +12,13 @@ internal static class TestMessages
     public static byte[] Load(string file) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Messages", file));
 
     public static MimeMessage Parse(byte[] message) => MimeMessage.Load(new MemoryStream(message));
+
+    /// <summary>The delivered message exactly as the MTA would hold it (raw header values, body bytes): what byte-level checks need.</summary>
+    public static Milter.Client.MailMessage Raw(MilterTestResult outcome)
+    {
+        outcome.AssertAccepted();
+        return outcome.Outcome.Delivered!.Message;
+    }
 
     /// <summary>A zip with the given entries; an entry's content is bytes, or a nested set of entries (another zip).</summary>
     public static byte[] Zip(params (string Name, object Content)[] entries)
