@@ -126,6 +126,30 @@ public sealed class RecordCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_recording_replays_as_a_test_with_the_same_outcomes()
+    {
+        await using var milter = new MilterServer(MilterFilter.Factory<RefusesBouncesAndStamps>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        await milter.StartAsync();
+        var recording = await RecordAsync(milter.Addresses[0].ToString());
+        var outcomes = new List<MessageOutcome>();
+        await using (var mta = await TappedMta.ConnectAsync(_listen, MtaProfile.Postfix))
+        {
+            outcomes.Add(await mta.Client.SendMessageAsync(new Envelope("a@example.org", ["b@example.net"]), Message("one")));
+            outcomes.Add(await mta.Client.SendMessageAsync(new Envelope("<>", ["b@example.net"]), Message("bounce")));
+            await mta.Client.QuitAsync();
+        }
+
+        await WaitForConnectionsAsync(1);
+        await _stop.CancelAsync();
+        Assert.Equal(ExitCodes.Accepted, (await recording).Exit);
+
+        // A production incident becomes a test: the filter, replayed the recorded MTA side, decides as it did.
+        var replayed = await MilterTest.ReplayAsync<RefusesBouncesAndStamps>(_capture, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(outcomes.Select(o => (o.Verdict, o.DecidedAt)), replayed.Select(r => (r.Outcome.Verdict, r.Outcome.DecidedAt)));
+        Assert.Equal("yes", replayed[0].Message!.Headers["X-Stamped"]);
+    }
+
+    [Fact]
     public async Task A_connection_open_when_the_recording_stops_is_written_with_what_it_carried()
     {
         var recording = await RecordAsync(_milter!.Addresses[0].ToString());
@@ -173,5 +197,20 @@ public sealed class RecordCommandTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Error, run.Exit);
         Assert.Equal($"milter-test: cannot listen on unix:{_listen}: the file exists (remove it if nothing uses it)\n", run.Error.Replace("\r\n", "\n", StringComparison.Ordinal));
         Assert.True(File.Exists(_listen));
+    }
+}
+
+/// <summary>Tempfails bounces at MAIL (so MAIL is on the wire to record) and stamps the rest.</summary>
+[MailFilter]
+public sealed partial class RefusesBouncesAndStamps
+{
+    [OnMail]
+    public MilterVerdict Mail(string sender) => sender == "<>" ? MilterVerdict.Tempfail() : MilterVerdict.Continue;
+
+    [OnEndOfMessage]
+    public MilterVerdict End(EndOfMessageContext message)
+    {
+        message.AddHeader("X-Stamped", "yes");
+        return MilterVerdict.Accept;
     }
 }
