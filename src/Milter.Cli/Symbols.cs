@@ -79,6 +79,11 @@ internal static class Symbols
             // MilterAddress resolves a host name at once.
             result.AddError($"\"{text}\": the host cannot be resolved: {e.Message}");
         }
+        catch (ArgumentException e)
+        {
+            // A host name the resolver refuses outright (too long, say).
+            result.AddError($"\"{text}\": {e.Message}");
+        }
 
         return null!;
     }

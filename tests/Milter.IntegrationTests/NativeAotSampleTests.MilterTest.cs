@@ -106,7 +106,7 @@ public partial class NativeAotSampleTests
     {
         var (binary, _) = await PublishedMilterTest.Value;
         var folder = Path.GetDirectoryName(binary)!;
-        var listen = Path.Combine(folder, $"record-{Guid.NewGuid():N}.sock");
+        var listen = Path.Combine(Path.GetTempPath(), $"record-{Guid.NewGuid():N}.sock"); // a socket path has at most 107 bytes
         var capture = Path.Combine(folder, $"record-{Guid.NewGuid():N}.txt");
         await using var server = await StartScenarioMilterAsync();
         var (recorder, output) = await StartRecorderAsync(binary, $"unix:{listen}", server.Addresses[0].ToString(), capture);

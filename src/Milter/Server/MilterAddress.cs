@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace Milter.Server;
 
@@ -40,7 +41,15 @@ public sealed class MilterAddress
             case "local":
                 if (rest.Length == 0)
                     throw Invalid(text, "the socket path is missing");
-                return new MilterAddress($"unix:{rest}", new UnixDomainSocketEndPoint(rest));
+                try
+                {
+                    return new MilterAddress($"unix:{rest}", new UnixDomainSocketEndPoint(rest));
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    // sockaddr_un has room for 108 bytes on Linux (104 on BSD and macOS), the terminating NUL included.
+                    throw Invalid(text, $"the socket path is {Encoding.UTF8.GetByteCount(rest)} bytes, longer than a unix socket's address can hold (107 on Linux)");
+                }
             case "inet":
                 return ParseInet(text, rest, AddressFamily.InterNetwork);
             case "inet6":

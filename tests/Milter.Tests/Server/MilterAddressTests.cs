@@ -40,6 +40,7 @@ public class MilterAddressTests
     [InlineData("inet:8890@::1", "use inet6:")]
     [InlineData("inet6:8890@127.0.0.1", "is not an IPv6")]
     [InlineData("unix:", "the socket path is missing")]
+    [InlineData("unix:/run/milter/a-socket-path-far-too-long-for-sockaddr_un-a-socket-path-far-too-long-for-sockaddr_un-a-socket-path-far-too-long-for-sockaddr_un-f.sock", "the socket path is 147 bytes, longer than a unix socket's address can hold (107 on Linux)")]
     [InlineData("8890", "unknown scheme")]
     public void Bad_addresses_explain_the_accepted_forms(string text, string problem)
     {
