@@ -60,6 +60,21 @@ public sealed class ConnectionErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_connection_that_is_never_accepted_times_out_naming_the_host_and_port()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, as a firewall that drops packets does.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await queued.ConnectAsync(full.LocalEndPoint!, TestContext.Current.CancellationToken);
+        var port = ((IPEndPoint)full.LocalEndPoint!).Port;
+
+        Assert.Equal($"milter-test: no answer from 127.0.0.1:{port} within 0.3 s: the connection was not accepted (a firewall that drops packets?)",
+            await FailureAsync($"inet:{port}@127.0.0.1", "--timeout", "0.3"));
+    }
+
+    [Fact]
     public async Task A_milter_that_does_not_answer_in_time_is_named_with_the_timeout()
     {
         using var silent = new ScriptedPeer(async socket => await Task.Delay(3000));
