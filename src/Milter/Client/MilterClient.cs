@@ -180,7 +180,15 @@ public sealed partial class MilterClient : IAsyncDisposable
     /// <summary>Closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _pipe.Output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _pipe.Output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The milter is gone; what a failed write left unsent cannot be sent, and must not hide why it failed.
+        }
+
         await _pipe.Input.CompleteAsync().ConfigureAwait(false);
         if (_owned is not null)
             await _owned.DisposeAsync().ConfigureAwait(false);
@@ -258,7 +266,16 @@ public sealed partial class MilterClient : IAsyncDisposable
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var result = await _pipe.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        FlushResult result;
+        try
+        {
+            result = await _pipe.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new MilterClientException($"The milter{_at} closed the connection: {e.Message}", e);
+        }
+
         if (result.IsCompleted)
             throw new MilterClientException($"The milter{_at} closed the connection.");
     }

@@ -187,6 +187,22 @@ public class MilterClientTests
     }
 
     [Fact]
+    public async Task A_milter_gone_before_the_MTA_writes_is_a_clear_error_and_disposing_does_not_hide_it()
+    {
+        // A unix socket whose peer has closed refuses writes at once (EPIPE).
+        var path = Path.Combine(Path.GetTempPath(), $"milter-gone-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen();
+        var client = await MilterClient.ConnectAsync($"unix:{path}", timeout: TimeSpan.FromSeconds(5));
+        (await listener.AcceptAsync()).Dispose();
+
+        var error = await Assert.ThrowsAsync<MilterClientException>(() => client.NegotiateAsync());
+        Assert.StartsWith($"The milter at unix:{path} closed the connection", error.Message, StringComparison.Ordinal);
+        await client.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_milter_that_answers_garbage_is_a_protocol_error()
     {
         using var listener = new ScriptedPeer(async socket => await socket.SendAsync(new byte[] { 0, 0, 0, 1, (byte)'Z' }));
