@@ -114,7 +114,19 @@ public sealed partial class MilterClient
             }
 
             if (command == MilterCommandCode.Mail)
-                _message = new Message(EnvelopeCommand.Parse(packet.Payload, command));
+            {
+                var mail = EnvelopeCommand.Parse(packet.Payload, command);
+                _message = new Message(mail.GetAddress(), mail.GetArguments());
+            }
+            else if (_message is null && command is MilterCommandCode.Rcpt or MilterCommandCode.Data or MilterCommandCode.Header
+                     or MilterCommandCode.EndOfHeaders or MilterCommandCode.Body or MilterCommandCode.EndOfBody)
+            {
+                // The recorded milter switched MAIL off, so the MTA never sent it: the sender is not on the wire. This
+                // milter may want MAIL before what follows, so it gets one with the null sender.
+                _message = new Message("<>", []);
+                await _message.StartAsync(this, null, cancellationToken).ConfigureAwait(false);
+            }
+
             if (_message is { } message)
                 await message.PlayAsync(this, packet, command, cancellationToken).ConfigureAwait(false);
             return true;
@@ -135,10 +147,10 @@ public sealed partial class MilterClient
         /// One message of the capture, from MAIL to BODYEOB or ABORT. Once the milter has decided it, nothing more is
         /// sent; a message it accepted or discarded early is still collected, so its outcome shows what is delivered.
         /// </summary>
-        private sealed class Message(EnvelopeCommand mail)
+        private sealed class Message(string sender, string[] arguments)
         {
-            private readonly string _sender = mail.GetAddress();
-            private readonly string[] _arguments = mail.GetArguments();
+            private readonly string _sender = sender;
+            private readonly string[] _arguments = arguments;
             private readonly List<string> _accepted = [];
             private readonly List<string> _refused = [];
             private readonly List<KeyValuePair<string, string>> _headers = [];
@@ -162,7 +174,7 @@ public sealed partial class MilterClient
                 switch (command)
                 {
                     case MilterCommandCode.Mail:
-                        Decide(replay, await client.MailAsync(_sender, _arguments, macros, cancellationToken).ConfigureAwait(false), MilterSteps.Mail);
+                        await StartAsync(replay, macros, cancellationToken).ConfigureAwait(false);
                         break;
                     case MilterCommandCode.Rcpt:
                         var recipient = EnvelopeCommand.Parse(packet.Payload, command);
@@ -217,6 +229,10 @@ public sealed partial class MilterClient
                         break;
                 }
             }
+
+            /// <summary>MAIL: the first command of a message.</summary>
+            public async Task StartAsync(Replay replay, List<KeyValuePair<string, string>>? macros, CancellationToken cancellationToken) =>
+                Decide(replay, await replay.Client.MailAsync(_sender, _arguments, macros, cancellationToken).ConfigureAwait(false), MilterSteps.Mail);
 
             /// <summary>An answer that decides the message: a refusal ends it now; an early accept or discard waits for the rest of it.</summary>
             private void Decide(Replay replay, MilterResponse? answer, MilterSteps step)
