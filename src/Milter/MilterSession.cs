@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class MilterSession
     private PipeWriter _output = null!;
     private PipeReader _input = null!;
     private CancellationToken _cancellation;
+    private CancellationToken _peerClosed;
     private volatile bool _stopRequested;
 
     /// <summary>Creates a session for one connection.</summary>
@@ -62,18 +64,24 @@ public sealed partial class MilterSession
     /// <summary>Runs the session until the MTA quits or closes, a protocol error, a timeout, a stop request or cancellation.</summary>
     /// <param name="transport">The connection to the MTA.</param>
     /// <param name="cancellationToken">Aborts the session at once (handlers see it too).</param>
-    public async Task RunAsync(IDuplexPipe transport, CancellationToken cancellationToken = default)
+    public Task RunAsync(IDuplexPipe transport, CancellationToken cancellationToken = default) =>
+        RunAsync(transport, cancellationToken, cancellationToken);
+
+    /// <summary>Runs the session; <paramref name="peerClosed"/> fires when the MTA went away, and cancels a running handler.</summary>
+    internal async Task RunAsync(IDuplexPipe transport, CancellationToken abort, CancellationToken peerClosed)
     {
         ArgumentNullException.ThrowIfNull(transport);
         _input = transport.Input;
         _output = transport.Output;
-        _cancellation = cancellationToken;
+        _cancellation = abort;
+        _peerClosed = peerClosed;
+        _started = Stopwatch.GetTimestamp();
         MilterMetrics.Connections.Add(1);
         MilterMetrics.OpenConnections.Add(1);
         SessionLog.Opened(_log, ConnectionId);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
             await ReadLoopAsync(timeout).ConfigureAwait(false);
         }
         catch (MilterProtocolException e)
@@ -85,17 +93,30 @@ public sealed partial class MilterSession
         {
             SessionLog.PeerGone(_log, ConnectionId, e.Message);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             // Aborted by the owner (server shutdown deadline).
         }
         finally
         {
+            // Nothing here may throw: the connection count must come down whatever state the peer left the pipes in.
             await EndConnectionAsync().ConfigureAwait(false);
-            await _input.CompleteAsync().ConfigureAwait(false);
-            await _output.CompleteAsync().ConfigureAwait(false);
+            await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
+            await CompleteQuietlyAsync(_output.CompleteAsync()).ConfigureAwait(false);
             MilterMetrics.OpenConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _context?.MessageCount ?? 0);
+        }
+    }
+
+    private static async ValueTask CompleteQuietlyAsync(ValueTask completion)
+    {
+        try
+        {
+            await completion.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Unsent replies to an MTA that is gone: nobody is left to receive them.
         }
     }
 
@@ -105,18 +126,23 @@ public sealed partial class MilterSession
         {
             if (_stopRequested && !IsInMessage)
                 return;
-            ReadResult result;
-            var waitingForFrame = _pendingBytes == 0;
-            var limit = waitingForFrame ? _options.IdleTimeout : _options.ReadTimeout;
+            var (limit, wait) = NextDeadline();
+            if (limit <= TimeSpan.Zero)
+            {
+                LogTimeout(wait, limit);
+                return;
+            }
+
             if (limit != Timeout.InfiniteTimeSpan)
                 timeout.CancelAfter(limit);
+            ReadResult result;
             try
             {
                 result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
             {
-                SessionLog.TimedOut(_log, ConnectionId, limit);
+                LogTimeout(wait, limit);
                 return;
             }
 
@@ -125,12 +151,14 @@ public sealed partial class MilterSession
 
             var buffer = result.Buffer;
             var done = false;
+            var consumedAny = false;
             try
             {
                 while (!done && _reader.TryRead(buffer, out var frame, out var consumed))
                 {
                     done = !await HandleFrameAsync(frame).ConfigureAwait(false);
                     buffer = buffer.Slice(consumed);
+                    consumedAny = true;
                 }
 
                 if (_unflushed)
@@ -144,6 +172,9 @@ public sealed partial class MilterSession
             }
             finally
             {
+                // A frame's time runs from its first byte: bytes left after whole frames start a new one.
+                if (buffer.Length > 0 && (consumedAny || _pendingBytes == 0))
+                    _frameStarted = Stopwatch.GetTimestamp();
                 _pendingBytes = buffer.Length;
                 _input.AdvanceTo(buffer.Start, buffer.End);
             }
@@ -153,6 +184,44 @@ public sealed partial class MilterSession
         }
     }
 
+    /// <summary>What the next read waits for, and for how long: negotiation, a whole frame, or the next command.</summary>
+    private (TimeSpan Limit, Wait Wait) NextDeadline()
+    {
+        if (_negotiation is null)
+            return (Remaining(_started, _options.NegotiationTimeout), Wait.Negotiation);
+        if (_pendingBytes > 0)
+            return (Remaining(_frameStarted, _options.ReadTimeout), Wait.Frame);
+        return (_options.IdleTimeout, Wait.Command);
+    }
+
+    private static TimeSpan Remaining(long since, TimeSpan limit) =>
+        limit == Timeout.InfiniteTimeSpan ? limit : limit - Stopwatch.GetElapsedTime(since);
+
+    private void LogTimeout(Wait wait, TimeSpan limit)
+    {
+        switch (wait)
+        {
+            case Wait.Negotiation:
+                SessionLog.NegotiationTimedOut(_log, ConnectionId, _options.NegotiationTimeout, _pendingBytes);
+                break;
+            case Wait.Frame:
+                SessionLog.FrameTimedOut(_log, ConnectionId, _options.ReadTimeout, _pendingBytes);
+                break;
+            default:
+                SessionLog.TimedOut(_log, ConnectionId, limit);
+                break;
+        }
+    }
+
+    private enum Wait
+    {
+        Negotiation,
+        Frame,
+        Command,
+    }
+
+    private long _started;
+    private long _frameStarted;
     private long _pendingBytes;
     private bool _unflushed;
 

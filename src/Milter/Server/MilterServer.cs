@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
@@ -18,12 +17,17 @@ public sealed class MilterServer : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private readonly List<Listener> _listeners = [];
-    private readonly ConcurrentDictionary<MilterSession, Task> _sessions = new();
+    private readonly ConcurrentDictionary<Connection, byte> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _slots;
+    private readonly BufferBudget _budget;
+    private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(10));
+    private readonly LogThrottle _acceptFailures = new(TimeSpan.FromSeconds(10));
+    private readonly LogThrottle _budgetExhausted = new(TimeSpan.FromSeconds(10));
     private readonly List<Task> _acceptLoops = [];
     private int _state;
+    private int _exitCode;
 
     /// <summary>Creates a server; nothing listens until <see cref="StartAsync"/>.</summary>
     public MilterServer(IMilterHandlerFactory factory, MilterServerOptions options, ILoggerFactory? loggerFactory = null)
@@ -33,18 +37,23 @@ public sealed class MilterServer : IAsyncDisposable
         if (options.Listen.Count == 0)
             throw new ArgumentException("The server needs at least one listen address, e.g. inet:8890@127.0.0.1.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxConnections);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBufferedBytes, (long)options.MaxFrameLength + Protocol.MilterFrameReader.HeaderLength);
         _factory = factory;
         _options = options;
         _loggers = loggerFactory ?? NullLoggerFactory.Instance;
         _log = _loggers.CreateLogger("Milter.Server");
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+        _budget = new BufferBudget(options.MaxBufferedBytes);
     }
 
     /// <summary>The addresses the server listens on, with the real ports when 0 was asked for.</summary>
     public IReadOnlyList<MilterAddress> Addresses => _listeners.Select(l => l.Address).ToList();
 
     /// <summary>Connections open now.</summary>
-    public int ConnectionCount => _sessions.Count;
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>Bytes held now for frames received but not yet handled, over all connections (at most <see cref="MilterServerOptions.MaxBufferedBytes"/>).</summary>
+    public long BufferedBytes => _budget.Used;
 
     /// <summary>Binds every address and starts accepting. A failure to bind one address stops the others and throws.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -67,6 +76,8 @@ public sealed class MilterServer : IAsyncDisposable
             throw;
         }
 
+        if (Posix.RaiseOpenFileLimit() is { } files && files < (ulong)_options.MaxConnections + 64)
+            ServerLog.FewFileDescriptors(_log, _options.MaxConnections, files);
         foreach (var listener in _listeners)
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
         return Task.CompletedTask;
@@ -74,31 +85,52 @@ public sealed class MilterServer : IAsyncDisposable
 
     /// <summary>
     /// Stops gracefully: no new connections, idle ones close at once, those in the middle of a message finish it
-    /// within <see cref="MilterServerOptions.ShutdownTimeout"/>; the rest are then closed.
+    /// within <see cref="MilterServerOptions.ShutdownTimeout"/> (or until <paramref name="cancellationToken"/>); the rest
+    /// are then closed, their handlers' tokens cancelled, and handlers that still do not return are abandoned.
     /// </summary>
-    public async Task StopAsync(CancellationToken cancellationToken = default)
+    public Task StopAsync(CancellationToken cancellationToken = default) => StopAndReportAsync(cancellationToken);
+
+    /// <summary>Stops (see <see cref="StopAsync"/>); returns <see cref="MilterExitCode.Stopped"/> or <see cref="MilterExitCode.ForcedStop"/>.</summary>
+    internal async Task<int> StopAndReportAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _state, 2) != 1)
-            return;
-        ServerLog.Stopping(_log, _sessions.Count);
+            return _exitCode;
+        ServerLog.Stopping(_log, _connections.Count);
         await _stopAccepting.CancelAsync().ConfigureAwait(false);
         CloseListeners();
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
 
-        foreach (var session in _sessions.Keys)
-            session.RequestStop();
-        var all = Task.WhenAll(_sessions.Values);
+        foreach (var connection in _connections.Keys)
+            connection.Session.RequestStop();
+        var all = Task.WhenAll(_connections.Keys.Select(c => c.Run));
         try
         {
             await all.WaitAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+            return _exitCode = MilterExitCode.Stopped;
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
-            ServerLog.Aborting(_log, _sessions.Count, _options.ShutdownTimeout);
-            await _abort.CancelAsync().ConfigureAwait(false);
-            await all.ConfigureAwait(false);
+            ServerLog.Aborting(_log, _connections.Count, _options.ShutdownTimeout);
         }
+
+        await _abort.CancelAsync().ConfigureAwait(false);
+        foreach (var connection in _connections.Keys)
+            connection.Transport.Abort();
+        try
+        {
+            // Sessions end at once when aborted; only code that blocks a thread and ignores its token is still running.
+            await all.WaitAsync(AbandonAfter, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            ServerLog.Abandoned(_log, _connections.Count);
+        }
+
+        return _exitCode = MilterExitCode.ForcedStop;
     }
+
+    /// <summary>How long a forced stop waits for aborted sessions before it abandons them.</summary>
+    private static readonly TimeSpan AbandonAfter = TimeSpan.FromSeconds(2);
 
     /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
     public async ValueTask DisposeAsync()
@@ -110,42 +142,69 @@ public sealed class MilterServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs a server until SIGTERM, SIGINT (Ctrl+C) or <paramref name="cancellationToken"/>, then stops it gracefully.
+    /// Runs a server until SIGTERM, SIGINT (Ctrl+C) or <paramref name="cancellationToken"/>, then stops it gracefully, and
+    /// returns the process exit code (<see cref="MilterExitCode"/>), also set as <see cref="Environment.ExitCode"/>:
+    /// 0 when every connection finished, <see cref="MilterExitCode.ForcedStop"/> when some had to be abandoned after
+    /// <see cref="MilterServerOptions.ShutdownTimeout"/>, <see cref="MilterExitCode.CannotListen"/> when an address cannot
+    /// be listened on (logged in one line, no exception). SIGHUP is logged and ignored, as mail daemons do.
     /// Logs to standard error (Information and above) unless <paramref name="loggerFactory"/> is given; pass
     /// <see cref="NullLoggerFactory.Instance"/> for silence, or your own factory to filter or redirect.
     /// </summary>
-    public static async Task RunAsync(IMilterHandlerFactory factory, MilterServerOptions options, ILoggerFactory? loggerFactory = null,
+    public static async Task<int> RunAsync(IMilterHandlerFactory factory, MilterServerOptions options, ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)
     {
+        using var console = loggerFactory is null ? new ConsoleLogging() : null;
+        var loggers = loggerFactory ?? console!;
+        var log = loggers.CreateLogger("Milter.Server");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        void OnSignal(PosixSignalContext context)
+        void OnStopSignal(PosixSignalContext context)
         {
             context.Cancel = true;
             stop.Cancel();
         }
 
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var console = loggerFactory is null ? new ConsoleLogging() : null;
-        await using var server = new MilterServer(factory, options, loggerFactory ?? console);
-        await server.StartAsync(cancellationToken).ConfigureAwait(false);
-        try
+        void OnHangup(PosixSignalContext context)
         {
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Asked to stop.
+            // logrotate's postrotate sends SIGHUP: a mail filter must survive it. Standard error needs no reopening.
+            context.Cancel = true;
+            ServerLog.HangupIgnored(log);
         }
 
-        await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnHangup);
+        await using var server = new MilterServer(factory, options, loggers);
+        int exitCode;
+        try
+        {
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Asked to stop.
+            }
+
+            exitCode = await server.StopAndReportAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MilterListenException e)
+        {
+            ServerLog.CannotListen(log, e.Message);
+            exitCode = MilterExitCode.CannotListen;
+        }
+
+        if (exitCode != MilterExitCode.Stopped)
+            Environment.ExitCode = exitCode;
+        return exitCode;
     }
 
     /// <summary>
     /// Runs a generated filter on the given addresses until SIGTERM or SIGINT, logging to standard error:
     /// <c>await MilterServer.RunAsync&lt;StampFilter&gt;("inet:8890@127.0.0.1")</c>.
     /// </summary>
-    public static Task RunAsync<TFilter>(params string[] addresses) where TFilter : IMilterFilter<TFilter>
+    public static Task<int> RunAsync<TFilter>(params string[] addresses) where TFilter : IMilterFilter<TFilter>
     {
         ArgumentNullException.ThrowIfNull(addresses);
         var options = new MilterServerOptions();
@@ -159,7 +218,7 @@ public sealed class MilterServer : IAsyncDisposable
     /// until SIGTERM, SIGINT or <paramref name="cancellationToken"/>. Logs to standard error unless
     /// <paramref name="loggerFactory"/> is given (<see cref="NullLoggerFactory.Instance"/> for silence).
     /// </summary>
-    public static Task RunAsync<TFilter>(MilterServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync<TFilter>(MilterServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
         where TFilter : IMilterFilter<TFilter> =>
         RunAsync(MilterFilter.Factory<TFilter>(), options, loggerFactory, cancellationToken);
 
@@ -167,7 +226,7 @@ public sealed class MilterServer : IAsyncDisposable
     {
         var unixPath = address.UnixPath;
         if (unixPath is not null)
-            RemoveStaleSocket(unixPath);
+            RemoveStaleSocket(address, unixPath);
 
         var socket = unixPath is null
             ? new Socket(address.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
@@ -182,6 +241,16 @@ public sealed class MilterServer : IAsyncDisposable
                 File.SetUnixFileMode(unixPath, _options.UnixSocketMode);
             return new Listener(socket, unixPath is null ? MilterAddress.FromEndPoint(socket.LocalEndPoint!) : address, unixPath);
         }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new MilterListenException(address.Text, e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => "the address is in use (is another instance running?)",
+                SocketError.AccessDenied => "permission denied",
+                _ => e.Message,
+            }, e);
+        }
         catch
         {
             socket.Dispose();
@@ -189,21 +258,27 @@ public sealed class MilterServer : IAsyncDisposable
         }
     }
 
-    /// <summary>A socket file left by a process that died is removed; one that a live process answers on is an error.</summary>
-    private void RemoveStaleSocket(string path)
+    /// <summary>
+    /// Like libmilter: a socket left by a process that died is removed; a socket a live process answers on, or anything
+    /// that is not a socket (a configuration file named by mistake), stops the start and is left untouched.
+    /// </summary>
+    private void RemoveStaleSocket(MilterAddress address, string path)
     {
-        if (!File.Exists(path))
+        var existing = Posix.Describe(path);
+        if (existing is null)
             return;
+        if (!Posix.IsSocket(path))
+            throw new MilterListenException(address.Text, $"{path} is {existing}, not a socket; it was left as it is. Remove it or choose another path.");
         using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
             try
             {
                 probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new IOException($"Another process is already listening on {path}.");
+                throw new MilterListenException(address.Text, "another process is listening on this socket (is another instance running?)");
             }
             catch (SocketException)
             {
-                // Nobody answers: the file is stale.
+                // Nobody answers: the socket is stale.
             }
         }
 
@@ -238,35 +313,52 @@ public sealed class MilterServer : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                // A client that gave up before we accepted it, or a transient resource shortage: keep serving.
-                ServerLog.AcceptFailed(_log, e, listener.Address);
+                // A client that gave up before we accepted it, or no file descriptor left: keep serving, without
+                // spinning or flooding the log while the shortage lasts.
+                if (_acceptFailures.ShouldLog(out var heldBack))
+                    ServerLog.AcceptFailed(_log, listener.Address, e.SocketErrorCode, e.Message, heldBack);
+                if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+                    await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
 
             if (_options.RefuseExcessConnections && !_slots.Wait(0))
             {
-                ServerLog.Refused(_log, _options.MaxConnections);
+                // Closed at once, so the MTA applies its default action now instead of waiting out its connect timeout.
                 socket.Dispose();
+                if (_refusals.ShouldLog(out var heldBack))
+                    ServerLog.Refused(_log, _options.MaxConnections, heldBack);
                 continue;
             }
 
-            if (listener.UnixPath is null)
-                socket.NoDelay = true; // Replies are batched already; Nagle would only add delay against delayed ACKs.
+            Configure(socket, listener);
             var session = new MilterSession(_factory, _options, _loggers.CreateLogger("Milter.Session"));
-            _sessions[session] = RunConnectionAsync(session, socket);
+            var connection = new Connection(session, new SocketConnection(socket, _budget, _options.MaxFrameLength));
+            _connections.TryAdd(connection, 0);
+            connection.Run = RunConnectionAsync(connection);
         }
     }
 
-    private async Task RunConnectionAsync(MilterSession session, Socket socket)
+    private static void Configure(Socket socket, Listener listener)
+    {
+        if (listener.UnixPath is not null)
+            return;
+        socket.NoDelay = true; // Replies are batched already; Nagle would only add delay against delayed ACKs.
+        // A peer that vanished without a FIN or RST (a crashed host, a dropped NAT entry) is found within about two minutes.
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 6);
+    }
+
+    private async Task RunConnectionAsync(Connection connection)
     {
         await Task.Yield();
+        var transport = connection.Transport;
         try
         {
-            await using var stream = socket.AddressFamily == AddressFamily.Unix ? new NetworkStream(socket, ownsSocket: true) : new QuickAckStream(socket);
-            var pipe = new SocketPipe(
-                PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true)),
-                PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
-            await session.RunAsync(pipe, _abort.Token).ConfigureAwait(false);
+            transport.StartReceiving();
+            await connection.Session.RunAsync(transport, _abort.Token, transport.Closed).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -275,7 +367,10 @@ public sealed class MilterServer : IAsyncDisposable
         }
         finally
         {
-            _sessions.TryRemove(session, out _);
+            if (transport.ReceiveError?.InnerException is BudgetExhaustedException && _budgetExhausted.ShouldLog(out var heldBack))
+                ServerLog.BudgetExhausted(_log, _options.MaxBufferedBytes / (1024 * 1024), heldBack);
+            await transport.DisposeAsync().ConfigureAwait(false);
+            _connections.TryRemove(connection, out _);
             _slots.Release();
         }
     }
@@ -285,12 +380,20 @@ public sealed class MilterServer : IAsyncDisposable
         foreach (var listener in _listeners)
         {
             listener.Socket.Dispose();
-            if (listener.UnixPath is not null)
+            // Only our socket: whatever replaced it since is not ours to delete.
+            if (listener.UnixPath is not null && Posix.IsSocket(listener.UnixPath))
                 File.Delete(listener.UnixPath);
         }
     }
 
     private sealed record Listener(Socket Socket, MilterAddress Address, string? UnixPath);
 
-    private sealed record SocketPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+    private sealed class Connection(MilterSession session, SocketConnection transport)
+    {
+        public MilterSession Session { get; } = session;
+
+        public SocketConnection Transport { get; } = transport;
+
+        public Task Run { get; set; } = Task.CompletedTask;
+    }
 }

@@ -106,8 +106,8 @@ public class MilterServerTests
                 await SendMessageAsync(mta, "a@b.example");
 
             var second = new MilterServer(Stamper(), new MilterServerOptions { Listen = { $"unix:{path}" } });
-            var error = await Assert.ThrowsAsync<IOException>(() => second.StartAsync());
-            Assert.Contains("already listening", error.Message, StringComparison.Ordinal);
+            var error = await Assert.ThrowsAsync<MilterListenException>(() => second.StartAsync());
+            Assert.Equal($"Cannot listen on unix:{path}: another process is listening on this socket (is another instance running?)", error.Message);
         }
 
         stale.Dispose();
@@ -177,12 +177,13 @@ public class MilterServerTests
     }
 
     [Fact]
-    public async Task Excess_connections_wait_for_a_free_slot_or_are_refused()
+    public async Task Excess_connections_are_refused_or_on_request_wait_for_a_free_slot()
     {
         await using var waiting = await StartAsync(Stamper(), o =>
         {
             o.Listen.Add("inet:0@127.0.0.1");
             o.MaxConnections = 1;
+            o.RefuseExcessConnections = false;
         });
         var first = await OpenAsync(waiting);
         var secondTask = OpenAsync(waiting);
@@ -196,7 +197,6 @@ public class MilterServerTests
         {
             o.Listen.Add("inet:0@127.0.0.1");
             o.MaxConnections = 1;
-            o.RefuseExcessConnections = true;
         });
         await using var kept = await OpenAsync(refusing);
         await using var refused = await FakeMta.ConnectAsync(refusing.Addresses[0].EndPoint);
