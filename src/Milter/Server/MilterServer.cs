@@ -72,7 +72,10 @@ public sealed class MilterServer : IAsyncDisposable
         }
         catch
         {
+            // Nothing was served: the server ends here, and stopping it later has nothing to do.
             CloseListeners();
+            _listeners.Clear();
+            Volatile.Write(ref _state, 2);
             throw;
         }
 
@@ -234,7 +237,7 @@ public sealed class MilterServer : IAsyncDisposable
         try
         {
             if (unixPath is null)
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                Posix.AllowRebindAfterRestart(socket);
             socket.Bind(address.EndPoint);
             socket.Listen(_options.Backlog);
             if (unixPath is not null && !OperatingSystem.IsWindows())

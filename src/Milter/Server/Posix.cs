@@ -50,6 +50,17 @@ internal static partial class Posix
         return limit.Current;
     }
 
+    /// <summary>
+    /// Lets a restarted milter bind its port while old connections linger in TIME_WAIT (SO_REUSEADDR), without letting a
+    /// second instance share the port: .NET's ReuseAddress option also sets SO_REUSEPORT on Linux, which would.
+    /// </summary>
+    public static void AllowRebindAfterRestart(System.Net.Sockets.Socket socket)
+    {
+        const int SocketLevel = 1, ReuseAddress = 2; // SOL_SOCKET, SO_REUSEADDR on Linux
+        if (OperatingSystem.IsLinux())
+            socket.SetRawSocketOption(SocketLevel, ReuseAddress, [1, 0, 0, 0]);
+    }
+
     private static int? ModeOf(string path)
     {
         if (OperatingSystem.IsWindows())
