@@ -32,37 +32,46 @@ public sealed partial class MilterSession
         var token = source.Token;
         var running = Task.Run(() => RunSynchronousPart(call, handler, token), CancellationToken.None);
         _running = running;
+        MilterVerdict verdict;
         try
         {
-            if (step == MilterSteps.EndOfMessage && _options.ProgressInterval is { } interval)
-                await WaitWithProgressAsync(running, interval, token).ConfigureAwait(false);
-            else
-                await running.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                if (step == MilterSteps.EndOfMessage && _options.ProgressInterval is { } interval)
+                    await WaitWithProgressAsync(running, interval, token).ConfigureAwait(false);
+                else
+                    await running.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (running.IsCompletedSuccessfully)
+            {
+                // It returned just as the limit passed: its answer stands.
+            }
+
+            verdict = await running.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested && !running.IsCompletedSuccessfully && !running.IsFaulted)
+        catch (OperationCanceledException) when (token.IsCancellationRequested && !running.IsFaulted)
         {
             // Ours, not the handler's: the limit, the MTA or the server. One still running is not called again.
             if (!running.IsCompleted)
                 Retire(step, cleanup);
-            if (cleanup)
-                _cleanupCancellation = null;
-            else
-                _stepCancellation = null;
             _cancellation.ThrowIfCancellationRequested();
             if (!cleanup && _peerClosed.IsCancellationRequested)
                 throw new PeerClosedException(step);
             throw new HandlerTimeoutException(limit);
         }
-
-        if (!source.TryReset())
+        finally
         {
-            if (cleanup)
-                _cleanupCancellation = null;
-            else
-                _stepCancellation = null;
+            // A source that fired cannot be reused; the next call gets a fresh one.
+            if (!source.TryReset())
+            {
+                if (cleanup)
+                    _cleanupCancellation = null;
+                else
+                    _stepCancellation = null;
+            }
         }
 
-        return await running.ConfigureAwait(false);
+        return verdict;
     }
 
     /// <summary>Runs a call up to its first real wait, telling <see cref="BlockingGuard"/> while it holds the thread.</summary>
