@@ -10,10 +10,11 @@ namespace Milter.Server;
 /// Listens on one or more milter addresses and runs a <see cref="MilterSession"/> per connection, with no
 /// thread per connection. Stops gracefully: stop accepting, let messages in flight finish, then close the rest.
 /// </summary>
-public sealed class MilterServer : IAsyncDisposable
+public sealed partial class MilterServer : IAsyncDisposable
 {
     private readonly IMilterHandlerFactory _factory;
     private readonly MilterServerOptions _options;
+    private volatile MilterServerOptions _reloadable;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private readonly List<Listener> _listeners = [];
@@ -27,7 +28,6 @@ public sealed class MilterServer : IAsyncDisposable
     private readonly LogThrottle _budgetExhausted = new(TimeSpan.FromSeconds(10));
     private readonly List<Task> _acceptLoops = [];
     private int _state;
-    private int _exitCode;
 
     /// <summary>Creates a server; nothing listens until <see cref="StartAsync"/>.</summary>
     public MilterServer(IMilterHandlerFactory factory, MilterServerOptions options, ILoggerFactory? loggerFactory = null)
@@ -40,6 +40,7 @@ public sealed class MilterServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBufferedBytes, (long)options.MaxFrameLength + Protocol.MilterFrameReader.HeaderLength);
         _factory = factory;
         _options = options;
+        _reloadable = options;
         _loggers = loggerFactory ?? NullLoggerFactory.Instance;
         _log = _loggers.CreateLogger("Milter.Server");
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
@@ -51,6 +52,12 @@ public sealed class MilterServer : IAsyncDisposable
 
     /// <summary>Connections open now.</summary>
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>
+    /// Whether the stop had to close connections still busy after <see cref="MilterServerOptions.ShutdownTimeout"/>
+    /// (then <see cref="MilterExitCode.ForcedStop"/> is the process's exit code).
+    /// </summary>
+    public bool StopWasForced { get; private set; }
 
     /// <summary>Bytes held now for frames received but not yet handled, over all connections (at most <see cref="MilterServerOptions.MaxBufferedBytes"/>).</summary>
     public long BufferedBytes => _budget.Used;
@@ -91,13 +98,10 @@ public sealed class MilterServer : IAsyncDisposable
     /// within <see cref="MilterServerOptions.ShutdownTimeout"/> (or until <paramref name="cancellationToken"/>); the rest
     /// are then closed, their handlers' tokens cancelled, and handlers that still do not return are abandoned.
     /// </summary>
-    public Task StopAsync(CancellationToken cancellationToken = default) => StopAndReportAsync(cancellationToken);
-
-    /// <summary>Stops (see <see cref="StopAsync"/>); returns <see cref="MilterExitCode.Stopped"/> or <see cref="MilterExitCode.ForcedStop"/>.</summary>
-    internal async Task<int> StopAndReportAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _state, 2) != 1)
-            return _exitCode;
+            return;
         ServerLog.Stopping(_log, _connections.Count);
         await _stopAccepting.CancelAsync().ConfigureAwait(false);
         CloseListeners();
@@ -108,14 +112,15 @@ public sealed class MilterServer : IAsyncDisposable
         var all = Task.WhenAll(_connections.Keys.Select(c => c.Run));
         try
         {
-            await all.WaitAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
-            return _exitCode = MilterExitCode.Stopped;
+            await all.WaitAsync(_reloadable.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+            return;
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
-            ServerLog.Aborting(_log, _connections.Count, _options.ShutdownTimeout);
+            ServerLog.Aborting(_log, _connections.Count, _reloadable.ShutdownTimeout);
         }
 
+        StopWasForced = true;
         await _abort.CancelAsync().ConfigureAwait(false);
         foreach (var connection in _connections.Keys)
             connection.Transport.Abort();
@@ -128,8 +133,6 @@ public sealed class MilterServer : IAsyncDisposable
         {
             ServerLog.Abandoned(_log, _connections.Count);
         }
-
-        return _exitCode = MilterExitCode.ForcedStop;
     }
 
     /// <summary>How long a forced stop waits for aborted sessions before it abandons them.</summary>
@@ -190,7 +193,8 @@ public sealed class MilterServer : IAsyncDisposable
                 // Asked to stop.
             }
 
-            exitCode = await server.StopAndReportAsync(CancellationToken.None).ConfigureAwait(false);
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            exitCode = server.StopWasForced ? MilterExitCode.ForcedStop : MilterExitCode.Stopped;
         }
         catch (MilterListenException e)
         {
@@ -335,8 +339,9 @@ public sealed class MilterServer : IAsyncDisposable
             }
 
             Configure(socket, listener);
-            var session = new MilterSession(_factory, _options, _loggers.CreateLogger("Milter.Session"));
-            var connection = new Connection(session, new SocketConnection(socket, _budget, _options.MaxFrameLength));
+            var settings = _reloadable;
+            var session = new MilterSession(_factory, settings, _loggers.CreateLogger("Milter.Session"));
+            var connection = new Connection(session, new SocketConnection(socket, _budget, settings.MaxFrameLength));
             _connections.TryAdd(connection, 0);
             connection.Run = RunConnectionAsync(connection);
         }

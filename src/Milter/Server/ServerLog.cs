@@ -41,4 +41,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Connection closed: the {Budget} MiB all connections may hold for incoming frames (MaxBufferedBytes) are in use; {HeldBack} more closed since the last such line")]
     public static partial void BudgetExhausted(ILogger logger, long budget, int heldBack);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Settings reloaded for new connections: {Applied}")]
+    public static partial void Reloaded(ILogger logger, string applied);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Settings changed that take effect only after a restart: {Settings}")]
+    public static partial void ReloadNeedsRestart(ILogger logger, string settings);
 }
