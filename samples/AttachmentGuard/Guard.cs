@@ -25,6 +25,13 @@ public sealed partial class Guard(GuardSettings settings, AttachmentPolicy polic
     {
         try
         {
+            // A message built to be expensive (a hundred thousand parts) is answered by the policy, not parsed.
+            if (_message.OverLimitVerdict is { } overLimit)
+            {
+                Log.OverLimit(log, message.QueueId, _message.OverLimitReason!, overLimit);
+                return overLimit;
+            }
+
             var mime = _message.Message;
             var removed = policy.Apply(mime);
             var scripts = settings.RemoveHtmlScripts ? HtmlScripts.Remove(mime) : 0;
@@ -53,5 +60,8 @@ public sealed partial class Guard(GuardSettings settings, AttachmentPolicy polic
     {
         [LoggerMessage(LogLevel.Information, "{QueueId}: removed attachment {FileName}: {Reason}")]
         public static partial void Removed(ILogger logger, string? queueId, string fileName, string reason);
+
+        [LoggerMessage(LogLevel.Warning, "{QueueId}: not checked: {Reason} Answering {Verdict}")]
+        public static partial void OverLimit(ILogger logger, string? queueId, string reason, MilterVerdict verdict);
     }
 }
