@@ -26,6 +26,7 @@ public sealed partial class MilterServer : IAsyncDisposable
     private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(10));
     private readonly LogThrottle _acceptFailures = new(TimeSpan.FromSeconds(10));
     private readonly LogThrottle _budgetExhausted = new(TimeSpan.FromSeconds(10));
+    private readonly MemoryTrim _trim = new();
     private readonly List<Task> _acceptLoops = [];
     private int _state;
 
@@ -380,6 +381,7 @@ public sealed partial class MilterServer : IAsyncDisposable
             await transport.DisposeAsync().ConfigureAwait(false);
             _connections.TryRemove(connection, out _);
             _slots.Release();
+            _trim.Observe(_connections.Count, _budget.Used);
         }
     }
 
