@@ -184,6 +184,9 @@ public sealed partial class MilterSession
             verdict = pending.Verdict;
             _pendingFailure = null;
             failed = true;
+            // A failure at a step without a reply decided this message: the handler ends it with an abort, not end of message.
+            if (_message == MessageState.Open)
+                await CallAbortAsync().ConfigureAwait(false);
         }
         else if (_retired)
         {
@@ -296,8 +299,9 @@ public sealed partial class MilterSession
 
     private async ValueTask CallAbortAsync()
     {
-        // A retired handler gets the abort it is owed once its last call returns.
-        if (_retired)
+        // A retired handler gets the abort it is owed once its last call returns; after a decision on the whole
+        // connection the handler saw nothing of this message.
+        if (_retired || _connectionDecided)
             return;
         try
         {
@@ -324,7 +328,7 @@ public sealed partial class MilterSession
         var handler = _handler;
         if (handler is null)
             return;
-        var open = _message == MessageState.Open;
+        var open = _message == MessageState.Open && !_connectionDecided;
         _message = MessageState.None;
         if (!_retired)
         {

@@ -44,6 +44,8 @@ internal static class Churn
 
                     if (random.Next(2) == 0)
                         await client.QuitAsync();
+                    // Paced: a soak is about time, and the machine is shared.
+                    await Task.Delay(20, CancellationToken.None);
                 }
                 catch (Exception e) when (e is MilterClientException or SocketException or IOException or InvalidOperationException)
                 {

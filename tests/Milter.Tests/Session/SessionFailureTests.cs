@@ -123,6 +123,55 @@ public class SessionFailureTests
         Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
     }
 
+    [Fact]
+    public async Task A_failure_at_a_no_reply_step_answered_at_end_of_message_ends_the_message_with_an_abort()
+    {
+        // Found by the session fuzzer: the handler got neither end of message nor abort for that message.
+        var calls = new List<string>();
+        var factory = MilterHandlerFactory.Create(new MilterDescription { NoReplySteps = MilterSteps.Header | MilterSteps.Body }, () =>
+        {
+            var handler = new RecordingHandler(calls);
+            handler.Verdicts[MilterSteps.Body] = () => throw new InvalidOperationException("boom");
+            return handler;
+        });
+        await using var mta = FakeMta.Start(factory);
+        await mta.NegotiateAsync();
+        await ConnectAsync(mta);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
+        await mta.ReadAsync();
+        await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, "body\r\n"u8));
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+
+        Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
+        await mta.CloseAsync();
+        Assert.Equal(["mail <a@b>", "body 6", "abort", "close", "dispose"], calls.Skip(1));
+    }
+
+    [Fact]
+    public async Task After_a_decision_on_the_whole_connection_the_handler_gets_no_abort_for_messages_it_never_saw()
+    {
+        // Found by the session fuzzer.
+        var calls = new List<string>();
+        var factory = MilterHandlerFactory.Create(new MilterDescription(), () =>
+        {
+            var handler = new RecordingHandler(calls);
+            handler.Verdicts[MilterSteps.Connect] = () => MilterVerdict.Reject();
+            return handler;
+        });
+        await using var mta = FakeMta.Start(factory);
+        await mta.NegotiateAsync();
+        await mta.SendAsync(w => MtaCommandWriter.WriteConnect(w, "h", ConnectionFamily.Unknown, 0, null));
+        Assert.Equal(MilterResponse.Reject, await mta.ReadAsync());
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
+        await mta.ReadAsync();
+        await mta.SendAsync(MilterCommandCode.Abort);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<c@d>"));
+        await mta.ReadAsync();
+        await mta.CloseAsync();
+
+        Assert.Equal(["close", "dispose"], calls.Skip(1));
+    }
+
     [Theory]
     [InlineData(MilterSteps.Rcpt, "skip")]
     [InlineData(MilterSteps.EndOfMessage, "skip")]
