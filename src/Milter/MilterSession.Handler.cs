@@ -61,17 +61,35 @@ public sealed partial class MilterSession
         }
         finally
         {
-            // A source that fired cannot be reused; the next call gets a fresh one.
+            // A source that fired cannot be reused; the next call gets a fresh one, and this one is disposed (which
+            // unregisters it from the server's token) once no call can look at it.
             if (!source.TryReset())
             {
                 if (cleanup)
                     _cleanupCancellation = null;
                 else
                     _stepCancellation = null;
+                DisposeWhenDone(source, running);
             }
         }
 
         return verdict;
+    }
+
+    private static void DisposeWhenDone(CancellationTokenSource source, Task call)
+    {
+        if (call.IsCompleted)
+            source.Dispose();
+        else
+            call.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), source, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>The call sources outlive single calls; at the end of the session they go, unregistering from the server's token.</summary>
+    private void DisposeCallSources()
+    {
+        _stepCancellation?.Dispose();
+        _cleanupCancellation?.Dispose();
+        (_stepCancellation, _cleanupCancellation) = (null, null);
     }
 
     /// <summary>Runs a call up to its first real wait, telling <see cref="BlockingGuard"/> while it holds the thread.</summary>

@@ -101,6 +101,7 @@ public sealed partial class MilterSession
         {
             // Nothing here may throw: the connection count must come down whatever state the peer left the pipes in.
             await EndConnectionAsync().ConfigureAwait(false);
+            DisposeCallSources();
             await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
             await CompleteQuietlyAsync(_output.CompleteAsync()).ConfigureAwait(false);
             MilterMetrics.OpenConnections.Add(-1);
