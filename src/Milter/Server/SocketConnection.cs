@@ -66,8 +66,8 @@ internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
             while (true)
             {
                 // Wait for data before taking a buffer: an idle connection costs no buffer memory.
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 _quickAck.Arm();
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 var received = await _socket.ReceiveAsync(writer.GetMemory(1), SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                     break;
