@@ -238,11 +238,11 @@ public sealed partial class MilterSession
             {
                 try
                 {
-                    await message.WriteActionsAsync(_output, _cancellation).ConfigureAwait(false);
+                    await message.WriteActionsAsync(_output, FlushAsync, _cancellation).ConfigureAwait(false);
                     foreach (var action in message.Actions)
                         MilterMetrics.RecordAction(action);
                 }
-                catch (IOException e) when (!_cancellation.IsCancellationRequested)
+                catch (IOException e) when (!_cancellation.IsCancellationRequested && !_outputBroken)
                 {
                     // Part of the body may be out: only a tempfail makes the MTA drop every change.
                     MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", "eom"));

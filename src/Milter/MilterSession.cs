@@ -79,6 +79,7 @@ public sealed partial class MilterSession
         MilterMetrics.Connections.Add(1);
         MilterMetrics.OpenConnections.Add(1);
         SessionLog.Opened(_log, ConnectionId);
+        Exception? broken = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
@@ -91,21 +92,42 @@ public sealed partial class MilterSession
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
+            broken = e;
             SessionLog.PeerGone(_log, ConnectionId, e.Message);
         }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        catch (OperationCanceledException e) when (abort.IsCancellationRequested)
         {
             // Aborted by the owner (server shutdown deadline).
+            broken = e;
         }
         finally
         {
-            // Nothing here may throw: the connection count must come down whatever state the peer left the pipes in.
+            // Nothing here may throw or wait without a bound: the connection count must come down whatever state the
+            // peer left the connection in.
             await EndConnectionAsync().ConfigureAwait(false);
             DisposeCallSources();
+            if (broken is null && _unflushed)
+                broken = await TryFlushAsync().ConfigureAwait(false);
             await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
-            await CompleteQuietlyAsync(_output.CompleteAsync()).ConfigureAwait(false);
+            // Completed with the error, the output drops what a broken connection could not take instead of waiting on it.
+            await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
+            _flushDeadline?.Dispose();
             MilterMetrics.OpenConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _context?.MessageCount ?? 0);
+        }
+    }
+
+    /// <summary>Sends the replies still pending (to the frames before a protocol error); returns the failure, if any.</summary>
+    private async ValueTask<Exception?> TryFlushAsync()
+    {
+        try
+        {
+            await FlushAsync().ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            return e;
         }
     }
 
@@ -226,13 +248,51 @@ public sealed partial class MilterSession
     private long _pendingBytes;
     private bool _unflushed;
 
+    /// <summary>
+    /// Sends what is written. An MTA that does not take it within <see cref="MilterSessionOptions.ReadTimeout"/> (one
+    /// that stopped reading while our replies fill the socket's buffers) is treated as gone.
+    /// </summary>
     private async ValueTask FlushAsync()
     {
         _unflushed = false;
-        var flush = await _output.FlushAsync(_cancellation).ConfigureAwait(false);
+        var deadline = _flushDeadline ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
+        if (_options.ReadTimeout != Timeout.InfiniteTimeSpan)
+            deadline.CancelAfter(_options.ReadTimeout);
+        FlushResult flush;
+        try
+        {
+            flush = await _output.FlushAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
+        {
+            _outputBroken = true;
+            throw new IOException($"the MTA did not take our replies within {_options.ReadTimeout}");
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            _outputBroken = true;
+            throw;
+        }
+        finally
+        {
+            if (!deadline.TryReset())
+            {
+                deadline.Dispose();
+                _flushDeadline = null;
+            }
+        }
+
         if (flush.IsCompleted)
+        {
+            _outputBroken = true;
             throw new IOException("The MTA closed its side of the connection.");
+        }
     }
+
+    private CancellationTokenSource? _flushDeadline;
+
+    // Set when sending failed: an IOException then means the connection, not a handler's replacement body.
+    private bool _outputBroken;
 
     /// <summary>Writes one simple response into the pending batch.</summary>
     private void Reply(MilterResponseCode code)

@@ -181,6 +181,32 @@ public class HostilePeerTests
     }
 
     [Fact]
+    public async Task An_MTA_that_stops_reading_our_replies_is_closed_after_the_read_timeout()
+    {
+        var log = new ListLogger();
+        var factory = MilterHandlerFactory.Create(new MilterDescription { Actions = ActionFlags.ChangeBody }, () => new StallingHandler
+        {
+            EndOfMessage = (message, _) =>
+            {
+                message.ReplaceBody(new MemoryStream(new byte[32 * 1024 * 1024])); // far more than the socket buffers hold
+                return ValueTask.FromResult(MilterVerdict.Accept);
+            },
+        });
+        await using var server = await TestServer.StartAsync(factory, o => o.ReadTimeout = TimeSpan.FromSeconds(1), log);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(server.Addresses[0].EndPoint);
+        await socket.SendAsync(Frame(FakeMta.FullOffer.WriteTo));
+        await socket.SendAsync(Frame(w => MtaCommandWriter.WriteConnect(w, "client", ConnectionFamily.IPv4, 1, "192.0.2.1")));
+        await socket.SendAsync(Frame(w => MtaCommandWriter.WriteMail(w, "<a@b.example>")));
+        await socket.SendAsync(Frame(w => MtaCommandWriter.WriteSimple(w, MilterCommandCode.EndOfBody)));
+
+        // It never reads: the milter's flush must not wait forever.
+        Assert.True(await TestServer.EventuallyAsync(() => server.ConnectionCount == 0, 15), "the connection is still open: " + string.Join(" / ", log.Entries.Select(e => e.Message)));
+        Assert.Contains(log.Entries, e => e.Message.Contains("the MTA did not take our replies within 00:00:01", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Error);
+    }
+
+    [Fact]
     public async Task Idle_connections_hold_no_receive_buffer()
     {
         await using var server = await TestServer.StartAsync(Plain(), _ => { });
