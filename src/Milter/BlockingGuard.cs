@@ -42,9 +42,6 @@ internal static class BlockingGuard
         }
     }
 
-    /// <summary>Threads added to the pool's minimum now (for tests and diagnostics).</summary>
-    public static int Added { get; private set; }
-
     private static void Watch()
     {
         while (true)
@@ -68,8 +65,7 @@ internal static class BlockingGuard
     private static void AdjustMinimum(int change)
     {
         ThreadPool.GetMinThreads(out var workers, out var completionPorts);
-        if (ThreadPool.SetMinThreads(Math.Max(1, workers + change), completionPorts))
-            Added += change;
+        ThreadPool.SetMinThreads(Math.Max(1, workers + change), completionPorts);
     }
 
     /// <summary>One call in its synchronous part.</summary>

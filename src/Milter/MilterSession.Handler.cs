@@ -133,42 +133,6 @@ public sealed partial class MilterSession
         _abortOwed = !cleanup && _message == MessageState.Open && step != MilterSteps.EndOfMessage;
     }
 
-    /// <summary>Abort, close and dispose a retired handler once its last call returns, off the session.</summary>
-    private async Task FinishRetiredAsync(IMilterHandler handler, MilterContext context, Task straggler, bool abortOwed)
-    {
-        try
-        {
-            await straggler.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Already answered and logged as a timeout; whatever it ends with no longer reaches the MTA.
-        }
-
-        try
-        {
-            if (abortOwed)
-                await handler.OnAbortAsync(context, CancellationToken.None).ConfigureAwait(false);
-            await handler.OnCloseAsync(context, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            SessionLog.CleanupFailed(_log, e, ConnectionId, MilterSteps.Close);
-        }
-        finally
-        {
-            await DisposeHandlerAsync(handler).ConfigureAwait(false);
-        }
-    }
-
-    private static async ValueTask DisposeHandlerAsync(IMilterHandler handler)
-    {
-        if (handler is IAsyncDisposable asyncDisposable)
-            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-        else if (handler is IDisposable disposable)
-            disposable.Dispose();
-    }
-
     /// <summary>A handler call overran its time limit.</summary>
     private sealed class HandlerTimeoutException(TimeSpan limit) : TimeoutException($"The handler did not return within {limit}.")
     {

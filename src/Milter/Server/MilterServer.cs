@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -148,152 +147,6 @@ public sealed partial class MilterServer : IAsyncDisposable
         _slots.Dispose();
     }
 
-    /// <summary>
-    /// Runs a server until SIGTERM, SIGINT (Ctrl+C) or <paramref name="cancellationToken"/>, then stops it gracefully, and
-    /// returns the process exit code (<see cref="MilterExitCode"/>), also set as <see cref="Environment.ExitCode"/>:
-    /// 0 when every connection finished, <see cref="MilterExitCode.ForcedStop"/> when some had to be abandoned after
-    /// <see cref="MilterServerOptions.ShutdownTimeout"/>, <see cref="MilterExitCode.CannotListen"/> when an address cannot
-    /// be listened on (logged in one line, no exception). SIGHUP is logged and ignored, as mail daemons do.
-    /// Logs to standard error (Information and above) unless <paramref name="loggerFactory"/> is given; pass
-    /// <see cref="NullLoggerFactory.Instance"/> for silence, or your own factory to filter or redirect.
-    /// </summary>
-    public static async Task<int> RunAsync(IMilterHandlerFactory factory, MilterServerOptions options, ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default)
-    {
-        using var console = loggerFactory is null ? new ConsoleLogging() : null;
-        var loggers = loggerFactory ?? console!;
-        var log = loggers.CreateLogger("Milter.Server");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        void OnStopSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        void OnHangup(PosixSignalContext context)
-        {
-            // logrotate's postrotate sends SIGHUP: a mail filter must survive it. Standard error needs no reopening.
-            context.Cancel = true;
-            ServerLog.HangupIgnored(log);
-        }
-
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnHangup);
-        await using var server = new MilterServer(factory, options, loggers);
-        int exitCode;
-        try
-        {
-            await server.StartAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Asked to stop.
-            }
-
-            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            exitCode = server.StopWasForced ? MilterExitCode.ForcedStop : MilterExitCode.Stopped;
-        }
-        catch (MilterListenException e)
-        {
-            ServerLog.CannotListen(log, e.Message);
-            exitCode = MilterExitCode.CannotListen;
-        }
-
-        if (exitCode != MilterExitCode.Stopped)
-            Environment.ExitCode = exitCode;
-        return exitCode;
-    }
-
-    /// <summary>
-    /// Runs a generated filter on the given addresses until SIGTERM or SIGINT, logging to standard error:
-    /// <c>await MilterServer.RunAsync&lt;StampFilter&gt;("inet:8890@127.0.0.1")</c>.
-    /// </summary>
-    public static Task<int> RunAsync<TFilter>(params string[] addresses) where TFilter : IMilterFilter<TFilter>
-    {
-        ArgumentNullException.ThrowIfNull(addresses);
-        var options = new MilterServerOptions();
-        foreach (var address in addresses)
-            options.Listen.Add(address);
-        return RunAsync<TFilter>(options);
-    }
-
-    /// <summary>
-    /// Runs a generated filter with these options (listen addresses, limits, <see cref="MilterSessionOptions.Mta"/>…)
-    /// until SIGTERM, SIGINT or <paramref name="cancellationToken"/>. Logs to standard error unless
-    /// <paramref name="loggerFactory"/> is given (<see cref="NullLoggerFactory.Instance"/> for silence).
-    /// </summary>
-    public static Task<int> RunAsync<TFilter>(MilterServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
-        where TFilter : IMilterFilter<TFilter> =>
-        RunAsync(MilterFilter.Factory<TFilter>(), options, loggerFactory, cancellationToken);
-
-    private Listener Bind(MilterAddress address)
-    {
-        var unixPath = address.UnixPath;
-        if (unixPath is not null)
-            RemoveStaleSocket(address, unixPath);
-
-        var socket = unixPath is null
-            ? new Socket(address.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-            : new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            if (unixPath is null)
-                Posix.AllowRebindAfterRestart(socket);
-            socket.Bind(address.EndPoint);
-            socket.Listen(_options.Backlog);
-            if (unixPath is not null && !OperatingSystem.IsWindows())
-                File.SetUnixFileMode(unixPath, _options.UnixSocketMode);
-            return new Listener(socket, unixPath is null ? MilterAddress.FromEndPoint(socket.LocalEndPoint!) : address, unixPath);
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            throw new MilterListenException(address.Text, e.SocketErrorCode switch
-            {
-                SocketError.AddressAlreadyInUse => "the address is in use (is another instance running?)",
-                SocketError.AccessDenied => "permission denied",
-                _ => e.Message,
-            }, e);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Like libmilter: a socket left by a process that died is removed; a socket a live process answers on, or anything
-    /// that is not a socket (a configuration file named by mistake), stops the start and is left untouched.
-    /// </summary>
-    private void RemoveStaleSocket(MilterAddress address, string path)
-    {
-        var existing = Posix.Describe(path);
-        if (existing is null)
-            return;
-        if (!Posix.IsSocket(path))
-            throw new MilterListenException(address.Text, $"{path} is {existing}, not a socket; it was left as it is. Remove it or choose another path.");
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-        {
-            try
-            {
-                probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new MilterListenException(address.Text, "another process is listening on this socket (is another instance running?)");
-            }
-            catch (SocketException)
-            {
-                // Nobody answers: the socket is stale.
-            }
-        }
-
-        File.Delete(path);
-        ServerLog.StaleSocketRemoved(_log, path);
-    }
-
     private async Task AcceptLoopAsync(Listener listener)
     {
         var stopping = _stopAccepting.Token;
@@ -384,19 +237,6 @@ public sealed partial class MilterServer : IAsyncDisposable
             _trim.Observe(_connections.Count, _budget.Used);
         }
     }
-
-    private void CloseListeners()
-    {
-        foreach (var listener in _listeners)
-        {
-            listener.Socket.Dispose();
-            // Only our socket: whatever replaced it since is not ours to delete.
-            if (listener.UnixPath is not null && Posix.IsSocket(listener.UnixPath))
-                File.Delete(listener.UnixPath);
-        }
-    }
-
-    private sealed record Listener(Socket Socket, MilterAddress Address, string? UnixPath);
 
     private sealed class Connection(MilterSession session, SocketConnection transport)
     {
