@@ -103,19 +103,7 @@ public class SessionFailureTests
     [Fact]
     public async Task A_failure_at_a_no_reply_step_is_delivered_at_the_next_step_that_replies()
     {
-        var calls = new List<string>();
-        var description = new MilterDescription { NoReplySteps = MilterSteps.Header };
-        var factory = MilterHandlerFactory.Create(description, () =>
-        {
-            var handler = new RecordingHandler(calls);
-            handler.Verdicts[MilterSteps.Header] = () => throw new InvalidOperationException("boom");
-            return handler;
-        });
-        await using var mta = FakeMta.Start(factory);
-        await mta.NegotiateAsync();
-        await ConnectAsync(mta);
-        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
-        await mta.ReadAsync();
+        await using var mta = await StartMessageAsync(MilterSteps.Header, MilterSteps.Header, []);
         await mta.SendAsync(w => MtaCommandWriter.WriteHeader(w, "Subject", "s"));
         await mta.AssertSilentAsync();
         await mta.SendAsync(MilterCommandCode.EndOfHeaders);
@@ -128,17 +116,7 @@ public class SessionFailureTests
     {
         // Found by the session fuzzer: the handler got neither end of message nor abort for that message.
         var calls = new List<string>();
-        var factory = MilterHandlerFactory.Create(new MilterDescription { NoReplySteps = MilterSteps.Header | MilterSteps.Body }, () =>
-        {
-            var handler = new RecordingHandler(calls);
-            handler.Verdicts[MilterSteps.Body] = () => throw new InvalidOperationException("boom");
-            return handler;
-        });
-        await using var mta = FakeMta.Start(factory);
-        await mta.NegotiateAsync();
-        await ConnectAsync(mta);
-        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
-        await mta.ReadAsync();
+        await using var mta = await StartMessageAsync(MilterSteps.Header | MilterSteps.Body, MilterSteps.Body, calls);
         await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, "body\r\n"u8));
         await mta.SendAsync(MilterCommandCode.EndOfBody);
 
@@ -453,6 +431,23 @@ public class SessionFailureTests
         {
             Verdicts = { [MilterSteps.Body] = () => MilterVerdict.Skip },
         });
+
+    /// <summary>A session whose handler throws at <paramref name="failing"/>, connected, with a message started by MAIL.</summary>
+    private static async Task<FakeMta> StartMessageAsync(MilterSteps noReply, MilterSteps failing, List<string> calls)
+    {
+        var factory = MilterHandlerFactory.Create(new MilterDescription { NoReplySteps = noReply }, () =>
+        {
+            var handler = new RecordingHandler(calls);
+            handler.Verdicts[failing] = () => throw new InvalidOperationException("boom");
+            return handler;
+        });
+        var mta = FakeMta.Start(factory);
+        await mta.NegotiateAsync();
+        await ConnectAsync(mta);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
+        await mta.ReadAsync();
+        return mta;
+    }
 
     private static async Task ConnectAsync(FakeMta mta)
     {

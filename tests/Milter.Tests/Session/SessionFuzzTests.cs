@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using CsCheck;
 using Milter.Protocol;
 using Milter.Tests.Support;
@@ -39,7 +38,7 @@ public class SessionFuzzTests
         var connection = new InMemoryConnection();
         var session = new MilterSession(factory, new MilterSessionOptions { Mta = MtaKind.Postfix, ProgressInterval = null });
         var run = session.RunAsync(connection.MilterSide);
-        var answers = ReadAllAsync(connection.MtaSide.Input);
+        var answers = connection.MtaSide.Input.ReadAllAsync();
 
         for (var offset = 0; offset < conversation.Stream.Length; offset += conversation.ChunkSize)
         {
@@ -77,19 +76,5 @@ public class SessionFuzzTests
 
         Assert.True(buffer.IsEmpty, $"{buffer.Length} bytes of a partial answer");
         Assert.False(changing, "message changes without a final verdict after them");
-    }
-
-    private static async Task<byte[]> ReadAllAsync(PipeReader reader)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        while (true)
-        {
-            var result = await reader.ReadAsync();
-            foreach (var segment in result.Buffer)
-                output.Write(segment.Span);
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-                return output.WrittenSpan.ToArray();
-        }
     }
 }
