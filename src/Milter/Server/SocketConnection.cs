@@ -45,7 +45,15 @@ internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
     /// <summary>Closes the socket now: the MTA sees the connection end, whatever the session is doing.</summary>
     public void Abort()
     {
-        _closed.Cancel();
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A forced stop can meet a connection that has just ended on its own.
+        }
+
         _socket.Dispose();
     }
 
