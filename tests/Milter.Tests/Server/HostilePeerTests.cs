@@ -207,6 +207,23 @@ public class HostilePeerTests
     }
 
     [Fact]
+    public async Task Accepted_connections_run_a_keepalive_timer_against_peers_that_vanish()
+    {
+        if (!OperatingSystem.IsLinux())
+            Assert.Skip("reads /proc/net/tcp");
+        await using var server = await TestServer.StartAsync(Plain(), _ => { });
+        using var client = await ConnectAsync(server);
+        await Task.Delay(200);
+
+        // The milter's side of the connection: local port the server's, remote port the client's; timer 2 is keepalive.
+        var serverPort = ((System.Net.IPEndPoint)server.Addresses[0].EndPoint).Port;
+        var clientPort = ((System.Net.IPEndPoint)client.LocalEndPoint!).Port;
+        var line = File.ReadLines("/proc/net/tcp").Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Single(f => f[1].EndsWith($":{serverPort:X4}", StringComparison.Ordinal) && f[2].EndsWith($":{clientPort:X4}", StringComparison.Ordinal));
+        Assert.StartsWith("02:", line[5], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Idle_connections_hold_no_receive_buffer()
     {
         await using var server = await TestServer.StartAsync(Plain(), _ => { });
