@@ -109,14 +109,19 @@ public sealed partial class MilterSession
     /// <summary>Waits for an end-of-message handler, sending PROGRESS every <paramref name="interval"/> meanwhile.</summary>
     private async Task WaitWithProgressAsync(Task<MilterVerdict> running, TimeSpan interval, CancellationToken token)
     {
-        // A slow but healthy handler must not hit the MTA's timeout (Sendmail reads with 10 s by default).
+        // A slow but healthy handler must not hit the MTA's timeout (Sendmail reads with 10 s by default). WaitAsync drops
+        // its timer as soon as the handler returns, so a fast handler leaves nothing behind.
         while (true)
         {
-            var tick = Task.Delay(interval, token);
-            if (await Task.WhenAny(running, tick).ConfigureAwait(false) == running)
+            try
+            {
+                await running.WaitAsync(interval, token).ConfigureAwait(false);
                 return;
-            token.ThrowIfCancellationRequested();
-            await SendProgressAsync(_cancellation).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await SendProgressAsync(_cancellation).ConfigureAwait(false);
+            }
         }
     }
 
