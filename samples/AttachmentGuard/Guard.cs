@@ -12,7 +12,12 @@ namespace AttachmentGuard;
 [MailFilter("attachment-guard")]
 public sealed partial class Guard(GuardSettings settings, AttachmentPolicy policy, ILogger<Guard> log) : IDisposable
 {
-    private readonly MessageCapture _message = new(new MessageCaptureOptions { MemoryLimit = settings.MemoryLimit });
+    private readonly MessageCapture _message = new(new MessageCaptureOptions
+    {
+        MemoryLimit = settings.MemoryLimit,
+        MaxParts = settings.MaxParts,
+        OverLimit = settings.OverLimit,
+    });
 
     [OnHeader]
     public void Header(string name, string value) => _message.AddHeader(name, value);
