@@ -23,7 +23,14 @@ public class SessionFuzzTests
     public async Task Mutated_real_conversations_end_cleanly_with_well_formed_answers()
     {
         var seconds = int.TryParse(Environment.GetEnvironmentVariable("MILTER_FUZZ_SECONDS"), out var s) ? s : -1;
-        await Conversation.Generator.SampleAsync(RunAsync, iter: seconds > 0 ? -1 : 1500, time: seconds, threads: seconds > 0 ? -1 : 1);
+        var runs = 0;
+        await Conversation.Generator.SampleAsync(c =>
+        {
+            Interlocked.Increment(ref runs);
+            return RunAsync(c);
+        }, iter: seconds > 0 ? -1 : 1500, time: seconds, threads: seconds > 0 ? -1 : 1);
+        if (seconds > 0)
+            Console.WriteLine($"session fuzzer: {runs} conversations in {seconds} s, no failure");
     }
 
     private static async Task RunAsync(Conversation conversation)

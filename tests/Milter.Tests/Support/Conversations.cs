@@ -18,10 +18,14 @@ internal sealed record Conversation(byte[] Stream, int ChunkSize, int HandlerSee
 
     private static readonly byte[] Commands = "ABCDEHKLMNOQRTU"u8.ToArray();
 
+    // Kinds 0-9 reorder whole frames (the session goes deep); 10-15 break bytes (it must stop cleanly where they are).
     private static readonly Gen<(int Kind, int A, int B, byte Value)> Mutation =
-        Gen.Select(Gen.Int[0, 8], Gen.Int[0, 10_000], Gen.Int[0, 10_000], Gen.Byte);
+        Gen.Select(Gen.Int[0, 15], Gen.Int[0, 10_000], Gen.Int[0, 10_000], Gen.Byte);
 
-    public static Gen<Conversation> Generator { get; } = Gen.Select(Gen.Int[0, Seeds.Count - 1], Mutation.Array[0, 6], Gen.Int[1, 70_000], Gen.Int)
+    // Chunk sizes spread evenly over powers of two, so single bytes and whole streams are both common.
+    private static readonly Gen<int> ChunkSizes = Gen.Select(Gen.Int[0, 16], Gen.Int[0, 65_535]).Select(t => 1 + (t.Item2 % (1 << t.Item1)));
+
+    public static Gen<Conversation> Generator { get; } = Gen.Select(Gen.Int[0, Seeds.Count - 1], Mutation.Array[0, 6], ChunkSizes, Gen.Int)
         .Select(t => new Conversation(Mutate(Seeds[t.Item1], t.Item2), t.Item3, t.Item4));
 
     public override string ToString() => $"{Stream.Length} bytes in chunks of {ChunkSize}, handler seed {HandlerSeed}: {Convert.ToHexString(Stream.AsSpan(0, Math.Min(Stream.Length, 200)))}…";
@@ -34,33 +38,34 @@ internal sealed record Conversation(byte[] Stream, int ChunkSize, int HandlerSee
         {
             if (frames.Count == 0)
                 break;
-            var i = a % frames.Count;
+            // Mostly after OPTNEG, so that most conversations get past it.
+            var i = frames.Count > 1 && a % 10 != 0 ? 1 + (a % (frames.Count - 1)) : a % frames.Count;
             switch (kind)
             {
-                case 0:
+                case <= 2:
                     frames.RemoveAt(i);
                     break;
-                case 1:
+                case <= 5:
                     frames.Insert(i, frames[b % frames.Count]);
                     break;
-                case 2:
+                case <= 7:
                     (frames[i], frames[b % frames.Count]) = (frames[b % frames.Count], frames[i]);
                     break;
-                case 3:
+                case <= 9:
                     var other = Seeds[b % Seeds.Count];
                     frames.Insert(i, other[a % other.Length]);
                     break;
-                case 4:
+                case <= 11:
                     var flipped = (byte[])frames[i].Clone();
                     flipped[b % flipped.Length] ^= value == 0 ? (byte)1 : value;
                     frames[i] = flipped;
                     break;
-                case 5:
+                case 12:
                     var lying = (byte[])frames[i].Clone();
                     BinaryPrimitives.WriteUInt32BigEndian(lying, (uint)(b * value));
                     frames[i] = lying;
                     break;
-                case 6:
+                case 13:
                     var random = new byte[5 + (b % 64)];
                     new Random(a ^ value).NextBytes(random.AsSpan(5));
                     BinaryPrimitives.WriteUInt32BigEndian(random, (uint)(random.Length - 4));
