@@ -12,7 +12,12 @@ namespace AttachmentGuard;
 [MailFilter("attachment-guard")]
 public sealed partial class Guard(GuardSettings settings, AttachmentPolicy policy, ILogger<Guard> log) : IDisposable
 {
-    private readonly MessageCapture _message = new(new MessageCaptureOptions { MemoryLimit = settings.MemoryLimit });
+    private readonly MessageCapture _message = new(new MessageCaptureOptions
+    {
+        MemoryLimit = settings.MemoryLimit,
+        MaxParts = settings.MaxParts,
+        OverLimit = settings.OverLimit,
+    });
 
     [OnHeader]
     public void Header(string name, string value) => _message.AddHeader(name, value);
@@ -25,6 +30,13 @@ public sealed partial class Guard(GuardSettings settings, AttachmentPolicy polic
     {
         try
         {
+            // A message built to be expensive (a hundred thousand parts) is answered by the policy, not parsed.
+            if (_message.OverLimitVerdict is { } overLimit)
+            {
+                Log.OverLimit(log, message.QueueId, _message.OverLimitReason!, overLimit);
+                return overLimit;
+            }
+
             var mime = _message.Message;
             var removed = policy.Apply(mime);
             var scripts = settings.RemoveHtmlScripts ? HtmlScripts.Remove(mime) : 0;
@@ -53,5 +65,8 @@ public sealed partial class Guard(GuardSettings settings, AttachmentPolicy polic
     {
         [LoggerMessage(LogLevel.Information, "{QueueId}: removed attachment {FileName}: {Reason}")]
         public static partial void Removed(ILogger logger, string? queueId, string fileName, string reason);
+
+        [LoggerMessage(LogLevel.Warning, "{QueueId}: not checked: {Reason} Answering {Verdict}")]
+        public static partial void OverLimit(ILogger logger, string? queueId, string reason, MilterVerdict verdict);
     }
 }

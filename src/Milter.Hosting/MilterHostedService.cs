@@ -1,20 +1,37 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Milter.Server;
 
 namespace Milter.Hosting;
 
 /// <summary>Runs a <see cref="MilterServer"/> for <typeparamref name="TFilter"/> for the lifetime of the host.</summary>
 /// <typeparam name="TFilter">The generated filter class.</typeparam>
+/// <remarks>
+/// An address that cannot be listened on (another instance, a file that is not a socket) is logged in one line and stops
+/// the host with exit code <see cref="MilterExitCode.CannotListen"/>; a stop that had to abandon busy connections
+/// ends with <see cref="MilterExitCode.ForcedStop"/>. SIGHUP reloads the configuration (as does an edited
+/// appsettings.json): the settings that can change at run time apply to new connections, and the log says which.
+/// </remarks>
 public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposable where TFilter : IMilterFilter<TFilter>
 {
     private readonly MilterServer _server;
+    private readonly IServiceProvider _services;
+    private readonly ILogger _log;
+    private PosixSignalRegistration? _hangup;
+    private IDisposable? _reloads;
 
     /// <summary>Creates the server from the validated options; filter constructor parameters come from <paramref name="services"/>.</summary>
     public MilterHostedService(IServiceProvider services, IOptions<MilterHostingOptions> options, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _services = services;
+        _log = loggers.CreateLogger("Milter.Hosting");
         _server = new MilterServer(MilterFilter.Factory<TFilter>(services), options.Value.ToServerOptions(), loggers);
     }
 
@@ -22,11 +39,66 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
     public IReadOnlyList<MilterAddress> Addresses => _server.Addresses;
 
     /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken) => _server.StartAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Before listening: a SIGHUP that arrives once the socket accepts must already find its handler.
+        if (_services.GetService<IConfiguration>() is { } configuration)
+        {
+            _reloads = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                // logrotate's postrotate sends SIGHUP: reload, as mail daemons do, instead of dying.
+                context.Cancel = true;
+                HostingLog.Hangup(_log);
+                if (configuration is IConfigurationRoot root)
+                    root.Reload();
+                else
+                    Reload();
+            });
+        }
+
+        try
+        {
+            await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (MilterListenException e)
+        {
+            // One line and a defined exit code, not an unhandled exception with a stack trace.
+            HostingLog.CannotListen(_log, e.Message);
+            Environment.ExitCode = MilterExitCode.CannotListen;
+            _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+        }
+    }
 
     /// <summary>Stops gracefully: messages in flight finish within the shutdown timeout (and the host's).</summary>
-    public Task StopAsync(CancellationToken cancellationToken) => _server.StopAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _hangup?.Dispose();
+        _reloads?.Dispose();
+        await _server.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_server.StopWasForced)
+            Environment.ExitCode = MilterExitCode.ForcedStop;
+    }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _hangup?.Dispose();
+        _reloads?.Dispose();
+        await _server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void Reload()
+    {
+        try
+        {
+            // The factory binds the section again, applies AddMilter's configure delegate, and validates.
+            var options = _services.GetRequiredService<IOptionsFactory<MilterHostingOptions>>().Create(Options.DefaultName);
+            _server.Reload(options.ToServerOptions());
+        }
+        catch (OptionsValidationException e)
+        {
+            HostingLog.ReloadRefused(_log, string.Join(" ", e.Failures));
+        }
+    }
 }

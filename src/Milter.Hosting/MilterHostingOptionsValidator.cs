@@ -27,10 +27,15 @@ internal sealed class MilterHostingOptionsValidator : IValidateOptions<MilterHos
             problems.Add($"Milter:MaxConnections must be positive; it is {options.MaxConnections}.");
         if (options.DefaultAction.ToLowerInvariant() is not ("tempfail" or "accept" or "reject"))
             problems.Add($"Milter:DefaultAction must be tempfail, accept or reject; it is \"{options.DefaultAction}\".");
-        if (options.IdleTimeout <= TimeSpan.Zero || options.ReadTimeout <= TimeSpan.Zero || options.ShutdownTimeout < TimeSpan.Zero)
-            problems.Add("Milter:IdleTimeout and Milter:ReadTimeout must be positive, Milter:ShutdownTimeout not negative.");
+        if (options.NegotiationTimeout <= TimeSpan.Zero || options.IdleTimeout <= TimeSpan.Zero || options.ReadTimeout <= TimeSpan.Zero
+            || options.HandlerTimeout <= TimeSpan.Zero || options.EndOfMessageTimeout <= TimeSpan.Zero || options.ShutdownTimeout < TimeSpan.Zero)
+        {
+            problems.Add("Milter:NegotiationTimeout, IdleTimeout, ReadTimeout, HandlerTimeout and EndOfMessageTimeout must be positive, Milter:ShutdownTimeout not negative.");
+        }
         if (options.MaxFrameLength < 65536)
             problems.Add($"Milter:MaxFrameLength must be at least 65536 (MTAs send 65535-byte body chunks); it is {options.MaxFrameLength}.");
+        if (options.MaxBufferedBytes < options.MaxFrameLength + 5L)
+            problems.Add($"Milter:MaxBufferedBytes must hold at least one frame of Milter:MaxFrameLength ({options.MaxFrameLength} bytes); it is {options.MaxBufferedBytes}.");
         if (options.UnixSocketMode.Length is 0 or > 4 || options.UnixSocketMode.Any(c => c is < '0' or > '7'))
             problems.Add($"Milter:UnixSocketMode must be an octal mode such as 660; it is \"{options.UnixSocketMode}\".");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

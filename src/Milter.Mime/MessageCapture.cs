@@ -20,6 +20,9 @@ public sealed class MessageCapture : IDisposable
     private long _bodyStart = -1;
     private Stream? _parsed;
     private MimeMessage? _message;
+    private string? _overLimit;
+    private bool _limitsChecked;
+    private int _placeholderLength;
 
     /// <summary>Creates an empty capture.</summary>
     public MessageCapture(MessageCaptureOptions? options = null)
@@ -33,7 +36,7 @@ public sealed class MessageCapture : IDisposable
     public IReadOnlyList<CapturedHeader> Headers => _headers;
 
     /// <summary>The size of the message so far, in bytes, with CRLF line ends.</summary>
-    public long Size => _buffer.Length;
+    public long Size => _buffer.Length - _placeholderLength;
 
     /// <summary>Whether the message was large enough to go to a temporary file.</summary>
     public bool IsSpilled => _buffer.IsSpilled;
@@ -48,6 +51,14 @@ public sealed class MessageCapture : IDisposable
         ArgumentNullException.ThrowIfNull(value);
         if (_bodyStart >= 0)
             throw new InvalidOperationException("A header came after the body started; the MTA sends all headers first. Was the capture cleared when the last message ended?");
+        if (_headers.Count == 0 && !IsFieldName(name))
+        {
+            // MimeKit refuses a message whose first line is not a header, but keeps a malformed header further down as
+            // it is. A placeholder above it (removed once parsed) lets the message be looked into and sent back intact.
+            _buffer.Write(Placeholder);
+            _placeholderLength = Placeholder.Length;
+        }
+
         _headers.Add(new CapturedHeader(name, value));
         WriteText(name);
         WriteText(_options.HeaderLeadingSpace ? ":" : ": ");
@@ -71,22 +82,59 @@ public sealed class MessageCapture : IDisposable
         _buffer.Write(chunk);
     }
 
-    /// <summary>The message parsed from what was captured. Parsed once; changes made to it are what <see cref="MimeRewriter"/> sends.</summary>
+    /// <summary>
+    /// The message parsed from what was captured. Parsed once; changes made to it are what <see cref="MimeRewriter"/> sends.
+    /// </summary>
+    /// <exception cref="MimeLimitException">The message is over <see cref="MessageCaptureOptions.MaxParts"/> or
+    /// <see cref="MessageCaptureOptions.MaxDecodedSize"/>; check <see cref="OverLimitVerdict"/> first.</exception>
     public MimeMessage Message
     {
         get
         {
             if (_message is null)
             {
-                EndHeaders();
+                if (OverLimitVerdict is { } verdict)
+                    throw new MimeLimitException(OverLimitReason!, verdict);
                 // Persistent: the parts' contents stay in the buffer (or file) instead of being copied into memory.
                 _parsed = _buffer.OpenRead();
-                _message = new MimeParser(_parsed, MimeFormat.Entity, persistent: true).ParseMessage();
+                var message = new MimeParser(_parsed, MimeFormat.Entity, persistent: true).ParseMessage();
+                if (_placeholderLength > 0)
+                    message.Headers.RemoveAt(0);
+                _message = message;
             }
 
             return _message;
         }
     }
+
+    /// <summary>
+    /// The answer <see cref="MessageCaptureOptions.OverLimit"/> gives for a message over <see cref="MessageCaptureOptions.MaxParts"/>
+    /// or <see cref="MessageCaptureOptions.MaxDecodedSize"/>, or null when it is within both. Checked once, with a pass
+    /// over the bytes that builds nothing; ask before <see cref="Message"/>.
+    /// </summary>
+    public MilterVerdict? OverLimitVerdict
+    {
+        get
+        {
+            if (!_limitsChecked)
+            {
+                EndHeaders();
+                using (var bytes = _buffer.OpenRead())
+                    _overLimit = MimeLimits.Check(bytes, _options.MaxParts, _options.MaxDecodedSize);
+                _limitsChecked = true;
+            }
+
+            return _overLimit is null ? null : _options.OverLimit switch
+            {
+                MimeLimitAction.Reject => MilterVerdict.Reject(554, "5.6.0", "Message too complex to be checked"),
+                MimeLimitAction.Accept => MilterVerdict.Accept,
+                _ => MilterVerdict.Tempfail(451, "4.7.0", "Message too complex to be checked now"),
+            };
+        }
+    }
+
+    /// <summary>Why the message is over a limit (for the log), or null.</summary>
+    public string? OverLimitReason => OverLimitVerdict is null ? null : $"The message is over a limit: {_overLimit}.";
 
     /// <summary>The body as received (after the blank line), read-only. Dispose the stream before clearing the capture.</summary>
     public Stream OpenBody()
@@ -103,6 +151,9 @@ public sealed class MessageCapture : IDisposable
         _parsed = null;
         _headers.Clear();
         _bodyStart = -1;
+        _overLimit = null;
+        _limitsChecked = false;
+        _placeholderLength = 0;
         _buffer.Clear();
     }
 
@@ -123,6 +174,11 @@ public sealed class MessageCapture : IDisposable
         _buffer.Write("\r\n"u8);
         _bodyStart = _buffer.Length;
     }
+
+    private static ReadOnlySpan<byte> Placeholder => "X-Milter-Placeholder: parsed past a malformed first header\r\n"u8;
+
+    // RFC 5322 field names: printable US-ASCII except the colon.
+    private static bool IsFieldName(string name) => name.All(c => c is > ' ' and <= '~' and not ':');
 
     private void WriteText(ReadOnlySpan<char> text)
     {

@@ -186,7 +186,7 @@ public sealed class EndOfMessageContext
     /// megabyte of a streamed body so memory stays bounded. Throws <see cref="IOException"/> when a streamed body
     /// cannot be read to the end.
     /// </summary>
-    internal async ValueTask WriteActionsAsync(System.IO.Pipelines.PipeWriter output, CancellationToken cancellationToken)
+    internal async ValueTask WriteActionsAsync(System.IO.Pipelines.PipeWriter output, Func<ValueTask> flush, CancellationToken cancellationToken)
     {
         output.Write(_actions.WrittenSpan);
         if (_body is { } body)
@@ -203,7 +203,7 @@ public sealed class EndOfMessageContext
                 MilterResponseWriter.WriteReplaceBody(output, chunk.AsSpan(0, read));
                 if ((unflushed += read) >= 1024 * 1024)
                 {
-                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    await flush().ConfigureAwait(false);
                     unflushed = 0;
                 }
             }

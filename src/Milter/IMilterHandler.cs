@@ -9,6 +9,11 @@ namespace Milter;
 /// Methods are called one at a time, in protocol order, only for the steps listed in the milter's
 /// <see cref="MilterDescription.Steps"/>. A message ends with exactly one call to <see cref="OnEndOfMessageAsync"/>
 /// or <see cref="OnAbortAsync"/>, whatever the MTA sends. Memory passed to a method is valid only during that call.
+/// Calls run on the thread pool, each within a time limit (<see cref="MilterSessionOptions.HandlerTimeout"/>,
+/// <see cref="MilterSessionOptions.EndOfMessageTimeout"/>); the <c>cancellationToken</c> of a call is cancelled when it
+/// overruns that limit, when the MTA closes the connection (abort and close calls excepted), or when the server stops
+/// for good. A call that overruns is answered with <see cref="MilterSessionOptions.DefaultVerdict"/> and not waited for;
+/// the handler gets no further calls on that SMTP connection but its abort, close and disposal once it returns.
 /// </remarks>
 public interface IMilterHandler
 {

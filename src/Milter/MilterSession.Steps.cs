@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Milter.Protocol;
 
@@ -76,30 +77,41 @@ public sealed partial class MilterSession
         return verdict;
     }
 
-    /// <summary>Calls the handler for a step; an exception or an illegal verdict becomes the default verdict.</summary>
+    /// <summary>
+    /// Calls the handler for a step; an exception, an overrun of the time limit or an illegal verdict becomes the default
+    /// verdict, as does every step once the handler is retired.
+    /// </summary>
     private async ValueTask<(MilterVerdict Verdict, bool Failed)> InvokeAsync(MilterSteps step, MilterFrame frame)
     {
-        var handler = _handler!;
+        if (_retired)
+            return (_options.DefaultVerdict, true);
         var context = _context!;
         var started = Stopwatch.GetTimestamp();
         MilterVerdict verdict;
+        byte[]? chunk = null;
         try
         {
             verdict = step switch
             {
-                MilterSteps.Connect => await Bounded(handler.OnConnectAsync(context, context.Connection!, _cancellation)).ConfigureAwait(false),
-                MilterSteps.Helo => await Bounded(handler.OnHeloAsync(context, context.HeloName!, _cancellation)).ConfigureAwait(false),
-                MilterSteps.Mail => await Bounded(handler.OnMailAsync(context, context.Sender!, _cancellation)).ConfigureAwait(false),
-                MilterSteps.Rcpt => await Bounded(handler.OnRcptAsync(context, context.Recipients[^1], _cancellation)).ConfigureAwait(false),
-                MilterSteps.Data => await Bounded(handler.OnDataAsync(context, _cancellation)).ConfigureAwait(false),
-                MilterSteps.Header => await Bounded(InvokeHeader(handler, context, frame)).ConfigureAwait(false),
-                MilterSteps.EndOfHeaders => await Bounded(handler.OnEndOfHeadersAsync(context, _cancellation)).ConfigureAwait(false),
-                MilterSteps.Body => await Bounded(handler.OnBodyChunkAsync(context, frame.Payload, _cancellation)).ConfigureAwait(false),
-                MilterSteps.Unknown => await Bounded(handler.OnUnknownAsync(context, TextCommand.Parse(frame.Payload, MilterCommandCode.Unknown).GetText(), _cancellation)).ConfigureAwait(false),
+                MilterSteps.Connect => await CallHandlerAsync(step, (h, ct) => h.OnConnectAsync(context, context.Connection!, ct)).ConfigureAwait(false),
+                MilterSteps.Helo => await CallHandlerAsync(step, (h, ct) => h.OnHeloAsync(context, context.HeloName!, ct)).ConfigureAwait(false),
+                MilterSteps.Mail => await CallHandlerAsync(step, (h, ct) => h.OnMailAsync(context, context.Sender!, ct)).ConfigureAwait(false),
+                MilterSteps.Rcpt => await CallHandlerAsync(step, (h, ct) => h.OnRcptAsync(context, context.Recipients[^1], ct)).ConfigureAwait(false),
+                MilterSteps.Data => await CallHandlerAsync(step, (h, ct) => h.OnDataAsync(context, ct)).ConfigureAwait(false),
+                MilterSteps.Header => await CallHeaderAsync(context, frame).ConfigureAwait(false),
+                MilterSteps.EndOfHeaders => await CallHandlerAsync(step, (h, ct) => h.OnEndOfHeadersAsync(context, ct)).ConfigureAwait(false),
+                MilterSteps.Body => await CallBodyAsync(context, chunk = CopyOf(frame.Payload), frame.Payload.Length).ConfigureAwait(false),
+                MilterSteps.Unknown => await CallUnknownAsync(context, frame).ConfigureAwait(false),
                 _ => throw new UnreachableException($"{step} is not a replying step."),
             };
         }
-        catch (Exception e) when (!_cancellation.IsCancellationRequested)
+        catch (HandlerTimeoutException e)
+        {
+            MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", MilterMetrics.StepName(step)));
+            SessionLog.HandlerTimedOut(_log, ConnectionId, step, e.Limit, context.QueueId, _options.DefaultVerdict);
+            return (_options.DefaultVerdict, true);
+        }
+        catch (Exception e) when (e is not PeerClosedException && !_cancellation.IsCancellationRequested)
         {
             MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", MilterMetrics.StepName(step)));
             SessionLog.HandlerFailed(_log, e, ConnectionId, step, context.QueueId, _options.DefaultVerdict);
@@ -108,6 +120,8 @@ public sealed partial class MilterSession
         finally
         {
             MilterMetrics.RecordDuration(step, started);
+            if (chunk is not null)
+                ReturnWhenDone(chunk, _running);
         }
 
         if (!IsAllowed(step, verdict.Kind))
@@ -120,17 +134,39 @@ public sealed partial class MilterSession
         return (verdict, false);
     }
 
-    /// <summary>
-    /// Waits for a handler, but no longer than the session lives: a handler that ignores its cancellation token
-    /// must not keep a connection (or a server shutdown) hanging. Synchronous results cost nothing extra.
-    /// </summary>
-    private ValueTask<MilterVerdict> Bounded(ValueTask<MilterVerdict> task) =>
-        task.IsCompleted || !_cancellation.CanBeCanceled ? task : new ValueTask<MilterVerdict>(task.AsTask().WaitAsync(_cancellation));
-
-    private ValueTask<MilterVerdict> InvokeHeader(IMilterHandler handler, MilterContext context, MilterFrame frame)
+    private ValueTask<MilterVerdict> CallHeaderAsync(MilterContext context, MilterFrame frame)
     {
         var header = HeaderCommand.Parse(frame.Payload);
-        return handler.OnHeaderAsync(context, header.GetName(), header.GetValue(), _cancellation);
+        var (name, value) = (header.GetName(), header.GetValue());
+        return CallHandlerAsync(MilterSteps.Header, (h, ct) => h.OnHeaderAsync(context, name, value, ct));
+    }
+
+    private ValueTask<MilterVerdict> CallUnknownAsync(MilterContext context, MilterFrame frame)
+    {
+        var command = TextCommand.Parse(frame.Payload, MilterCommandCode.Unknown).GetText();
+        return CallHandlerAsync(MilterSteps.Unknown, (h, ct) => h.OnUnknownAsync(context, command, ct));
+    }
+
+    private ValueTask<MilterVerdict> CallBodyAsync(MilterContext context, byte[] chunk, int length) =>
+        CallHandlerAsync(MilterSteps.Body, (h, ct) => h.OnBodyChunkAsync(context, chunk.AsMemory(0, length), ct));
+
+    /// <summary>
+    /// A body chunk goes to the handler as a pooled copy: the frame's own bytes go back to the receive buffers when the
+    /// session moves on, which it does without waiting for a handler that overran its limit.
+    /// </summary>
+    private static byte[] CopyOf(ReadOnlyMemory<byte> payload)
+    {
+        var copy = ArrayPool<byte>.Shared.Rent(payload.Length);
+        payload.Span.CopyTo(copy);
+        return copy;
+    }
+
+    private static void ReturnWhenDone(byte[] chunk, Task call)
+    {
+        if (call.IsCompleted)
+            ArrayPool<byte>.Shared.Return(chunk);
+        else
+            call.ContinueWith(static (_, state) => ArrayPool<byte>.Shared.Return((byte[])state!), chunk, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>End of message: the handler's changes and its verdict go out in one write.</summary>
@@ -148,6 +184,13 @@ public sealed partial class MilterSession
             verdict = pending.Verdict;
             _pendingFailure = null;
             failed = true;
+            // A failure at a step without a reply decided this message: the handler ends it with an abort, not end of message.
+            if (_message == MessageState.Open)
+                await CallAbortAsync().ConfigureAwait(false);
+        }
+        else if (_retired)
+        {
+            (verdict, failed) = (_options.DefaultVerdict, true);
         }
         else
         {
@@ -155,7 +198,8 @@ public sealed partial class MilterSession
             var started = Stopwatch.GetTimestamp();
             try
             {
-                verdict = await RunEndOfMessageHandlerAsync(message).ConfigureAwait(false);
+                var context = message;
+                verdict = await CallHandlerAsync(MilterSteps.EndOfMessage, (h, ct) => h.OnEndOfMessageAsync(context, ct)).ConfigureAwait(false);
                 if (!IsAllowed(MilterSteps.EndOfMessage, verdict.Kind))
                 {
                     MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", "eom"));
@@ -163,7 +207,13 @@ public sealed partial class MilterSession
                     (verdict, failed) = (_options.DefaultVerdict, true);
                 }
             }
-            catch (Exception e) when (!_cancellation.IsCancellationRequested)
+            catch (HandlerTimeoutException e)
+            {
+                MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", "eom"));
+                SessionLog.HandlerTimedOut(_log, ConnectionId, MilterSteps.EndOfMessage, e.Limit, _context!.QueueId, _options.DefaultVerdict);
+                (verdict, failed) = (_options.DefaultVerdict, true);
+            }
+            catch (Exception e) when (e is not PeerClosedException && !_cancellation.IsCancellationRequested)
             {
                 MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", "eom"));
                 // A missing action is a set-up mistake, not a crash: its message says what to fix, a stack trace would bury it.
@@ -188,11 +238,11 @@ public sealed partial class MilterSession
             {
                 try
                 {
-                    await message.WriteActionsAsync(_output, _cancellation).ConfigureAwait(false);
+                    await message.WriteActionsAsync(_output, FlushAsync, _cancellation).ConfigureAwait(false);
                     foreach (var action in message.Actions)
                         MilterMetrics.RecordAction(action);
                 }
-                catch (IOException e) when (!_cancellation.IsCancellationRequested)
+                catch (IOException e) when (!_cancellation.IsCancellationRequested && !_outputBroken)
                 {
                     // Part of the body may be out: only a tempfail makes the MTA drop every change.
                     MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", "eom"));
@@ -212,23 +262,6 @@ public sealed partial class MilterSession
         MilterMetrics.Messages.Add(1);
         MilterMetrics.RecordVerdict(MilterSteps.EndOfMessage, verdict.Kind);
         ResetMessage();
-    }
-
-    private async ValueTask<MilterVerdict> RunEndOfMessageHandlerAsync(EndOfMessageContext message)
-    {
-        var task = Bounded(_handler!.OnEndOfMessageAsync(message, _cancellation));
-        if (task.IsCompleted || _options.ProgressInterval is not { } interval)
-            return await task.ConfigureAwait(false);
-
-        // A slow but healthy handler must not hit the MTA's timeout (Sendmail reads with 10 s by default).
-        var pending = task.AsTask();
-        while (true)
-        {
-            var tick = Task.Delay(interval, _cancellation);
-            if (await Task.WhenAny(pending, tick).ConfigureAwait(false) == pending)
-                return await pending.ConfigureAwait(false);
-            await SendProgressAsync(_cancellation).ConfigureAwait(false);
-        }
     }
 
     /// <summary>This milter made a final decision in the middle of a message: the message is over for it.</summary>
@@ -262,45 +295,6 @@ public sealed partial class MilterSession
         if (_pendingFailure is { MessageLevel: true })
             _pendingFailure = null;
         _context?.EndMessage();
-    }
-
-    private async ValueTask CallAbortAsync()
-    {
-        try
-        {
-            await _handler!.OnAbortAsync(_context!, _cancellation).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!_cancellation.IsCancellationRequested)
-        {
-            SessionLog.CleanupFailed(_log, e, ConnectionId, MilterSteps.Abort);
-        }
-    }
-
-    /// <summary>The SMTP connection is over (QUIT, QUIT_NC, EOF, error): abort an open message, close, dispose.</summary>
-    private async ValueTask EndConnectionAsync()
-    {
-        var handler = _handler;
-        if (handler is null)
-            return;
-        _handler = null;
-        try
-        {
-            if (_message == MessageState.Open)
-                await handler.OnAbortAsync(_context!, _cancellation).ConfigureAwait(false);
-            _message = MessageState.None;
-            await handler.OnCloseAsync(_context!, _cancellation).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!_cancellation.IsCancellationRequested)
-        {
-            SessionLog.CleanupFailed(_log, e, ConnectionId, MilterSteps.Close);
-        }
-        finally
-        {
-            if (handler is IAsyncDisposable asyncDisposable)
-                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-            else if (handler is IDisposable disposable)
-                disposable.Dispose();
-        }
     }
 
     private static bool IsAllowed(MilterSteps step, MilterVerdictKind kind) => kind switch

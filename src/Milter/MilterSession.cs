@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class MilterSession
     private PipeWriter _output = null!;
     private PipeReader _input = null!;
     private CancellationToken _cancellation;
+    private CancellationToken _peerClosed;
     private volatile bool _stopRequested;
 
     /// <summary>Creates a session for one connection.</summary>
@@ -62,18 +64,25 @@ public sealed partial class MilterSession
     /// <summary>Runs the session until the MTA quits or closes, a protocol error, a timeout, a stop request or cancellation.</summary>
     /// <param name="transport">The connection to the MTA.</param>
     /// <param name="cancellationToken">Aborts the session at once (handlers see it too).</param>
-    public async Task RunAsync(IDuplexPipe transport, CancellationToken cancellationToken = default)
+    public Task RunAsync(IDuplexPipe transport, CancellationToken cancellationToken = default) =>
+        RunAsync(transport, cancellationToken, cancellationToken);
+
+    /// <summary>Runs the session; <paramref name="peerClosed"/> fires when the MTA went away, and cancels a running handler.</summary>
+    internal async Task RunAsync(IDuplexPipe transport, CancellationToken abort, CancellationToken peerClosed)
     {
         ArgumentNullException.ThrowIfNull(transport);
         _input = transport.Input;
         _output = transport.Output;
-        _cancellation = cancellationToken;
+        _cancellation = abort;
+        _peerClosed = peerClosed;
+        _started = Stopwatch.GetTimestamp();
         MilterMetrics.Connections.Add(1);
         MilterMetrics.OpenConnections.Add(1);
         SessionLog.Opened(_log, ConnectionId);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? broken = null;
         try
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
             await ReadLoopAsync(timeout).ConfigureAwait(false);
         }
         catch (MilterProtocolException e)
@@ -83,17 +92,26 @@ public sealed partial class MilterSession
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
+            broken = e;
             SessionLog.PeerGone(_log, ConnectionId, e.Message);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (abort.IsCancellationRequested)
         {
             // Aborted by the owner (server shutdown deadline).
+            broken = e;
         }
         finally
         {
+            // Nothing here may throw or wait without a bound: the connection count must come down whatever state the
+            // peer left the connection in.
             await EndConnectionAsync().ConfigureAwait(false);
-            await _input.CompleteAsync().ConfigureAwait(false);
-            await _output.CompleteAsync().ConfigureAwait(false);
+            DisposeCallSources();
+            if (broken is null && _unflushed)
+                broken = await TryFlushAsync().ConfigureAwait(false);
+            await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
+            // Completed with the error, the output drops what a broken connection could not take instead of waiting on it.
+            await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
+            _flushDeadline?.Dispose();
             MilterMetrics.OpenConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _context?.MessageCount ?? 0);
         }
@@ -105,18 +123,23 @@ public sealed partial class MilterSession
         {
             if (_stopRequested && !IsInMessage)
                 return;
-            ReadResult result;
-            var waitingForFrame = _pendingBytes == 0;
-            var limit = waitingForFrame ? _options.IdleTimeout : _options.ReadTimeout;
+            var (limit, wait) = NextDeadline();
+            if (limit <= TimeSpan.Zero)
+            {
+                LogTimeout(wait, limit);
+                return;
+            }
+
             if (limit != Timeout.InfiniteTimeSpan)
                 timeout.CancelAfter(limit);
+            ReadResult result;
             try
             {
                 result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
             {
-                SessionLog.TimedOut(_log, ConnectionId, limit);
+                LogTimeout(wait, limit);
                 return;
             }
 
@@ -125,12 +148,14 @@ public sealed partial class MilterSession
 
             var buffer = result.Buffer;
             var done = false;
+            var consumedAny = false;
             try
             {
                 while (!done && _reader.TryRead(buffer, out var frame, out var consumed))
                 {
                     done = !await HandleFrameAsync(frame).ConfigureAwait(false);
                     buffer = buffer.Slice(consumed);
+                    consumedAny = true;
                 }
 
                 if (_unflushed)
@@ -144,6 +169,9 @@ public sealed partial class MilterSession
             }
             finally
             {
+                // A frame's time runs from its first byte: bytes left after whole frames start a new one.
+                if (buffer.Length > 0 && (consumedAny || _pendingBytes == 0))
+                    _frameStarted = Stopwatch.GetTimestamp();
                 _pendingBytes = buffer.Length;
                 _input.AdvanceTo(buffer.Start, buffer.End);
             }
@@ -153,45 +181,44 @@ public sealed partial class MilterSession
         }
     }
 
+    /// <summary>What the next read waits for, and for how long: negotiation, a whole frame, or the next command.</summary>
+    private (TimeSpan Limit, Wait Wait) NextDeadline()
+    {
+        if (_negotiation is null)
+            return (Remaining(_started, _options.NegotiationTimeout), Wait.Negotiation);
+        if (_pendingBytes > 0)
+            return (Remaining(_frameStarted, _options.ReadTimeout), Wait.Frame);
+        return (_options.IdleTimeout, Wait.Command);
+    }
+
+    private static TimeSpan Remaining(long since, TimeSpan limit) =>
+        limit == Timeout.InfiniteTimeSpan ? limit : limit - Stopwatch.GetElapsedTime(since);
+
+    private void LogTimeout(Wait wait, TimeSpan limit)
+    {
+        switch (wait)
+        {
+            case Wait.Negotiation:
+                SessionLog.NegotiationTimedOut(_log, ConnectionId, _options.NegotiationTimeout, _pendingBytes);
+                break;
+            case Wait.Frame:
+                SessionLog.FrameTimedOut(_log, ConnectionId, _options.ReadTimeout, _pendingBytes);
+                break;
+            default:
+                SessionLog.TimedOut(_log, ConnectionId, limit);
+                break;
+        }
+    }
+
+    private enum Wait
+    {
+        Negotiation,
+        Frame,
+        Command,
+    }
+
+    private long _started;
+    private long _frameStarted;
     private long _pendingBytes;
-    private bool _unflushed;
-
-    private async ValueTask FlushAsync()
-    {
-        _unflushed = false;
-        var flush = await _output.FlushAsync(_cancellation).ConfigureAwait(false);
-        if (flush.IsCompleted)
-            throw new IOException("The MTA closed its side of the connection.");
-    }
-
-    /// <summary>Writes one simple response into the pending batch.</summary>
-    private void Reply(MilterResponseCode code)
-    {
-        MilterResponseWriter.WriteSimple(_output, code);
-        _unflushed = true;
-    }
-
-    private void Reply(MilterVerdict verdict)
-    {
-        if (verdict.Kind == MilterVerdictKind.Reply)
-            MilterResponseWriter.WriteReplyCode(_output, verdict.Reply!);
-        else
-            MilterResponseWriter.WriteSimple(_output, verdict.ResponseCode);
-        _unflushed = true;
-    }
-
-    /// <summary>Sends PROGRESS now; used by end-of-message handlers and the progress timer, which may run alongside each other.</summary>
-    private async ValueTask SendProgressAsync(CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
-            await FlushAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
 }
+

@@ -32,7 +32,7 @@ internal static partial class SessionLog
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Milter connection {ConnectionId}: closing after {Timeout} without data from the MTA")]
     public static partial void TimedOut(ILogger logger, long connectionId, TimeSpan timeout);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Milter connection {ConnectionId}: the MTA went away: {Reason}")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Milter connection {ConnectionId}: the MTA went away: {Reason}")]
     public static partial void PeerGone(ILogger logger, long connectionId, string reason);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Milter connection {ConnectionId}: the {Step} handler failed while cleaning up")]
@@ -46,4 +46,13 @@ internal static partial class SessionLog
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Milter connection {ConnectionId}: the end-of-message handler made a change that was not negotiated (queue id {QueueId}); answering {Verdict}. {Problem}")]
     public static partial void ActionNotNegotiated(ILogger logger, long connectionId, string? queueId, MilterVerdict verdict, string problem);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Milter connection {ConnectionId}: closing: no option negotiation within {Timeout} ({Received} bytes received)")]
+    public static partial void NegotiationTimedOut(ILogger logger, long connectionId, TimeSpan timeout, long received);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Milter connection {ConnectionId}: closing: a frame took longer than {Timeout} to arrive ({Received} bytes of it received)")]
+    public static partial void FrameTimedOut(ILogger logger, long connectionId, TimeSpan timeout, long received);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Milter connection {ConnectionId}: the {Step} handler did not return within {Limit} (queue id {QueueId}); answering {Verdict}, cancelling its token, and calling it no more on this SMTP connection")]
+    public static partial void HandlerTimedOut(ILogger logger, long connectionId, MilterSteps step, TimeSpan limit, string? queueId, MilterVerdict verdict);
 }

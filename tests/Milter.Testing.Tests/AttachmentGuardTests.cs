@@ -50,6 +50,21 @@ public sealed class AttachmentGuardTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_message_of_thousands_of_parts_is_tempfailed_without_being_parsed()
+    {
+        var body = new Multipart("mixed");
+        for (var i = 0; i < 1500; i++)
+            body.Add(new TextPart("plain") { Text = "x" });
+        var message = Message();
+        message.Body = body;
+
+        var outcome = await _test.SendAsync(message, "sender@example.org", "rcpt@example.com");
+
+        outcome.AssertTempfailed(451, "4.7.0");
+        Assert.Empty(outcome.Actions);
+    }
+
+    [Fact]
     public async Task A_clean_message_passes_without_a_single_change()
     {
         var outcome = await _test.SendAsync(Message("<p>hi</p>", ("report.pdf", "%PDF-1.4"u8.ToArray())), "sender@example.org", "rcpt@example.com");

@@ -77,6 +77,35 @@ public class HostingTests
     }
 
     [Fact]
+    public void The_deadlines_and_the_buffer_budget_come_from_configuration()
+    {
+        using var host = Build(new()
+        {
+            ["Milter:Listen:0"] = "inet:0@127.0.0.1",
+            ["Milter:NegotiationTimeout"] = "00:00:03",
+            ["Milter:HandlerTimeout"] = "00:00:07",
+            ["Milter:EndOfMessageTimeout"] = "00:02:00",
+            ["Milter:MaxBufferedBytes"] = "33554432",
+        });
+
+        var options = host.Services.GetRequiredService<IOptions<MilterHostingOptions>>().Value.ToServerOptions();
+
+        Assert.Equal(
+            (TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(7), TimeSpan.FromMinutes(2), 32L * 1024 * 1024, 10_000, true),
+            (options.NegotiationTimeout, options.HandlerTimeout, options.EndOfMessageTimeout, options.MaxBufferedBytes, options.MaxConnections, options.RefuseExcessConnections));
+    }
+
+    [Fact]
+    public async Task A_buffer_budget_smaller_than_a_frame_is_a_start_up_error()
+    {
+        using var host = Build(new() { ["Milter:Listen:0"] = "inet:0@127.0.0.1", ["Milter:MaxBufferedBytes"] = "1000", ["Milter:HandlerTimeout"] = "00:00:00" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains(error.Failures, f => f.Contains("MaxBufferedBytes must hold at least one frame", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("HandlerTimeout and EndOfMessageTimeout must be positive", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task No_listen_address_is_a_start_up_error()
     {
         using var host = Build([]);

@@ -9,9 +9,10 @@ namespace Milter.Protocol;
 /// </summary>
 /// <remarks>
 /// The size limit and the command byte are checked from the 5-byte header alone, before any payload is
-/// buffered. A payload that spans buffer segments is copied into a buffer the reader owns and reuses, so
-/// a frame's payload is valid until the next call to <see cref="TryRead"/> or until the caller advances its
-/// buffer past the frame, whichever comes first.
+/// buffered. A payload that spans buffer segments is copied into a buffer rented from the shared array pool and
+/// returned at the next call to <see cref="TryRead"/> (so an idle connection keeps none), so a frame's payload is
+/// valid until the next call to <see cref="TryRead"/> or until the caller advances its buffer past the frame,
+/// whichever comes first.
 /// </remarks>
 public sealed class MilterFrameReader
 {
@@ -21,7 +22,7 @@ public sealed class MilterFrameReader
     /// <summary>Bytes before the payload: the 4-byte length and the command byte.</summary>
     public const int HeaderLength = 5;
 
-    private byte[]? _scratch;
+    private byte[]? _rented;
 
     /// <summary>Creates a reader for frames written by <paramref name="source"/>.</summary>
     /// <param name="source">Which side wrote the frames; decides which command bytes are valid.</param>
@@ -47,6 +48,13 @@ public sealed class MilterFrameReader
     /// <exception cref="MilterProtocolException">The length is 0 or over the limit, or the command byte is unknown.</exception>
     public bool TryRead(in ReadOnlySequence<byte> buffer, out MilterFrame frame, out SequencePosition consumed)
     {
+        // The previous frame's payload is no longer valid: its copy goes back to the pool.
+        if (_rented is { } previous)
+        {
+            _rented = null;
+            ArrayPool<byte>.Shared.Return(previous);
+        }
+
         frame = default;
         consumed = buffer.Start;
         if (buffer.Length < 4)
@@ -140,9 +148,8 @@ public sealed class MilterFrameReader
             return payload.First;
 
         var length = (int)payload.Length;
-        if (_scratch is null || _scratch.Length < length)
-            _scratch = new byte[Math.Max(length, Math.Min(2 * (_scratch?.Length ?? 256), MaxPayloadLength))];
-        payload.CopyTo(_scratch);
-        return _scratch.AsMemory(0, length);
+        _rented = ArrayPool<byte>.Shared.Rent(length);
+        payload.CopyTo(_rented);
+        return _rented.AsMemory(0, length);
     }
 }

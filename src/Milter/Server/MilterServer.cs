@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,17 +9,23 @@ namespace Milter.Server;
 /// Listens on one or more milter addresses and runs a <see cref="MilterSession"/> per connection, with no
 /// thread per connection. Stops gracefully: stop accepting, let messages in flight finish, then close the rest.
 /// </summary>
-public sealed class MilterServer : IAsyncDisposable
+public sealed partial class MilterServer : IAsyncDisposable
 {
     private readonly IMilterHandlerFactory _factory;
     private readonly MilterServerOptions _options;
+    private volatile MilterServerOptions _reloadable;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private readonly List<Listener> _listeners = [];
-    private readonly ConcurrentDictionary<MilterSession, Task> _sessions = new();
+    private readonly ConcurrentDictionary<Connection, byte> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _slots;
+    private readonly BufferBudget _budget;
+    private readonly LogThrottle _refusals = new(TimeSpan.FromSeconds(10));
+    private readonly LogThrottle _acceptFailures = new(TimeSpan.FromSeconds(10));
+    private readonly LogThrottle _budgetExhausted = new(TimeSpan.FromSeconds(10));
+    private readonly MemoryTrim _trim = new();
     private readonly List<Task> _acceptLoops = [];
     private int _state;
 
@@ -33,18 +37,30 @@ public sealed class MilterServer : IAsyncDisposable
         if (options.Listen.Count == 0)
             throw new ArgumentException("The server needs at least one listen address, e.g. inet:8890@127.0.0.1.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxConnections);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBufferedBytes, (long)options.MaxFrameLength + Protocol.MilterFrameReader.HeaderLength);
         _factory = factory;
         _options = options;
+        _reloadable = options;
         _loggers = loggerFactory ?? NullLoggerFactory.Instance;
         _log = _loggers.CreateLogger("Milter.Server");
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+        _budget = new BufferBudget(options.MaxBufferedBytes);
     }
 
     /// <summary>The addresses the server listens on, with the real ports when 0 was asked for.</summary>
     public IReadOnlyList<MilterAddress> Addresses => _listeners.Select(l => l.Address).ToList();
 
     /// <summary>Connections open now.</summary>
-    public int ConnectionCount => _sessions.Count;
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>
+    /// Whether the stop had to close connections still busy after <see cref="MilterServerOptions.ShutdownTimeout"/>
+    /// (then <see cref="MilterExitCode.ForcedStop"/> is the process's exit code).
+    /// </summary>
+    public bool StopWasForced { get; private set; }
+
+    /// <summary>Bytes held now for frames received but not yet handled, over all connections (at most <see cref="MilterServerOptions.MaxBufferedBytes"/>).</summary>
+    public long BufferedBytes => _budget.Used;
 
     /// <summary>Binds every address and starts accepting. A failure to bind one address stops the others and throws.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -63,10 +79,15 @@ public sealed class MilterServer : IAsyncDisposable
         }
         catch
         {
+            // Nothing was served: the server ends here, and stopping it later has nothing to do.
             CloseListeners();
+            _listeners.Clear();
+            Volatile.Write(ref _state, 2);
             throw;
         }
 
+        if (Posix.RaiseOpenFileLimit() is { } files && files < (ulong)_options.MaxConnections + 64)
+            ServerLog.FewFileDescriptors(_log, _options.MaxConnections, files);
         foreach (var listener in _listeners)
             _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
         return Task.CompletedTask;
@@ -74,31 +95,48 @@ public sealed class MilterServer : IAsyncDisposable
 
     /// <summary>
     /// Stops gracefully: no new connections, idle ones close at once, those in the middle of a message finish it
-    /// within <see cref="MilterServerOptions.ShutdownTimeout"/>; the rest are then closed.
+    /// within <see cref="MilterServerOptions.ShutdownTimeout"/> (or until <paramref name="cancellationToken"/>); the rest
+    /// are then closed, their handlers' tokens cancelled, and handlers that still do not return are abandoned.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _state, 2) != 1)
             return;
-        ServerLog.Stopping(_log, _sessions.Count);
+        ServerLog.Stopping(_log, _connections.Count);
         await _stopAccepting.CancelAsync().ConfigureAwait(false);
         CloseListeners();
         await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
 
-        foreach (var session in _sessions.Keys)
-            session.RequestStop();
-        var all = Task.WhenAll(_sessions.Values);
+        foreach (var connection in _connections.Keys)
+            connection.Session.RequestStop();
+        var all = Task.WhenAll(_connections.Keys.Select(c => c.Run));
         try
         {
-            await all.WaitAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+            await all.WaitAsync(_reloadable.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+            return;
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
-            ServerLog.Aborting(_log, _sessions.Count, _options.ShutdownTimeout);
-            await _abort.CancelAsync().ConfigureAwait(false);
-            await all.ConfigureAwait(false);
+            ServerLog.Aborting(_log, _connections.Count, _reloadable.ShutdownTimeout);
+        }
+
+        StopWasForced = true;
+        await _abort.CancelAsync().ConfigureAwait(false);
+        foreach (var connection in _connections.Keys)
+            connection.Transport.Abort();
+        try
+        {
+            // Sessions end at once when aborted; only code that blocks a thread and ignores its token is still running.
+            await all.WaitAsync(AbandonAfter, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            ServerLog.Abandoned(_log, _connections.Count);
         }
     }
+
+    /// <summary>How long a forced stop waits for aborted sessions before it abandons them.</summary>
+    private static readonly TimeSpan AbandonAfter = TimeSpan.FromSeconds(2);
 
     /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
     public async ValueTask DisposeAsync()
@@ -107,108 +145,6 @@ public sealed class MilterServer : IAsyncDisposable
         _stopAccepting.Dispose();
         _abort.Dispose();
         _slots.Dispose();
-    }
-
-    /// <summary>
-    /// Runs a server until SIGTERM, SIGINT (Ctrl+C) or <paramref name="cancellationToken"/>, then stops it gracefully.
-    /// Logs to standard error (Information and above) unless <paramref name="loggerFactory"/> is given; pass
-    /// <see cref="NullLoggerFactory.Instance"/> for silence, or your own factory to filter or redirect.
-    /// </summary>
-    public static async Task RunAsync(IMilterHandlerFactory factory, MilterServerOptions options, ILoggerFactory? loggerFactory = null,
-        CancellationToken cancellationToken = default)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var console = loggerFactory is null ? new ConsoleLogging() : null;
-        await using var server = new MilterServer(factory, options, loggerFactory ?? console);
-        await server.StartAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Asked to stop.
-        }
-
-        await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Runs a generated filter on the given addresses until SIGTERM or SIGINT, logging to standard error:
-    /// <c>await MilterServer.RunAsync&lt;StampFilter&gt;("inet:8890@127.0.0.1")</c>.
-    /// </summary>
-    public static Task RunAsync<TFilter>(params string[] addresses) where TFilter : IMilterFilter<TFilter>
-    {
-        ArgumentNullException.ThrowIfNull(addresses);
-        var options = new MilterServerOptions();
-        foreach (var address in addresses)
-            options.Listen.Add(address);
-        return RunAsync<TFilter>(options);
-    }
-
-    /// <summary>
-    /// Runs a generated filter with these options (listen addresses, limits, <see cref="MilterSessionOptions.Mta"/>…)
-    /// until SIGTERM, SIGINT or <paramref name="cancellationToken"/>. Logs to standard error unless
-    /// <paramref name="loggerFactory"/> is given (<see cref="NullLoggerFactory.Instance"/> for silence).
-    /// </summary>
-    public static Task RunAsync<TFilter>(MilterServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
-        where TFilter : IMilterFilter<TFilter> =>
-        RunAsync(MilterFilter.Factory<TFilter>(), options, loggerFactory, cancellationToken);
-
-    private Listener Bind(MilterAddress address)
-    {
-        var unixPath = address.UnixPath;
-        if (unixPath is not null)
-            RemoveStaleSocket(unixPath);
-
-        var socket = unixPath is null
-            ? new Socket(address.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-            : new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            if (unixPath is null)
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(address.EndPoint);
-            socket.Listen(_options.Backlog);
-            if (unixPath is not null && !OperatingSystem.IsWindows())
-                File.SetUnixFileMode(unixPath, _options.UnixSocketMode);
-            return new Listener(socket, unixPath is null ? MilterAddress.FromEndPoint(socket.LocalEndPoint!) : address, unixPath);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>A socket file left by a process that died is removed; one that a live process answers on is an error.</summary>
-    private void RemoveStaleSocket(string path)
-    {
-        if (!File.Exists(path))
-            return;
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-        {
-            try
-            {
-                probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new IOException($"Another process is already listening on {path}.");
-            }
-            catch (SocketException)
-            {
-                // Nobody answers: the file is stale.
-            }
-        }
-
-        File.Delete(path);
-        ServerLog.StaleSocketRemoved(_log, path);
     }
 
     private async Task AcceptLoopAsync(Listener listener)
@@ -238,35 +174,53 @@ public sealed class MilterServer : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                // A client that gave up before we accepted it, or a transient resource shortage: keep serving.
-                ServerLog.AcceptFailed(_log, e, listener.Address);
+                // A client that gave up before we accepted it, or no file descriptor left: keep serving, without
+                // spinning or flooding the log while the shortage lasts.
+                if (_acceptFailures.ShouldLog(out var heldBack))
+                    ServerLog.AcceptFailed(_log, listener.Address, e.SocketErrorCode, e.Message, heldBack);
+                if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+                    await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
 
             if (_options.RefuseExcessConnections && !_slots.Wait(0))
             {
-                ServerLog.Refused(_log, _options.MaxConnections);
+                // Closed at once, so the MTA applies its default action now instead of waiting out its connect timeout.
                 socket.Dispose();
+                if (_refusals.ShouldLog(out var heldBack))
+                    ServerLog.Refused(_log, _options.MaxConnections, heldBack);
                 continue;
             }
 
-            if (listener.UnixPath is null)
-                socket.NoDelay = true; // Replies are batched already; Nagle would only add delay against delayed ACKs.
-            var session = new MilterSession(_factory, _options, _loggers.CreateLogger("Milter.Session"));
-            _sessions[session] = RunConnectionAsync(session, socket);
+            Configure(socket, listener);
+            var settings = _reloadable;
+            var session = new MilterSession(_factory, settings, _loggers.CreateLogger("Milter.Session"));
+            var connection = new Connection(session, new SocketConnection(socket, _budget, settings.MaxFrameLength));
+            _connections.TryAdd(connection, 0);
+            connection.Run = RunConnectionAsync(connection);
         }
     }
 
-    private async Task RunConnectionAsync(MilterSession session, Socket socket)
+    private static void Configure(Socket socket, Listener listener)
+    {
+        if (listener.UnixPath is not null)
+            return;
+        socket.NoDelay = true; // Replies are batched already; Nagle would only add delay against delayed ACKs.
+        // A peer that vanished without a FIN or RST (a crashed host, a dropped NAT entry) is found within about two minutes.
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 6);
+    }
+
+    private async Task RunConnectionAsync(Connection connection)
     {
         await Task.Yield();
+        var transport = connection.Transport;
         try
         {
-            await using var stream = socket.AddressFamily == AddressFamily.Unix ? new NetworkStream(socket, ownsSocket: true) : new QuickAckStream(socket);
-            var pipe = new SocketPipe(
-                PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true)),
-                PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
-            await session.RunAsync(pipe, _abort.Token).ConfigureAwait(false);
+            transport.StartReceiving();
+            await connection.Session.RunAsync(transport, _abort.Token, transport.Closed).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -275,22 +229,21 @@ public sealed class MilterServer : IAsyncDisposable
         }
         finally
         {
-            _sessions.TryRemove(session, out _);
+            if (transport.ReceiveError?.InnerException is BudgetExhaustedException && _budgetExhausted.ShouldLog(out var heldBack))
+                ServerLog.BudgetExhausted(_log, _options.MaxBufferedBytes / (1024 * 1024), heldBack);
+            await transport.DisposeAsync().ConfigureAwait(false);
+            _connections.TryRemove(connection, out _);
             _slots.Release();
+            _trim.Observe(_connections.Count, _budget.Used);
         }
     }
 
-    private void CloseListeners()
+    private sealed class Connection(MilterSession session, SocketConnection transport)
     {
-        foreach (var listener in _listeners)
-        {
-            listener.Socket.Dispose();
-            if (listener.UnixPath is not null)
-                File.Delete(listener.UnixPath);
-        }
+        public MilterSession Session { get; } = session;
+
+        public SocketConnection Transport { get; } = transport;
+
+        public Task Run { get; set; } = Task.CompletedTask;
     }
-
-    private sealed record Listener(Socket Socket, MilterAddress Address, string? UnixPath);
-
-    private sealed record SocketPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
 using Milter.Protocol;
-using Milter.Server;
 using Milter.Tests.Support;
 
 namespace Milter.Tests.Server;
@@ -20,15 +19,6 @@ public class MilterServerTests
             },
         });
 
-    private static async Task<MilterServer> StartAsync(IMilterHandlerFactory factory, Action<MilterServerOptions> configure)
-    {
-        var options = new MilterServerOptions();
-        configure(options);
-        var server = new MilterServer(factory, options);
-        await server.StartAsync();
-        return server;
-    }
-
     private static async Task SendMessageAsync(FakeMta mta, string sender)
     {
         await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, $"<{sender}>"));
@@ -39,20 +29,11 @@ public class MilterServerTests
         await mta.SendAsync(MilterCommandCode.Abort);
     }
 
-    private static async Task<FakeMta> OpenAsync(MilterServer server, int index = 0)
-    {
-        var mta = await FakeMta.ConnectAsync(server.Addresses[index].EndPoint);
-        await mta.NegotiateAsync();
-        await mta.SendAsync(w => MtaCommandWriter.WriteConnect(w, "client", ConnectionFamily.IPv4, 1, "192.0.2.1"));
-        Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
-        return mta;
-    }
-
     [Fact]
     public async Task Serves_IPv4_IPv6_and_a_unix_socket_at_once_and_reports_real_ports()
     {
         var path = Path.Combine(Path.GetTempPath(), $"milter-test-{Guid.NewGuid():N}.sock");
-        await using var server = await StartAsync(Stamper(), o =>
+        await using var server = await TestServer.StartAsync(Stamper(), o =>
         {
             o.Listen.Add("inet:0@127.0.0.1");
             o.Listen.Add("inet6:0@::1");
@@ -67,7 +48,7 @@ public class MilterServerTests
 
         for (var i = 0; i < 3; i++)
         {
-            await using var mta = await OpenAsync(server, i);
+            await using var mta = await TestServer.OpenAsync(server, i);
             await SendMessageAsync(mta, $"sender{i}@example.org");
             await SendMessageAsync(mta, $"again{i}@example.org");
         }
@@ -79,11 +60,11 @@ public class MilterServerTests
     [Fact]
     public async Task Two_hundred_concurrent_connections_each_send_messages()
     {
-        await using var server = await StartAsync(Stamper(), o => o.Listen.Add("inet:0@127.0.0.1"));
+        await using var server = await TestServer.StartAsync(Stamper(), o => o.Listen.Add("inet:0@127.0.0.1"));
 
         var clients = Enumerable.Range(0, 200).Select(async i =>
         {
-            await using var mta = await OpenAsync(server);
+            await using var mta = await TestServer.OpenAsync(server);
             for (var m = 0; m < 3; m++)
                 await SendMessageAsync(mta, $"c{i}m{m}@example.org");
             await mta.SendAsync(MilterCommandCode.Quit);
@@ -92,33 +73,11 @@ public class MilterServerTests
     }
 
     [Fact]
-    public async Task A_stale_unix_socket_is_replaced_and_a_live_one_is_refused()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"milter-test-{Guid.NewGuid():N}.sock");
-        // Bound, never listening: what a crashed milter leaves. Kept open to the end, because .NET unlinks the path on dispose.
-        var stale = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        stale.Bind(new UnixDomainSocketEndPoint(path));
-        Assert.True(File.Exists(path));
-
-        await using (var server = await StartAsync(Stamper(), o => o.Listen.Add($"unix:{path}")))
-        {
-            await using (var mta = await OpenAsync(server))
-                await SendMessageAsync(mta, "a@b.example");
-
-            var second = new MilterServer(Stamper(), new MilterServerOptions { Listen = { $"unix:{path}" } });
-            var error = await Assert.ThrowsAsync<IOException>(() => second.StartAsync());
-            Assert.Contains("already listening", error.Message, StringComparison.Ordinal);
-        }
-
-        stale.Dispose();
-    }
-
-    [Fact]
     public async Task A_protocol_error_on_one_connection_leaves_the_others_untouched()
     {
-        await using var server = await StartAsync(Stamper(), o => o.Listen.Add("inet:0@127.0.0.1"));
-        await using var good = await OpenAsync(server);
-        await using var bad = await OpenAsync(server);
+        await using var server = await TestServer.StartAsync(Stamper(), o => o.Listen.Add("inet:0@127.0.0.1"));
+        await using var good = await TestServer.OpenAsync(server);
+        await using var bad = await TestServer.OpenAsync(server);
 
         await bad.SendAsync(w => w.Write(new byte[] { 0, 0, 0, 1, (byte)'Z' }));
         Assert.Null(await bad.TryReadAsync(TimeSpan.FromSeconds(5)));
@@ -131,13 +90,13 @@ public class MilterServerTests
     {
         var inEndOfMessage = new TaskCompletionSource();
         var release = new TaskCompletionSource();
-        await using var server = await StartAsync(Stamper(async () =>
+        await using var server = await TestServer.StartAsync(Stamper(async () =>
         {
             inEndOfMessage.TrySetResult();
             await release.Task;
         }), o => o.Listen.Add("inet:0@127.0.0.1"));
-        await using var busy = await OpenAsync(server);
-        await using var idle = await OpenAsync(server);
+        await using var busy = await TestServer.OpenAsync(server);
+        await using var idle = await TestServer.OpenAsync(server);
 
         await busy.SendAsync(w => MtaCommandWriter.WriteMail(w, "<late@example.org>"));
         await busy.ReadAsync();
@@ -159,13 +118,13 @@ public class MilterServerTests
     public async Task Graceful_stop_closes_what_did_not_finish_by_the_deadline()
     {
         var release = new TaskCompletionSource();
-        await using var server = await StartAsync(Stamper(() => release.Task), o =>
+        await using var server = await TestServer.StartAsync(Stamper(() => release.Task), o =>
         {
             o.Listen.Add("inet:0@127.0.0.1");
             o.ShutdownTimeout = TimeSpan.FromMilliseconds(300);
             o.ProgressInterval = null;
         });
-        await using var busy = await OpenAsync(server);
+        await using var busy = await TestServer.OpenAsync(server);
         await busy.SendAsync(w => MtaCommandWriter.WriteMail(w, "<stuck@example.org>"));
         await busy.ReadAsync();
         await busy.SendAsync(MilterCommandCode.EndOfBody);
@@ -177,28 +136,28 @@ public class MilterServerTests
     }
 
     [Fact]
-    public async Task Excess_connections_wait_for_a_free_slot_or_are_refused()
+    public async Task Excess_connections_are_refused_or_on_request_wait_for_a_free_slot()
     {
-        await using var waiting = await StartAsync(Stamper(), o =>
+        await using var waiting = await TestServer.StartAsync(Stamper(), o =>
         {
             o.Listen.Add("inet:0@127.0.0.1");
             o.MaxConnections = 1;
+            o.RefuseExcessConnections = false;
         });
-        var first = await OpenAsync(waiting);
-        var secondTask = OpenAsync(waiting);
+        var first = await TestServer.OpenAsync(waiting);
+        var secondTask = TestServer.OpenAsync(waiting);
         await Task.Delay(300);
         Assert.False(secondTask.IsCompleted);
         await first.DisposeAsync();
         await using (var second = await secondTask.WaitAsync(TimeSpan.FromSeconds(5)))
             await SendMessageAsync(second, "waited@example.org");
 
-        await using var refusing = await StartAsync(Stamper(), o =>
+        await using var refusing = await TestServer.StartAsync(Stamper(), o =>
         {
             o.Listen.Add("inet:0@127.0.0.1");
             o.MaxConnections = 1;
-            o.RefuseExcessConnections = true;
         });
-        await using var kept = await OpenAsync(refusing);
+        await using var kept = await TestServer.OpenAsync(refusing);
         await using var refused = await FakeMta.ConnectAsync(refusing.Addresses[0].EndPoint);
         await refused.SendAsync(FakeMta.FullOffer.WriteTo);
         Assert.Null(await refused.TryReadAsync(TimeSpan.FromSeconds(5)));

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using Milter.Protocol;
 using Milter.Tests.Support;
 
@@ -30,7 +29,7 @@ public class CaptureSessionReplayTests
             await pipe.MtaSide.Output.CompleteAsync();
             await run.WaitAsync(TimeSpan.FromSeconds(10));
 
-            var answered = await ReadAllAsync(pipe.MtaSide.Input);
+            var answered = await pipe.MtaSide.Input.ReadAllAsync();
             Assert.Equal(Describe(connection.MilterStream), Describe(answered));
         }
     }
@@ -53,20 +52,6 @@ public class CaptureSessionReplayTests
         var expected = file.StartsWith("postfix-", StringComparison.Ordinal) ? MtaKind.Postfix : MtaKind.Sendmail;
         Assert.NotEmpty(seen);
         Assert.All(seen, mta => Assert.Equal(expected, mta));
-    }
-
-    private static async Task<byte[]> ReadAllAsync(PipeReader reader)
-    {
-        var output = new ArrayBufferWriter<byte>();
-        while (true)
-        {
-            var result = await reader.ReadAsync();
-            foreach (var segment in result.Buffer)
-                output.Write(segment.Span);
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-                return output.WrittenSpan.ToArray();
-        }
     }
 
     /// <summary>One line per packet, so a mismatch shows which packet differs.</summary>

@@ -103,24 +103,51 @@ public class SessionFailureTests
     [Fact]
     public async Task A_failure_at_a_no_reply_step_is_delivered_at_the_next_step_that_replies()
     {
-        var calls = new List<string>();
-        var description = new MilterDescription { NoReplySteps = MilterSteps.Header };
-        var factory = MilterHandlerFactory.Create(description, () =>
-        {
-            var handler = new RecordingHandler(calls);
-            handler.Verdicts[MilterSteps.Header] = () => throw new InvalidOperationException("boom");
-            return handler;
-        });
-        await using var mta = FakeMta.Start(factory);
-        await mta.NegotiateAsync();
-        await ConnectAsync(mta);
-        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
-        await mta.ReadAsync();
+        await using var mta = await StartMessageAsync(MilterSteps.Header, MilterSteps.Header, []);
         await mta.SendAsync(w => MtaCommandWriter.WriteHeader(w, "Subject", "s"));
         await mta.AssertSilentAsync();
         await mta.SendAsync(MilterCommandCode.EndOfHeaders);
 
         Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
+    }
+
+    [Fact]
+    public async Task A_failure_at_a_no_reply_step_answered_at_end_of_message_ends_the_message_with_an_abort()
+    {
+        // Found by the session fuzzer: the handler got neither end of message nor abort for that message.
+        var calls = new List<string>();
+        await using var mta = await StartMessageAsync(MilterSteps.Header | MilterSteps.Body, MilterSteps.Body, calls);
+        await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, "body\r\n"u8));
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+
+        Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
+        await mta.CloseAsync();
+        Assert.Equal(["mail <a@b>", "body 6", "abort", "close", "dispose"], calls.Skip(1));
+    }
+
+    [Fact]
+    public async Task After_a_decision_on_the_whole_connection_the_handler_gets_no_abort_for_messages_it_never_saw()
+    {
+        // Found by the session fuzzer.
+        var calls = new List<string>();
+        var factory = MilterHandlerFactory.Create(new MilterDescription(), () =>
+        {
+            var handler = new RecordingHandler(calls);
+            handler.Verdicts[MilterSteps.Connect] = () => MilterVerdict.Reject();
+            return handler;
+        });
+        await using var mta = FakeMta.Start(factory);
+        await mta.NegotiateAsync();
+        await mta.SendAsync(w => MtaCommandWriter.WriteConnect(w, "h", ConnectionFamily.Unknown, 0, null));
+        Assert.Equal(MilterResponse.Reject, await mta.ReadAsync());
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
+        await mta.ReadAsync();
+        await mta.SendAsync(MilterCommandCode.Abort);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<c@d>"));
+        await mta.ReadAsync();
+        await mta.CloseAsync();
+
+        Assert.Equal(["close", "dispose"], calls.Skip(1));
     }
 
     [Theory]
@@ -400,6 +427,23 @@ public class SessionFailureTests
         {
             Verdicts = { [MilterSteps.Body] = () => MilterVerdict.Skip },
         });
+
+    /// <summary>A session whose handler throws at <paramref name="failing"/>, connected, with a message started by MAIL.</summary>
+    private static async Task<FakeMta> StartMessageAsync(MilterSteps noReply, MilterSteps failing, List<string> calls)
+    {
+        var factory = MilterHandlerFactory.Create(new MilterDescription { NoReplySteps = noReply }, () =>
+        {
+            var handler = new RecordingHandler(calls);
+            handler.Verdicts[failing] = () => throw new InvalidOperationException("boom");
+            return handler;
+        });
+        var mta = FakeMta.Start(factory);
+        await mta.NegotiateAsync();
+        await ConnectAsync(mta);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b>"));
+        await mta.ReadAsync();
+        return mta;
+    }
 
     private static async Task ConnectAsync(FakeMta mta)
     {

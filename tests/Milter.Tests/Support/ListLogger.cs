@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Milter.Tests.Support;
 
-/// <summary>A logger that keeps every entry, to assert on what was logged.</summary>
-internal sealed class ListLogger : ILogger
+/// <summary>A logger that keeps every entry, to assert on what was logged; as a factory, every category logs into it.</summary>
+internal sealed class ListLogger : ILogger, ILoggerFactory
 {
     private readonly List<(LogLevel Level, string Message, Exception? Exception)> _entries = [];
 
@@ -24,5 +24,13 @@ internal sealed class ListLogger : ILogger
     {
         lock (_entries)
             _entries.Add((logLevel, formatter(state, exception), exception));
+    }
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException();
+
+    public void Dispose()
+    {
     }
 }

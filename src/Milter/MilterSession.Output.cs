@@ -1,0 +1,113 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Milter.Protocol;
+
+namespace Milter;
+
+public sealed partial class MilterSession
+{
+    private bool _unflushed;
+
+    /// <summary>Sends the replies still pending (to the frames before a protocol error); returns the failure, if any.</summary>
+    private async ValueTask<Exception?> TryFlushAsync()
+    {
+        try
+        {
+            await FlushAsync().ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            return e;
+        }
+    }
+
+    private static async ValueTask CompleteQuietlyAsync(ValueTask completion)
+    {
+        try
+        {
+            await completion.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Unsent replies to an MTA that is gone: nobody is left to receive them.
+        }
+    }
+
+    /// <summary>
+    /// Sends what is written. An MTA that does not take it within <see cref="MilterSessionOptions.ReadTimeout"/> (one
+    /// that stopped reading while our replies fill the socket's buffers) is treated as gone.
+    /// </summary>
+    private async ValueTask FlushAsync()
+    {
+        _unflushed = false;
+        var deadline = _flushDeadline ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
+        if (_options.ReadTimeout != Timeout.InfiniteTimeSpan)
+            deadline.CancelAfter(_options.ReadTimeout);
+        FlushResult flush;
+        try
+        {
+            flush = await _output.FlushAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
+        {
+            _outputBroken = true;
+            throw new IOException($"the MTA did not take our replies within {_options.ReadTimeout}");
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            _outputBroken = true;
+            throw;
+        }
+        finally
+        {
+            if (!deadline.TryReset())
+            {
+                deadline.Dispose();
+                _flushDeadline = null;
+            }
+        }
+
+        if (flush.IsCompleted)
+        {
+            _outputBroken = true;
+            throw new IOException("The MTA closed its side of the connection.");
+        }
+    }
+
+    private CancellationTokenSource? _flushDeadline;
+
+    // Set when sending failed: an IOException then means the connection, not a handler's replacement body.
+    private bool _outputBroken;
+
+    /// <summary>Writes one simple response into the pending batch.</summary>
+    private void Reply(MilterResponseCode code)
+    {
+        MilterResponseWriter.WriteSimple(_output, code);
+        _unflushed = true;
+    }
+
+    private void Reply(MilterVerdict verdict)
+    {
+        if (verdict.Kind == MilterVerdictKind.Reply)
+            MilterResponseWriter.WriteReplyCode(_output, verdict.Reply!);
+        else
+            MilterResponseWriter.WriteSimple(_output, verdict.ResponseCode);
+        _unflushed = true;
+    }
+
+    /// <summary>Sends PROGRESS now; used by end-of-message handlers and the progress timer, which may run alongside each other.</summary>
+    private async ValueTask SendProgressAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
+            await FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}

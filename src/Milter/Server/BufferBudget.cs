@@ -1,0 +1,63 @@
+using System.Buffers;
+
+namespace Milter.Server;
+
+/// <summary>
+/// The memory all connections may hold for bytes received but not yet handled (mostly frames still arriving), shared
+/// by the connections of one server. A connection that needs a buffer when the budget is spent is closed instead of
+/// growing the process: the worst case is the budget, not connections × frame size. Buffers come from the shared
+/// array pool and go back to it as soon as their bytes are consumed; an idle connection holds none.
+/// </summary>
+internal sealed class BufferBudget(long limit) : MemoryPool<byte>
+{
+    /// <summary>The size of one receive buffer.</summary>
+    public const int BlockSize = 16 * 1024;
+
+    private long _used;
+
+    /// <summary>The most bytes that may be held at once.</summary>
+    public long Limit { get; } = limit;
+
+    /// <summary>Bytes held now.</summary>
+    public long Used => Interlocked.Read(ref _used);
+
+    public override int MaxBufferSize => BlockSize;
+
+    /// <exception cref="BudgetExhaustedException">The budget is spent.</exception>
+    public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+    {
+        var array = ArrayPool<byte>.Shared.Rent(Math.Max(minBufferSize, BlockSize));
+        if (Interlocked.Add(ref _used, array.Length) > Limit)
+        {
+            Interlocked.Add(ref _used, -array.Length);
+            ArrayPool<byte>.Shared.Return(array);
+            throw new BudgetExhaustedException(Limit);
+        }
+
+        return new Block(this, array);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+    }
+
+    private sealed class Block(BufferBudget owner, byte[] array) : IMemoryOwner<byte>
+    {
+        private byte[]? _array = array;
+
+        public Memory<byte> Memory => _array ?? throw new ObjectDisposedException(nameof(Block));
+
+        public void Dispose()
+        {
+            var array = Interlocked.Exchange(ref _array, null);
+            if (array is null)
+                return;
+            Interlocked.Add(ref owner._used, -array.Length);
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+}
+
+/// <summary>A connection needed a receive buffer while the server's <see cref="MilterServerOptions.MaxBufferedBytes"/> were all in use.</summary>
+internal sealed class BudgetExhaustedException(long limit)
+    : Exception($"the {limit / (1024 * 1024)} MiB all connections may hold for incoming frames are in use");

@@ -1,0 +1,23 @@
+namespace Milter.Server;
+
+/// <summary>
+/// The exit codes of a milter run by <see cref="MilterServer.RunAsync(IMilterHandlerFactory, MilterServerOptions, Microsoft.Extensions.Logging.ILoggerFactory?, CancellationToken)"/>
+/// or by Milter.Hosting, from sysexits.h as Sendmail uses them, so service managers and scripts can tell why it ended.
+/// </summary>
+public static class MilterExitCode
+{
+    /// <summary>Stopped on request, every connection finished.</summary>
+    public const int Stopped = 0;
+
+    /// <summary>
+    /// Stopped on request, but connections still busy after <see cref="MilterServerOptions.ShutdownTimeout"/> were
+    /// closed, and handlers that still ran were abandoned (EX_SOFTWARE).
+    /// </summary>
+    public const int ForcedStop = 70;
+
+    /// <summary>
+    /// An address could not be listened on: another instance holds it, something other than a socket is at the unix
+    /// socket path, or no permission (EX_CANTCREAT).
+    /// </summary>
+    public const int CannotListen = 73;
+}
