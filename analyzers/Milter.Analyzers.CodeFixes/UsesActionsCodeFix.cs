@@ -16,10 +16,10 @@ namespace Milter.Analyzers.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UsesActionsCodeFix)), Shared]
 public sealed class UsesActionsCodeFix : MilterCodeFix
 {
-    private const string EveryChange = "global::Milter.Protocol.ActionFlags.AddHeaders | global::Milter.Protocol.ActionFlags.ChangeHeaders"
-        + " | global::Milter.Protocol.ActionFlags.ChangeBody | global::Milter.Protocol.ActionFlags.AddRecipients"
-        + " | global::Milter.Protocol.ActionFlags.AddRecipientsWithParameters | global::Milter.Protocol.ActionFlags.DeleteRecipients"
-        + " | global::Milter.Protocol.ActionFlags.ChangeSender | global::Milter.Protocol.ActionFlags.Quarantine";
+    private const string EveryChange = "global::Milter.ActionFlags.AddHeaders | global::Milter.ActionFlags.ChangeHeaders"
+        + " | global::Milter.ActionFlags.ChangeBody | global::Milter.ActionFlags.AddRecipients"
+        + " | global::Milter.ActionFlags.AddRecipientsWithParameters | global::Milter.ActionFlags.DeleteRecipients"
+        + " | global::Milter.ActionFlags.ChangeSender | global::Milter.ActionFlags.Quarantine";
 
     /// <summary>Creates the fix.</summary>
     public UsesActionsCodeFix()

@@ -55,11 +55,11 @@ internal static class Emitter
         w.Line($"Name = {Quote(spec.FilterName)},");
         w.Line($"Steps = {Flags("global::Milter.MilterSteps", spec.Steps, StepNames)},");
         w.Line($"NoReplySteps = {Flags("global::Milter.MilterSteps", spec.NoReplySteps, StepNames)},");
-        w.Line($"Actions = {Flags("global::Milter.Protocol.ActionFlags", (int)spec.Actions, ActionNames)},");
+        w.Line($"Actions = {Flags("global::Milter.ActionFlags", (int)spec.Actions, ActionNames)},");
         if (spec.OptionalActions != 0)
         {
             w.Line("// The end-of-message context reaches code the generator cannot see (MILTER017): every other change, where the MTA offers it.");
-            w.Line($"OptionalActions = {Flags("global::Milter.Protocol.ActionFlags", (int)spec.OptionalActions, ActionNames)},");
+            w.Line($"OptionalActions = {Flags("global::Milter.ActionFlags", (int)spec.OptionalActions, ActionNames)},");
         }
 
         if (spec.Macros.Count > 0)
@@ -69,7 +69,7 @@ internal static class Emitter
             foreach (var macro in spec.Macros)
             {
                 var names = string.Join(", ", macro.Names.Select(n => Quote(n.Value)));
-                w.Line($"    new(global::Milter.Protocol.MacroStage.{StageNames[macro.Stage]}, [{names}]),");
+                w.Line($"    new(global::Milter.MacroStage.{StageNames[macro.Stage]}, [{names}]),");
             }
 
             w.Line("],");

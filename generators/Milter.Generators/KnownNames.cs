@@ -47,7 +47,7 @@ internal static class KnownNames
     public static uint ActionOf(string method) => method switch
     {
         "AddHeader" or "InsertHeader" => 0x001,
-        "ReplaceBody" or "ReplaceBodyAsync" => 0x002,
+        "ReplaceBody" => 0x002,
         "AddRecipient" => 0x004,
         "DeleteRecipient" => 0x008,
         "ChangeHeader" or "DeleteHeader" => 0x010,

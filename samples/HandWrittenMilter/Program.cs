@@ -7,7 +7,6 @@
 using HandWrittenMilter;
 using Microsoft.Extensions.Logging;
 using Milter;
-using Milter.Protocol;
 using Milter.Server;
 
 var address = "inet:8890@127.0.0.1";

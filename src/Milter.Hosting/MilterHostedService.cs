@@ -32,7 +32,7 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
         ArgumentNullException.ThrowIfNull(loggers);
         _services = services;
         _log = loggers.CreateLogger("Milter.Hosting");
-        _server = new MilterServer(MilterFilter.Factory<TFilter>(services), options.Value.ToServerOptions(), loggers);
+        _server = new MilterServer(MilterHandlerFactory.For<TFilter>(services), options.Value.ToServerOptions(), loggers);
     }
 
     /// <summary>The addresses the server listens on, with the real ports.</summary>

@@ -36,7 +36,7 @@ public sealed class MilterTest : IAsyncDisposable
 
     /// <summary>A test of a generated filter; constructor parameters come from <paramref name="services"/>.</summary>
     public static MilterTest For<TFilter>(IServiceProvider? services = null, MtaProfile? profile = null) where TFilter : IMilterFilter<TFilter> =>
-        new(MilterFilter.Factory<TFilter>(services), profile, null);
+        new(MilterHandlerFactory.For<TFilter>(services), profile, null);
 
     /// <summary>A test of any handler factory (for hand-written <see cref="IMilterHandler"/> implementations).</summary>
     public static MilterTest For(IMilterHandlerFactory factory, MtaProfile? profile = null, MilterSessionOptions? options = null) =>
@@ -73,7 +73,7 @@ public sealed class MilterTest : IAsyncDisposable
     /// </summary>
     public static Task<IReadOnlyList<MilterTestResult>> ReplayAsync<TFilter>(string capturePath, IServiceProvider? services = null,
         CancellationToken cancellationToken = default) where TFilter : IMilterFilter<TFilter> =>
-        ReplayAsync(MilterFilter.Factory<TFilter>(services), MilterCapture.Load(capturePath), cancellationToken);
+        ReplayAsync(MilterHandlerFactory.For<TFilter>(services), MilterCapture.Load(capturePath), cancellationToken);
 
     /// <summary>Replays a capture against any handler factory (see <see cref="ReplayAsync{TFilter}"/>).</summary>
     public static async Task<IReadOnlyList<MilterTestResult>> ReplayAsync(IMilterHandlerFactory factory, MilterCapture capture, CancellationToken cancellationToken = default)

@@ -162,16 +162,6 @@ public sealed class EndOfMessageContext
         SetBody(null, body, leaveOpen);
     }
 
-    /// <summary>Replaces the whole body with the rest of <paramref name="body"/> (see <see cref="ReplaceBody(ReadOnlyMemory{byte})"/>).</summary>
-    public async ValueTask ReplaceBodyAsync(Stream body, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(body);
-        Check(ActionFlags.ChangeBody, nameof(ReplaceBodyAsync));
-        using var copy = new MemoryStream();
-        await body.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-        SetBody(copy.GetBuffer().AsMemory(0, (int)copy.Length), null, false);
-    }
-
     /// <summary>Tells the MTA the milter is still working (SMFIR_PROGRESS), restarting its timeout. Sent at once.</summary>
     public ValueTask SendProgressAsync(CancellationToken cancellationToken = default)
     {

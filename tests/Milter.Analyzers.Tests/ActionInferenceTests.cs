@@ -1,5 +1,4 @@
 using Milter.Analyzers.Tests.Support;
-using Milter.Protocol;
 
 namespace Milter.Analyzers.Tests;
 

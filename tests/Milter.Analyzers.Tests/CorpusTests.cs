@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Milter.Analyzers.Tests.Support;
-using Milter.Protocol;
 
 namespace Milter.Analyzers.Tests;
 

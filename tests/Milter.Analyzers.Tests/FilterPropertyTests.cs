@@ -1,7 +1,6 @@
 using CsCheck;
 using Microsoft.CodeAnalysis;
 using Milter.Analyzers.Tests.Support;
-using Milter.Protocol;
 
 namespace Milter.Analyzers.Tests;
 

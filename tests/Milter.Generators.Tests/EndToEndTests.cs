@@ -22,7 +22,7 @@ public class EndToEndTests
     [Fact]
     public async Task The_stamp_filter_negotiates_what_it_needs_and_handles_a_message()
     {
-        await using var mta = FakeMta.Start(MilterFilter.Factory<StampFilter>(new Services()));
+        await using var mta = FakeMta.Start(MilterHandlerFactory.For<StampFilter>(new Services()));
         var reply = await mta.NegotiateAsync();
         Assert.Equal(ActionFlags.AddHeaders | ActionFlags.SetMacroLists, reply.Actions);
         Assert.Equal([new MacroRequest(MacroStage.Rcpt, ["{auth_authen}", "i"])], reply.MacroRequests);
@@ -50,7 +50,7 @@ public class EndToEndTests
     [Fact]
     public async Task The_body_scanner_skips_and_replaces_the_body_over_a_real_socket()
     {
-        await using var server = new MilterServer(MilterFilter.Factory<BodyScanner>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        await using var server = new MilterServer(MilterHandlerFactory.For<BodyScanner>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
         await server.StartAsync();
         await using var mta = await FakeMta.ConnectAsync(server.Addresses[0].EndPoint);
         var reply = await mta.NegotiateAsync();

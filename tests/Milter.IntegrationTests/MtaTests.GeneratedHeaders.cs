@@ -63,8 +63,8 @@ public abstract partial class MtaTests
 
         // The client with this MTA's profile, given the headers the MTA showed the milters, predicts the same.
         var predicted = new MailMessage(ShownToMilters(sent), ReadOnlyMemory<byte>.Empty);
-        predicted = await PredictAsync(MilterFilter.Factory<ScenarioMilter>(), predicted);
-        predicted = await PredictAsync(MilterFilter.Factory<LeadingSpaceMilter>(), predicted);
+        predicted = await PredictAsync(MilterHandlerFactory.For<ScenarioMilter>(), predicted);
+        predicted = await PredictAsync(MilterHandlerFactory.For<LeadingSpaceMilter>(), predicted);
         Assert.Equal(Masked(delivered.Headers, sent).Where(h => !h.EndsWith(ByTheMta, StringComparison.Ordinal)),
             Masked([new("Received", ""), .. predicted.Headers], sent).Where(h => !h.EndsWith(ByTheMta, StringComparison.Ordinal)));
     }

@@ -30,7 +30,7 @@ public abstract class MtaFixture : IAsyncLifetime
         SkipReason = Unavailable();
         if (SkipReason is not null)
             return;
-        foreach (var factory in new[] { MilterFilter.Factory<ScenarioMilter>(), MilterFilter.Factory<LeadingSpaceMilter>() })
+        foreach (var factory in new[] { MilterHandlerFactory.For<ScenarioMilter>(), MilterHandlerFactory.For<LeadingSpaceMilter>() })
         {
             var server = new MilterServer(factory, new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
             _milters.Add(server);
@@ -254,8 +254,8 @@ public abstract partial class MtaTests(MtaFixture fixture)
 
         // Through both milters in the MTA's order, each seeing the message as the one before left it.
         var predicted = MailMessage.Parse(Encoding.UTF8.GetBytes(message.Replace("\n", "\r\n", StringComparison.Ordinal)));
-        predicted = await PredictAsync(MilterFilter.Factory<ScenarioMilter>(), predicted);
-        predicted = await PredictAsync(MilterFilter.Factory<LeadingSpaceMilter>(), predicted);
+        predicted = await PredictAsync(MilterHandlerFactory.For<ScenarioMilter>(), predicted);
+        predicted = await PredictAsync(MilterHandlerFactory.For<LeadingSpaceMilter>(), predicted);
         var own = delivered.Headers.ToList().FindIndex(h => h.Key == "Received");
         var real = delivered.RawHeaders.Where((_, i) => i != own).Select(h => $"{h.Key}:{h.Value}");
         Assert.Equal(real, predicted.Headers.Select(h => $"{h.Key}:{h.Value.Replace("\r\n", "\n", StringComparison.Ordinal)}"));

@@ -13,7 +13,7 @@ public partial class NativeAotSampleTests
 
     private static async Task<MilterServer> StartScenarioMilterAsync(string listen = "inet:0@127.0.0.1")
     {
-        var server = new MilterServer(MilterFilter.Factory<ScenarioMilter>(), new MilterServerOptions { Listen = { listen } });
+        var server = new MilterServer(MilterHandlerFactory.For<ScenarioMilter>(), new MilterServerOptions { Listen = { listen } });
         await server.StartAsync();
         return server;
     }

@@ -105,6 +105,6 @@ public sealed class AttachmentGuardTests : IAsyncDisposable
         var description = Guard.Description;
 
         Assert.Equal(MilterSteps.Header | MilterSteps.Body, description.NoReplySteps);
-        Assert.Equal(Protocol.ActionFlags.AddHeaders | Protocol.ActionFlags.ChangeHeaders | Protocol.ActionFlags.ChangeBody, description.Actions);
+        Assert.Equal(ActionFlags.AddHeaders | ActionFlags.ChangeHeaders | ActionFlags.ChangeBody, description.Actions);
     }
 }

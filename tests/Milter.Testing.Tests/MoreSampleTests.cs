@@ -80,7 +80,7 @@ public class MoreSampleTests
         var result = await test.SendAsync(Message, From("192.0.2.1", "b@example.net"));
 
         Assert.Equal(MilterSteps.Negotiable, EventLog.Description.NoReplySteps);
-        Assert.Equal(Milter.Protocol.ActionFlags.None, EventLog.Description.Actions);
+        Assert.Equal(Milter.ActionFlags.None, EventLog.Description.Actions);
         result.AssertAccepted();
         // The test host sends Postfix's default macros: j at connect, the queue id from DATA on.
         Assert.Contains("connect localhost [192.0.2.1]:50025 (IPv4) to mta.example", log.Lines);

@@ -13,7 +13,7 @@ public sealed class ProbeCommandTests
     [Fact]
     public async Task A_milter_is_probed_with_everything_offered_and_its_answer_printed()
     {
-        await using var server = new MilterServer(MilterFilter.Factory<PolicyFilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        await using var server = new MilterServer(MilterHandlerFactory.For<PolicyFilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
         await server.StartAsync();
         var address = server.Addresses[0].ToString();
 

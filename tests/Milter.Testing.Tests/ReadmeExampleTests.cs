@@ -24,8 +24,8 @@ public sealed class ReadmeExampleTests : IAsyncLifetime
     {
         var settings = new GuardSettings();
         _services = new ServiceCollection().AddLogging().AddSingleton(settings).AddSingleton(settings.CreatePolicy()).BuildServiceProvider();
-        _stamper = new MilterServer(MilterFilter.Factory<HeaderStamper.HeaderStamper>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
-        _guard = new MilterServer(MilterFilter.Factory<Guard>(_services), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        _stamper = new MilterServer(MilterHandlerFactory.For<HeaderStamper.HeaderStamper>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        _guard = new MilterServer(MilterHandlerFactory.For<Guard>(_services), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
         await _stamper.StartAsync();
         await _guard.StartAsync();
     }

@@ -23,7 +23,7 @@ public sealed class RecordCommandTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _milter = new MilterServer(MilterFilter.Factory<PolicyFilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        _milter = new MilterServer(MilterHandlerFactory.For<PolicyFilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
         await _milter.StartAsync();
     }
 
@@ -128,7 +128,7 @@ public sealed class RecordCommandTests : IAsyncLifetime
     [Fact]
     public async Task A_recording_replays_as_a_test_with_the_same_outcomes()
     {
-        await using var milter = new MilterServer(MilterFilter.Factory<RefusesBouncesAndStamps>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        await using var milter = new MilterServer(MilterHandlerFactory.For<RefusesBouncesAndStamps>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
         await milter.StartAsync();
         var recording = await RecordAsync(milter.Addresses[0].ToString());
         var outcomes = new List<MessageOutcome>();

@@ -36,7 +36,7 @@ public class SampleTests
         var result = await test.SendAsync(message, "sender@example.org", "rcpt@example.net");
 
         result.AssertHeaderAdded("X-Stamped", $"{headerCount} headers seen by Milter for .NET");
-        Assert.Equal(Milter.Protocol.ActionFlags.AddHeaders, HeaderStamper.HeaderStamper.Description.Actions);
+        Assert.Equal(Milter.ActionFlags.AddHeaders, HeaderStamper.HeaderStamper.Description.Actions);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class SendCommandTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await File.WriteAllTextAsync(_message, "From: <a@example.org>\r\nTo: <b@example.net>\r\nSubject: hi\r\nX-Internal: secret\r\n\r\nHello.\r\n");
-        _server = new MilterServer(MilterFilter.Factory<PolicyFilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
+        _server = new MilterServer(MilterHandlerFactory.For<PolicyFilter>(), new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } });
         await _server.StartAsync();
     }
 

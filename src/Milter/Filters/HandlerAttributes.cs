@@ -13,7 +13,7 @@ public sealed class MailFilterAttribute(string? name = null) : Attribute
     public string? Name { get; } = name;
 
     /// <summary>Actions to request on top of those inferred from the message changes the class makes (for changes made through code the generator cannot see).</summary>
-    public Protocol.ActionFlags ExtraActions { get; set; }
+    public ActionFlags ExtraActions { get; set; }
 
     /// <summary>Whether to infer actions from the class's calls on <see cref="EndOfMessageContext"/> (default true). When false, only <see cref="ExtraActions"/> are requested.</summary>
     public bool InferActions { get; set; } = true;
@@ -32,18 +32,18 @@ public sealed class MailFilterAttribute(string? name = null) : Attribute
 /// context to such code (MILTER017). In source, what the generator sees is added to what is declared.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor, Inherited = false)]
-public sealed class UsesActionsAttribute(Protocol.ActionFlags actions) : Attribute
+public sealed class UsesActionsAttribute(ActionFlags actions) : Attribute
 {
     /// <summary>The actions the method may use.</summary>
-    public Protocol.ActionFlags Actions { get; } = actions;
+    public ActionFlags Actions { get; } = actions;
 }
 
 /// <summary>Requests macros for a stage on top of those the handlers' <see cref="MacroAttribute"/> parameters ask for. May be repeated.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class RequestMacrosAttribute(Protocol.MacroStage stage, params string[] names) : Attribute
+public sealed class RequestMacrosAttribute(MacroStage stage, params string[] names) : Attribute
 {
     /// <summary>The stage.</summary>
-    public Protocol.MacroStage Stage { get; } = stage;
+    public MacroStage Stage { get; } = stage;
 
     /// <summary>The macro names, e.g. <c>{auth_authen}</c> or <c>i</c>.</summary>
     public IReadOnlyList<string> Names { get; } = names;

@@ -13,18 +13,3 @@ public interface IMilterFilter<TSelf> where TSelf : IMilterFilter<TSelf>
     /// <summary>Creates an instance for one SMTP connection; constructor parameters come from <paramref name="services"/>.</summary>
     static abstract IMilterHandler Create(IServiceProvider? services);
 }
-
-/// <summary>Handler factories for generated filters.</summary>
-public static class MilterFilter
-{
-    /// <summary>A factory that creates <typeparamref name="TFilter"/> instances, resolving constructor parameters from <paramref name="services"/>.</summary>
-    public static IMilterHandlerFactory Factory<TFilter>(IServiceProvider? services = null) where TFilter : IMilterFilter<TFilter> =>
-        new FilterFactory<TFilter>(services);
-
-    private sealed class FilterFactory<TFilter>(IServiceProvider? services) : IMilterHandlerFactory where TFilter : IMilterFilter<TFilter>
-    {
-        public MilterDescription Description => TFilter.Description;
-
-        public IMilterHandler CreateHandler() => TFilter.Create(services);
-    }
-}

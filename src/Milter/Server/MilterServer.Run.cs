@@ -86,5 +86,5 @@ public sealed partial class MilterServer
     /// </summary>
     public static Task<int> RunAsync<TFilter>(MilterServerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
         where TFilter : IMilterFilter<TFilter> =>
-        RunAsync(MilterFilter.Factory<TFilter>(), options, loggerFactory, cancellationToken);
+        RunAsync(MilterHandlerFactory.For<TFilter>(), options, loggerFactory, cancellationToken);
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using CsCheck;
 using Microsoft.CodeAnalysis;
-using Milter.Protocol;
 
 namespace Milter.Analyzers.Tests.Support;
 

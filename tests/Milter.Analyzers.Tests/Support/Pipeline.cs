@@ -4,7 +4,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Milter.Generators;
-using Milter.Protocol;
 
 namespace Milter.Analyzers.Tests.Support;
 

@@ -1,4 +1,3 @@
-using Milter.Protocol;
 
 namespace Milter.Generators.Tests.Filters;
 

@@ -24,7 +24,7 @@ internal sealed class SampleMilter : IAsyncDisposable
 
     public static Task<SampleMilter> StartAsync(string sample) => sample switch
     {
-        "HeaderStamper" => ServeAsync(MilterFilter.Factory<HeaderStamper.HeaderStamper>()),
+        "HeaderStamper" => ServeAsync(MilterHandlerFactory.For<HeaderStamper.HeaderStamper>()),
         "RecipientPolicy" => HostAsync<Policy>(sample, builder =>
         {
             var rules = new PolicyRules();

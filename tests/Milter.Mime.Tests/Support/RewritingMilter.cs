@@ -1,6 +1,5 @@
 using Milter.Client;
 
-using Milter.Protocol;
 using Milter.Testing;
 using MimeKit;
 

@@ -20,7 +20,7 @@ internal sealed class StallingHandler : MilterHandler, IDisposable
 
     /// <summary>A factory handing out this one handler, every step negotiated.</summary>
     public IMilterHandlerFactory Factory() =>
-        MilterHandlerFactory.Create(new MilterDescription { Actions = Milter.Protocol.ActionFlags.AddHeaders }, () => this);
+        MilterHandlerFactory.Create(new MilterDescription { Actions = Milter.ActionFlags.AddHeaders }, () => this);
 
     public override ValueTask<MilterVerdict> OnRcptAsync(MilterContext context, Recipient recipient, CancellationToken cancellationToken)
     {

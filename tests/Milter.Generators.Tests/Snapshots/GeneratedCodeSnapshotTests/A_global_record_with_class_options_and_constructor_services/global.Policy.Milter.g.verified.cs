@@ -11,11 +11,11 @@ partial record Policy : global::Milter.IMilterHandler, global::Milter.IMilterFil
         Name = "Policy",
         Steps = global::Milter.MilterSteps.Rcpt,
         NoReplySteps = global::Milter.MilterSteps.None,
-        Actions = global::Milter.Protocol.ActionFlags.AddHeaders | global::Milter.Protocol.ActionFlags.ChangeBody,
+        Actions = global::Milter.ActionFlags.AddHeaders | global::Milter.ActionFlags.ChangeBody,
         Macros =
         [
-            new(global::Milter.Protocol.MacroStage.Connect, ["{client_addr}", "i"]),
-            new(global::Milter.Protocol.MacroStage.Mail, ["{auth_authen}", "{mail_addr}", "i"]),
+            new(global::Milter.MacroStage.Connect, ["{client_addr}", "i"]),
+            new(global::Milter.MacroStage.Mail, ["{auth_authen}", "{mail_addr}", "i"]),
         ],
         HeaderLeadingSpace = true,
         RejectedRecipients = true,

@@ -13,7 +13,7 @@ namespace Demo
             Name = "Rewriter",
             Steps = global::Milter.MilterSteps.None,
             NoReplySteps = global::Milter.MilterSteps.None,
-            Actions = global::Milter.Protocol.ActionFlags.ChangeBody | global::Milter.Protocol.ActionFlags.DeleteRecipients | global::Milter.Protocol.ActionFlags.ChangeSender | global::Milter.Protocol.ActionFlags.AddRecipientsWithParameters,
+            Actions = global::Milter.ActionFlags.ChangeBody | global::Milter.ActionFlags.DeleteRecipients | global::Milter.ActionFlags.ChangeSender | global::Milter.ActionFlags.AddRecipientsWithParameters,
         };
 
         /// <summary>Creates a Rewriter for one SMTP connection; constructor parameters come from <paramref name="services"/>.</summary>

@@ -17,11 +17,11 @@ namespace Demo.Deep
                     Name = "AllEvents",
                     Steps = global::Milter.MilterSteps.Connect | global::Milter.MilterSteps.Helo | global::Milter.MilterSteps.Mail | global::Milter.MilterSteps.Rcpt | global::Milter.MilterSteps.Data | global::Milter.MilterSteps.Header | global::Milter.MilterSteps.EndOfHeaders | global::Milter.MilterSteps.Body | global::Milter.MilterSteps.Unknown,
                     NoReplySteps = global::Milter.MilterSteps.Helo | global::Milter.MilterSteps.Rcpt | global::Milter.MilterSteps.Data | global::Milter.MilterSteps.EndOfHeaders,
-                    Actions = global::Milter.Protocol.ActionFlags.ChangeHeaders | global::Milter.Protocol.ActionFlags.Quarantine,
+                    Actions = global::Milter.ActionFlags.ChangeHeaders | global::Milter.ActionFlags.Quarantine,
                     Macros =
                     [
-                        new(global::Milter.Protocol.MacroStage.Connect, ["j", "i"]),
-                        new(global::Milter.Protocol.MacroStage.Data, ["i"]),
+                        new(global::Milter.MacroStage.Connect, ["j", "i"]),
+                        new(global::Milter.MacroStage.Data, ["i"]),
                     ],
                     Skip = true,
                 };

@@ -13,10 +13,10 @@ namespace Demo
             Name = "stamp",
             Steps = global::Milter.MilterSteps.Rcpt | global::Milter.MilterSteps.Header,
             NoReplySteps = global::Milter.MilterSteps.Header,
-            Actions = global::Milter.Protocol.ActionFlags.AddHeaders,
+            Actions = global::Milter.ActionFlags.AddHeaders,
             Macros =
             [
-                new(global::Milter.Protocol.MacroStage.Rcpt, ["{auth_authen}", "i"]),
+                new(global::Milter.MacroStage.Rcpt, ["{auth_authen}", "i"]),
             ],
         };
 

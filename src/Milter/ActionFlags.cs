@@ -1,4 +1,4 @@
-namespace Milter.Protocol;
+namespace Milter;
 
 /// <summary>
 /// The message changes a milter may make at end of message (SMFIF_* in libmilter's mfapi.h).

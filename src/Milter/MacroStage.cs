@@ -1,4 +1,4 @@
-namespace Milter.Protocol;
+namespace Milter;
 
 /// <summary>
 /// The stages a milter can request macros for in option negotiation (SMFIM_* in mfapi.h).
