@@ -9,7 +9,7 @@
 #            unpacked into $SENDMAIL_ROOT (tests/Milter.IntegrationTests/sendmail/harness.sh runs it from there);
 #            m4 builds its configuration, liblockfile1 and libwrap0 are the libraries it needs that postfix does not.
 set -euo pipefail
-packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0)
+packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks)
 SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/milter-tests/sendmail}
 
 export DEBIAN_FRONTEND=noninteractive

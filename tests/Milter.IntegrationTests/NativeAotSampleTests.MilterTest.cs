@@ -30,25 +30,25 @@ public partial class NativeAotSampleTests
 
         foreach (var form in new[] { new[] { "send", address, message }, [address, message] })
         {
-            var (exit, report) = await RunAsync(binary, form);
+            var (exit, report) = await Command.RunAsync(binary, form);
             Assert.True(exit == 0, report);
             Assert.Contains("action: add header X-Added: added by the milter", report, StringComparison.Ordinal);
             Assert.Contains("\n+X-Added: added by the milter\n", report, StringComparison.Ordinal);
         }
 
-        var (probed, probe) = await RunAsync(binary, "probe", address, "--timeout", "5");
+        var (probed, probe) = await Command.RunAsync(binary, "probe", address, "--timeout", "5");
         Assert.True(probed == 0, probe);
         Assert.StartsWith($"{address}: a milter, protocol version 6", probe, StringComparison.Ordinal);
 
-        var closed = FreePort();
-        (probed, probe) = await RunAsync(binary, "probe", $"inet:{closed}@127.0.0.1");
+        var closed = FreePorts.One();
+        (probed, probe) = await Command.RunAsync(binary, "probe", $"inet:{closed}@127.0.0.1");
         Assert.Equal(1, probed);
         Assert.Equal($"milter-test: connection refused by 127.0.0.1:{closed}: nothing listens there\n", probe);
 
-        var (helped, help) = await RunAsync(binary, "--help");
+        var (helped, help) = await Command.RunAsync(binary, "--help");
         Assert.Equal(0, helped);
         Assert.Contains("milter-test [command] [options]", help, StringComparison.Ordinal);
-        var (versioned, version) = await RunAsync(binary, "--version");
+        var (versioned, version) = await Command.RunAsync(binary, "--version");
         Assert.Equal(0, versioned);
         Assert.Matches(@"^\d+\.\d+\.\d+\S*\n$", version);
     }
@@ -71,7 +71,7 @@ public partial class NativeAotSampleTests
         var start = new ProcessStartInfo("bash", ["-c", script]);
         start.Environment["PATH"] = $"{Path.GetDirectoryName(binary)}:{Environment.GetEnvironmentVariable("PATH")}";
 
-        var (exit, completions) = await RunAsync(start);
+        var (exit, completions) = await Command.RunAsync(start);
 
         Assert.Equal(0, exit);
         Assert.Contains(offered, completions.Split('\n'));
@@ -144,7 +144,7 @@ public partial class NativeAotSampleTests
         var (binary, _) = await PublishedMilterTest.Value;
         var capture = Path.Combine(Path.GetDirectoryName(binary)!, $"record-{Guid.NewGuid():N}.txt");
         await using var server = await StartScenarioMilterAsync();
-        var port = FreePort();
+        var port = FreePorts.One();
         var (recorder, output) = await StartRecorderAsync(binary, $"inet:{port}@127.0.0.1", server.Addresses[0].ToString(), capture);
         try
         {

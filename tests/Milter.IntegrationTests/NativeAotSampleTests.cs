@@ -22,7 +22,7 @@ public partial class NativeAotSampleTests
         var output = Path.Combine(AppContext.BaseDirectory, "published", binary);
         if (Directory.Exists(output))
             Directory.Delete(output, recursive: true);
-        var (exitCode, log) = await RunAsync("dotnet", "publish", Path.Combine(Repository.Root, project), "-c", "Release", "-r", "linux-x64", "-o", output);
+        var (exitCode, log) = await Command.RunAsync("dotnet", "publish", Path.Combine(Repository.Root, project), "-c", "Release", "-r", "linux-x64", "-o", output);
         Assert.True(exitCode == 0, log);
         return (Path.Combine(output, binary), log);
     }
@@ -127,7 +127,7 @@ public partial class NativeAotSampleTests
 
         public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null, string? workingDirectory = null)
         {
-            var port = FreePort();
+            var port = FreePorts.One();
             var process = Process.Start(new ProcessStartInfo(binary, arguments?.Invoke(port) ?? $"inet:{port}@127.0.0.1")
             {
                 RedirectStandardOutput = true,
@@ -187,23 +187,4 @@ public partial class NativeAotSampleTests
         }
     }
 
-    private static Task<(int ExitCode, string Log)> RunAsync(string file, params string[] arguments) => RunAsync(new ProcessStartInfo(file, arguments));
-
-    private static async Task<(int ExitCode, string Log)> RunAsync(ProcessStartInfo start)
-    {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 }

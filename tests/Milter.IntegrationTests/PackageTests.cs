@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Milter.IntegrationTests.Support;
 
 namespace Milter.IntegrationTests;
@@ -10,47 +9,32 @@ namespace Milter.IntegrationTests;
 [Collection(RepositoryBuilds.Name)]
 public class PackageTests
 {
-    private static string RepositoryRoot
-    {
-        get
-        {
-            var directory = AppContext.BaseDirectory;
-            while (directory is not null && !File.Exists(Path.Combine(directory, "Milter.sln")))
-                directory = Path.GetDirectoryName(directory);
-            return directory ?? throw new InvalidOperationException("Milter.sln not found");
-        }
-    }
-
     [Fact]
     public async Task A_milter_built_from_the_packages_gets_the_generator_and_the_analyzers()
     {
+        var feed = await PackedFeed.GetAsync();
         var work = Directory.CreateTempSubdirectory("milter-pkg-").FullName;
         try
         {
-            var feed = Path.Combine(work, "feed");
-            var version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
-            foreach (var project in new[] { "src/Milter", "src/Milter.Hosting", "src/Milter.Mime", "src/Milter.Testing", "src/Milter.Cli" })
-            {
-                var (exit, log) = await RunAsync(RepositoryRoot, null, "dotnet", "pack", project, "-c", "Release", "-o", feed, $"-p:MinVerVersionOverride={version}");
-                Assert.True(exit == 0, log);
+            var version = feed.Version;
+            foreach (var (project, log) in feed.PackLogs)
                 Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
-            }
 
-            var packed = Directory.GetFiles(feed, "*.nupkg");
-            Assert.Equal(["Milter", "milter-test", "Milter.Hosting", "Milter.Mime", "Milter.Testing"],
+            var packed = Directory.GetFiles(feed.Directory, "*.nupkg");
+            Assert.Equal(["Milter", "milter-test", "Milter.Hosting", "Milter.Mime", "Milter.Templates", "Milter.Testing"],
                 packed.Select(f => Path.GetFileName(f)[..^($".{version}.nupkg".Length)]).Order(StringComparer.OrdinalIgnoreCase));
             foreach (var package in packed)
             {
-                // What nuget.org shows: a readme, an icon, the repository and commit; and a symbol package beside it.
+                // What nuget.org shows: a readme, an icon, the repository and commit; and a symbol package beside code.
                 using var zip = System.IO.Compression.ZipFile.OpenRead(package);
                 Assert.Contains(zip.Entries, e => e.FullName == "README.md");
                 Assert.Contains(zip.Entries, e => e.FullName == "icon.png");
                 using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
                 Assert.Matches("<repository type=\"git\" url=\"https://github.com/milter-dotnet/milter\"[^>]* commit=\"[0-9a-f]{40}\"", await nuspec.ReadToEndAsync());
-                Assert.True(File.Exists(Path.ChangeExtension(package, ".snupkg")), package);
+                Assert.True(package.Contains("Templates", StringComparison.Ordinal) || File.Exists(Path.ChangeExtension(package, ".snupkg")), package);
             }
 
-            var app = await CreateProjectAsync(work, "app", feed, version, "Exe", $"<PackageReference Include=\"Milter.Mime\" Version=\"{version}\" />");
+            var app = await CreateProjectAsync(work, "app", feed, "Exe", $"<PackageReference Include=\"Milter.Mime\" Version=\"{version}\" />");
             await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
                 using Milter;
                 using Milter.Mime;
@@ -72,10 +56,7 @@ public class PackageTests
                     [OnEndOfMessage] public MilterVerdict End(EndOfMessageContext m) { m.ApplyChanges(_capture); return MilterVerdict.Accept; }
                 }
                 """);
-            var packages = Path.Combine(work, "packages");
-
-            // A package folder of its own, so nothing cached from the repository's build can stand in for the packages.
-            var (runExit, runLog) = await RunAsync(app, packages, "dotnet", "run");
+            var (runExit, runLog) = await Command.RunAsync(app, Environment(feed), "dotnet", "run");
             Assert.True(runExit == 0, runLog);
             Assert.Contains("actions: AddHeaders; steps: Header", runLog, StringComparison.Ordinal);
             // [UsesActions] on Milter.Mime's ApplyChanges reaches the generator through the package.
@@ -91,11 +72,11 @@ public class PackageTests
                     [OnEndOfMessage] public MilterVerdict End(EndOfMessageContext m) => MilterVerdict.Accept;
                 }
                 """);
-            var (buildExit, buildLog) = await RunAsync(app, packages, "dotnet", "build");
+            var (buildExit, buildLog) = await Command.RunAsync(app, Environment(feed), "dotnet", "build");
             Assert.NotEqual(0, buildExit);
             Assert.Contains("MILTER001", buildLog, StringComparison.Ordinal);
 
-            await CompileTimePromiseAsync(work, feed, version, packages);
+            await CompileTimePromiseAsync(work, feed);
         }
         finally
         {
@@ -108,9 +89,9 @@ public class PackageTests
     /// run by ForEach, awaited Task.Run) builds with warnings as errors and negotiates what it does; each mistake of
     /// issue 12 is reported where it is, by id, from the analyzers and generator inside the package.
     /// </summary>
-    private static async Task CompileTimePromiseAsync(string work, string feed, string version, string packages)
+    private static async Task CompileTimePromiseAsync(string work, PackedFeed feed)
     {
-        var library = await CreateProjectAsync(work, "lib", feed, version, "Library", "");
+        var library = await CreateProjectAsync(work, "lib", feed, "Library", "");
         await File.WriteAllTextAsync(Path.Combine(library, "Lib.cs"), """
             using Milter;
             namespace ThirdParty;
@@ -120,7 +101,7 @@ public class PackageTests
             }
             """);
 
-        var good = await CreateProjectAsync(work, "good", feed, version, "Exe", "");
+        var good = await CreateProjectAsync(work, "good", feed, "Exe", "");
         await File.WriteAllTextAsync(Path.Combine(good, "Program.cs"), """
             using Milter;
             using Milter.Protocol;
@@ -145,11 +126,11 @@ public class PackageTests
                 public static void Retitle(this EndOfMessageContext message) => message.ChangeHeader("Subject", "[checked]");
             }
             """);
-        var (goodExit, goodLog) = await RunAsync(good, packages, "dotnet", "run", "-p:TreatWarningsAsErrors=true");
+        var (goodExit, goodLog) = await Command.RunAsync(good, Environment(feed), "dotnet", "run", "-p:TreatWarningsAsErrors=true");
         Assert.True(goodExit == 0, goodLog);
         Assert.Contains("helped: AddHeaders, ChangeHeaders, Quarantine", goodLog, StringComparison.Ordinal);
 
-        var bad = await CreateProjectAsync(work, "bad", feed, version, "Library", "<ProjectReference Include=\"../lib/lib.csproj\" />");
+        var bad = await CreateProjectAsync(work, "bad", feed, "Library", "<ProjectReference Include=\"../lib/lib.csproj\" />");
         var cases = new Dictionary<string, string>
         {
             ["AsyncVoid.cs"] = """
@@ -193,7 +174,7 @@ public class PackageTests
         foreach (var (file, text) in cases)
             await File.WriteAllTextAsync(Path.Combine(bad, file), "using Milter;\n" + text);
 
-        var (badExit, badLog) = await RunAsync(bad, packages, "dotnet", "build");
+        var (badExit, badLog) = await Command.RunAsync(bad, Environment(feed), "dotnet", "build");
         Assert.NotEqual(0, badExit);
         foreach (var expected in new[]
         {
@@ -210,48 +191,27 @@ public class PackageTests
     }
 
     /// <summary>A project folder with a Milter package reference from the feed (and <paramref name="extra"/> items).</summary>
-    private static async Task<string> CreateProjectAsync(string work, string name, string feed, string version, string outputType, string extra)
+    private static async Task<string> CreateProjectAsync(string work, string name, PackedFeed feed, string outputType, string extra)
     {
         var directory = Path.Combine(work, name);
         Directory.CreateDirectory(directory);
-        await File.WriteAllTextAsync(Path.Combine(directory, "nuget.config"), NuGetConfig(feed));
-        await File.WriteAllTextAsync(Path.Combine(directory, name + ".csproj"), Project(version, outputType, extra));
+        await feed.WriteNuGetConfigAsync(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, name + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>{outputType}</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Milter" Version="{feed.Version}" />
+                {extra}
+              </ItemGroup>
+            </Project>
+            """);
         return directory;
     }
 
-    private static string Project(string version, string outputType, string extra) => $"""
-        <Project Sdk="Microsoft.NET.Sdk">
-          <PropertyGroup>
-            <OutputType>{outputType}</OutputType>
-            <TargetFramework>net10.0</TargetFramework>
-            <Nullable>enable</Nullable>
-            <ImplicitUsings>enable</ImplicitUsings>
-          </PropertyGroup>
-          <ItemGroup>
-            <PackageReference Include="Milter" Version="{version}" />
-            {extra}
-          </ItemGroup>
-        </Project>
-        """;
-
-    private static string NuGetConfig(string feed) => $"""
-        <?xml version="1.0" encoding="utf-8"?>
-        <configuration>
-          <packageSources>
-            <add key="milter-local" value="{feed}" />
-          </packageSources>
-        </configuration>
-        """;
-
-    private static async Task<(int ExitCode, string Log)> RunAsync(string directory, string? packages, string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(file, arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (packages is not null)
-            info.Environment["NUGET_PACKAGES"] = packages;
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Dictionary<string, string> Environment(PackedFeed feed) => new() { ["NUGET_PACKAGES"] = feed.PackageCache };
 }

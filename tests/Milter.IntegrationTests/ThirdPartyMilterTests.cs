@@ -60,7 +60,7 @@ public class ThirdPartyMilterTests
         try
         {
             Assert.True(await ExternalMilter.RunsAsync("/usr/sbin/opendkim-genkey", "-D", directory, "-d", "example.org", "-s", "test"));
-            var port = ExternalMilter.FreePort();
+            var port = FreePorts.One();
             var config = Path.Combine(directory, "opendkim.conf");
             await File.WriteAllTextAsync(config, $"""
                 Syslog no

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Milter.IntegrationTests.Support;
 
@@ -19,12 +17,6 @@ internal sealed class ExternalMilter : IAsyncDisposable
 
     public string Address => $"inet:{Port}@127.0.0.1";
 
-    public static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 
     /// <summary>Starts the program and waits until something listens on the port (read from /proc, not by connecting).</summary>
     public static async Task<ExternalMilter> StartAsync(int port, string program, params string[] arguments)

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace Milter.IntegrationTests.Support;
@@ -84,16 +82,4 @@ internal abstract class MtaInstance(string harness, string directory, int smtpPo
         return output;
     }
 
-    protected static int[] FreePorts(int count)
-    {
-        var sockets = Enumerable.Range(0, count).Select(_ =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return socket;
-        }).ToList();
-        var ports = sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port).ToArray();
-        sockets.ForEach(s => s.Dispose());
-        return ports;
-    }
 }

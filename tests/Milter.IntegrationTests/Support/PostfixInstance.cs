@@ -36,7 +36,7 @@ internal sealed partial class PostfixInstance : MtaInstance
     {
         var directory = Path.Combine("/tmp", $"milter-it-{Guid.NewGuid():N}"[..20]);
         System.IO.Directory.CreateDirectory(directory);
-        var ports = FreePorts(4);
+        var ports = FreePorts.Take(4);
         var instance = new PostfixInstance(directory, ports[0], ports[2], otherMilters is null ? ports[0] : ports[3]);
         string[] other = otherMilters is null ? [] : [ports[3].ToString(), otherMilters];
         await RunHarnessAsync("postfix", ["start", directory, ports[0].ToString(), ports[1].ToString(), milter, ports[2].ToString(), .. other]);

@@ -18,7 +18,7 @@ internal static class Pymilter
     /// <summary>Starts milters/<paramref name="script"/> on a free loopback port (its first argument).</summary>
     public static async Task<ExternalMilter> StartAsync(string script)
     {
-        var port = ExternalMilter.FreePort();
+        var port = FreePorts.One();
         return await ExternalMilter.StartAsync(port, Python, Path.Combine(AppContext.BaseDirectory, "milters", script), port.ToString(CultureInfo.InvariantCulture));
     }
 }

@@ -34,7 +34,7 @@ internal sealed partial class SendmailInstance : MtaInstance
         // Not under /tmp: Sendmail refuses files in a world-writable folder's subtree.
         var directory = Path.Combine("/var/lib/milter-tests", $"sm-{Guid.NewGuid():N}"[..15]);
         System.IO.Directory.CreateDirectory(directory);
-        var ports = FreePorts(2);
+        var ports = FreePorts.Take(2);
         var instance = new SendmailInstance(directory, ports[0]);
         await RunHarnessAsync("sendmail", "start", directory, ports[0].ToString(), ports[1].ToString(), string.Join(',', milterPorts));
         return instance;
