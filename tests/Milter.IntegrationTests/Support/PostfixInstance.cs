@@ -12,6 +12,9 @@ internal sealed partial class PostfixInstance : MtaInstance
     private PostfixInstance(string directory, int smtpPort, int plainPort, int otherPort)
         : base("postfix", directory, smtpPort) => (PlainSmtpPort, OtherSmtpPort) = (plainPort, otherPort);
 
+    /// <summary>Its configuration directory: what <c>postconf</c> and <c>postfix</c> reach with MAIL_CONFIG or <c>-c</c>.</summary>
+    public string ConfigDirectory => Path.Combine(Directory, "etc");
+
     /// <summary>An smtpd port without the milter, to compare against.</summary>
     public int PlainSmtpPort { get; }
 
