@@ -10,19 +10,23 @@ namespace Milter;
 /// </summary>
 public sealed class EndOfMessageContext
 {
-    private readonly ArrayBufferWriter<byte> _actions = new(256);
+    private readonly ArrayBufferWriter<byte> _actions;
     private readonly Func<CancellationToken, ValueTask> _sendProgress;
-    private readonly List<MilterResponseCode> _actionCodes = [];
+    private readonly List<MilterResponseCode> _actionCodes;
     private ReadOnlyMemory<byte>? _body;
     private Stream? _bodyStream;
     private bool _leaveBodyOpen;
     private HeaderEditTranslator? _headers;
     private bool _active = true;
 
-    internal EndOfMessageContext(MilterContext context, Func<CancellationToken, ValueTask> sendProgress)
+    /// <summary>A context for one message; <paramref name="buffers"/> are the connection's, cleared here and reused.</summary>
+    internal EndOfMessageContext(MilterContext context, Func<CancellationToken, ValueTask> sendProgress, ChangeBuffers buffers)
     {
         Context = context;
         _sendProgress = sendProgress;
+        buffers.Clear();
+        _actions = buffers.Packets;
+        _actionCodes = buffers.Codes;
     }
 
     /// <summary>The connection's context: negotiated options, connection, envelope, macros.</summary>
@@ -60,9 +64,10 @@ public sealed class EndOfMessageContext
         Check(ActionFlags.AddHeaders, nameof(AddHeader));
         var (asInsert, index) = Headers.Add(name);
         if (asInsert)
-            Record(ActionFlags.AddHeaders, nameof(AddHeader), MilterResponseCode.InsertHeader, w => MilterResponseWriter.WriteInsertHeader(w, index, name, Fold(value)));
+            MilterResponseWriter.WriteInsertHeader(_actions, index, name, Fold(value));
         else
-            Record(ActionFlags.AddHeaders, nameof(AddHeader), MilterResponseCode.AddHeader, w => MilterResponseWriter.WriteAddHeader(w, name, Fold(value)));
+            MilterResponseWriter.WriteAddHeader(_actions, name, Fold(value));
+        _actionCodes.Add(asInsert ? MilterResponseCode.InsertHeader : MilterResponseCode.AddHeader);
     }
 
     /// <summary>
@@ -75,8 +80,8 @@ public sealed class EndOfMessageContext
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         Check(ActionFlags.AddHeaders, nameof(InsertHeader));
         var wire = Headers.Insert(index, name);
-        Record(ActionFlags.AddHeaders, nameof(InsertHeader), MilterResponseCode.InsertHeader,
-            w => MilterResponseWriter.WriteInsertHeader(w, wire, name, Fold(value)));
+        MilterResponseWriter.WriteInsertHeader(_actions, wire, name, Fold(value));
+        _actionCodes.Add(MilterResponseCode.InsertHeader);
     }
 
     /// <summary>
@@ -89,8 +94,8 @@ public sealed class EndOfMessageContext
         ArgumentException.ThrowIfNullOrEmpty(value);
         Check(ActionFlags.ChangeHeaders, nameof(ChangeHeader));
         var wire = Headers.Change(name, index);
-        Record(ActionFlags.ChangeHeaders, nameof(ChangeHeader), MilterResponseCode.ChangeHeader,
-            w => MilterResponseWriter.WriteChangeHeader(w, wire, name, Fold(value)));
+        MilterResponseWriter.WriteChangeHeader(_actions, wire, name, Fold(value));
+        _actionCodes.Add(MilterResponseCode.ChangeHeader);
     }
 
     /// <summary>
@@ -102,14 +107,17 @@ public sealed class EndOfMessageContext
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(index);
         Check(ActionFlags.ChangeHeaders, nameof(DeleteHeader));
         var wire = Headers.Delete(name, index);
-        Record(ActionFlags.ChangeHeaders, nameof(DeleteHeader), MilterResponseCode.ChangeHeader,
-            w => MilterResponseWriter.WriteChangeHeader(w, wire, name, string.Empty));
+        MilterResponseWriter.WriteChangeHeader(_actions, wire, name, string.Empty);
+        _actionCodes.Add(MilterResponseCode.ChangeHeader);
     }
 
     /// <summary>Changes the envelope sender, with optional ESMTP arguments (SMFIR_CHGFROM; needs <see cref="ActionFlags.ChangeSender"/>).</summary>
-    public void ChangeSender(string sender, string? esmtpArguments = null) =>
-        Record(ActionFlags.ChangeSender, nameof(ChangeSender), MilterResponseCode.ChangeSender,
-            w => MilterResponseWriter.WriteChangeSender(w, sender, esmtpArguments));
+    public void ChangeSender(string sender, string? esmtpArguments = null)
+    {
+        Check(ActionFlags.ChangeSender, nameof(ChangeSender));
+        MilterResponseWriter.WriteChangeSender(_actions, sender, esmtpArguments);
+        _actionCodes.Add(MilterResponseCode.ChangeSender);
+    }
 
     /// <summary>
     /// Adds a recipient (SMFIR_ADDRCPT; needs <see cref="ActionFlags.AddRecipients"/>), or with ESMTP arguments
@@ -119,25 +127,33 @@ public sealed class EndOfMessageContext
     {
         if (string.IsNullOrEmpty(esmtpArguments))
         {
-            Record(ActionFlags.AddRecipients, nameof(AddRecipient), MilterResponseCode.AddRecipient,
-                w => MilterResponseWriter.WriteAddRecipient(w, recipient));
+            Check(ActionFlags.AddRecipients, nameof(AddRecipient));
+            MilterResponseWriter.WriteAddRecipient(_actions, recipient);
+            _actionCodes.Add(MilterResponseCode.AddRecipient);
         }
         else
         {
-            Record(ActionFlags.AddRecipientsWithParameters, nameof(AddRecipient), MilterResponseCode.AddRecipientWithParameters,
-                w => MilterResponseWriter.WriteAddRecipientWithParameters(w, recipient, esmtpArguments));
+            Check(ActionFlags.AddRecipientsWithParameters, nameof(AddRecipient));
+            MilterResponseWriter.WriteAddRecipientWithParameters(_actions, recipient, esmtpArguments);
+            _actionCodes.Add(MilterResponseCode.AddRecipientWithParameters);
         }
     }
 
     /// <summary>Removes a recipient, given as the milter saw it in RCPT (SMFIR_DELRCPT; needs <see cref="ActionFlags.DeleteRecipients"/>).</summary>
-    public void DeleteRecipient(string recipient) =>
-        Record(ActionFlags.DeleteRecipients, nameof(DeleteRecipient), MilterResponseCode.DeleteRecipient,
-            w => MilterResponseWriter.WriteDeleteRecipient(w, recipient));
+    public void DeleteRecipient(string recipient)
+    {
+        Check(ActionFlags.DeleteRecipients, nameof(DeleteRecipient));
+        MilterResponseWriter.WriteDeleteRecipient(_actions, recipient);
+        _actionCodes.Add(MilterResponseCode.DeleteRecipient);
+    }
 
     /// <summary>Puts the message on hold with a reason (SMFIR_QUARANTINE; needs <see cref="ActionFlags.Quarantine"/>).</summary>
-    public void Quarantine(string reason) =>
-        Record(ActionFlags.Quarantine, nameof(Quarantine), MilterResponseCode.Quarantine,
-            w => MilterResponseWriter.WriteQuarantine(w, reason));
+    public void Quarantine(string reason)
+    {
+        Check(ActionFlags.Quarantine, nameof(Quarantine));
+        MilterResponseWriter.WriteQuarantine(_actions, reason);
+        _actionCodes.Add(MilterResponseCode.Quarantine);
+    }
 
     /// <summary>
     /// Replaces the whole body (SMFIR_REPLBODY; needs <see cref="ActionFlags.ChangeBody"/>). Use CRLF line ends.
@@ -232,13 +248,7 @@ public sealed class EndOfMessageContext
     private static string Fold(string value) =>
         value is not null && value.Contains('\r', StringComparison.Ordinal) ? value.Replace("\r\n", "\n", StringComparison.Ordinal) : value!;
 
-    private void Record(ActionFlags action, string operation, MilterResponseCode code, Action<IBufferWriter<byte>> write)
-    {
-        Check(action, operation);
-        // Writers validate first and commit whole packets only, so a refused change leaves nothing behind.
-        write(_actions);
-        _actionCodes.Add(code);
-    }
+
 
     private void Check(ActionFlags action, string operation)
     {

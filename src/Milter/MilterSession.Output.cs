@@ -96,18 +96,24 @@ public sealed partial class MilterSession
         _unflushed = true;
     }
 
-    /// <summary>Sends PROGRESS now; used by end-of-message handlers and the progress timer, which may run alongside each other.</summary>
+    /// <summary>Sends PROGRESS now, for an end-of-message handler; the progress timer may be sending one too.</summary>
     private async ValueTask SendProgressAsync(CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
-            await FlushAsync().ConfigureAwait(false);
+            await WriteProgressAsync().ConfigureAwait(false);
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>Writes and sends PROGRESS; the caller holds the write lock.</summary>
+    private ValueTask WriteProgressAsync()
+    {
+        MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
+        return FlushAsync();
     }
 }

@@ -26,6 +26,8 @@ public sealed partial class MilterSession
     private readonly ILogger _log;
     private readonly MilterFrameReader _reader;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Func<CancellationToken, ValueTask> _sendProgress;
+    private ChangeBuffers? _changes;
     private PipeWriter _output = null!;
     private PipeReader _input = null!;
     private CancellationToken _cancellation;
@@ -42,13 +44,14 @@ public sealed partial class MilterSession
         _log = logger ?? NullLogger.Instance;
         _reader = new MilterFrameReader(FrameSource.Mta, _options.MaxFrameLength);
         ConnectionId = Interlocked.Increment(ref s_nextId);
+        _sendProgress = SendProgressAsync;
     }
 
     /// <summary>A number that identifies this connection in logs.</summary>
     public long ConnectionId { get; }
 
     /// <summary>Whether a message is in progress (between its first command and end of message or abort).</summary>
-    public bool IsInMessage => _message != MessageState.None;
+    public bool IsInMessage => _smtp?.Message.InMessage ?? false;
 
     /// <summary>
     /// Asks the session to close at the next point where no message is in progress: at once if it is idle,
@@ -73,6 +76,7 @@ public sealed partial class MilterSession
         ArgumentNullException.ThrowIfNull(transport);
         _input = transport.Input;
         _output = transport.Output;
+        _receiveBuffers = transport as IReceiveBufferOwner;
         _cancellation = abort;
         _peerClosed = peerClosed;
         _started = Stopwatch.GetTimestamp();
@@ -105,7 +109,7 @@ public sealed partial class MilterSession
             // Nothing here may throw or wait without a bound: the connection count must come down whatever state the
             // peer left the connection in.
             await EndConnectionAsync().ConfigureAwait(false);
-            DisposeCallSources();
+            DisposeCallResources();
             if (broken is null && _unflushed)
                 broken = await TryFlushAsync().ConfigureAwait(false);
             await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
@@ -113,7 +117,7 @@ public sealed partial class MilterSession
             await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
             _flushDeadline?.Dispose();
             MilterMetrics.OpenConnections.Add(-1);
-            SessionLog.Closed(_log, ConnectionId, _context?.MessageCount ?? 0);
+            SessionLog.Closed(_log, ConnectionId, _messageCount);
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace Milter.Server;
 
@@ -13,6 +15,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     /// <summary>The size of one receive buffer.</summary>
     public const int BlockSize = 16 * 1024;
 
+    private readonly ConcurrentDictionary<byte[], Task> _holds = new();
     private long _used;
 
     /// <summary>The most bytes that may be held at once.</summary>
@@ -37,6 +40,17 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
         return new Block(this, array);
     }
 
+    /// <summary>
+    /// Keeps the buffer behind <paramref name="memory"/> from going back to the pool before <paramref name="until"/>
+    /// completes: a handler call that overran its limit may still read a frame's bytes after the session has moved on.
+    /// The buffer still counts against the budget meanwhile.
+    /// </summary>
+    public void Hold(ReadOnlyMemory<byte> memory, Task until)
+    {
+        if (MemoryMarshal.TryGetArray(memory, out var segment) && segment.Array is { Length: > 0 } array)
+            _holds[array] = until;
+    }
+
     protected override void Dispose(bool disposing)
     {
     }
@@ -44,16 +58,27 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     private sealed class Block(BufferBudget owner, byte[] array) : IMemoryOwner<byte>
     {
         private byte[]? _array = array;
+        private int _disposed;
 
-        public Memory<byte> Memory => _array ?? throw new ObjectDisposedException(nameof(Block));
+        public Memory<byte> Memory => _disposed == 0 && _array is { } bytes ? bytes : throw new ObjectDisposedException(nameof(Block));
 
         public void Dispose()
         {
-            var array = Interlocked.Exchange(ref _array, null);
-            if (array is null)
+            if (Interlocked.Exchange(ref _disposed, 1) != 0 || _array is not { } bytes)
                 return;
-            Interlocked.Add(ref owner._used, -array.Length);
-            ArrayPool<byte>.Shared.Return(array);
+            if (!owner._holds.IsEmpty && owner._holds.TryRemove(bytes, out var until) && !until.IsCompleted)
+                until.ContinueWith(static (_, block) => ((Block)block!).ReturnArray(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            else
+                ReturnArray();
+        }
+
+        private void ReturnArray()
+        {
+            var bytes = Interlocked.Exchange(ref _array, null);
+            if (bytes is null)
+                return;
+            Interlocked.Add(ref owner._used, -bytes.Length);
+            ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 }

@@ -10,9 +10,10 @@ namespace Milter.Server;
 /// idle connection holds no buffer; buffers come from the server's <see cref="BufferBudget"/>, and one connection may
 /// hold at most one frame and one receive buffer unread.
 /// </summary>
-internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
+internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyncDisposable
 {
     private readonly Socket _socket;
+    private readonly BufferBudget _budget;
     private readonly Pipe _input;
     private readonly NetworkStream _stream;
     private readonly CancellationTokenSource _closed = new();
@@ -22,6 +23,7 @@ internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
     public SocketConnection(Socket socket, BufferBudget budget, int maxFrameLength)
     {
         _socket = socket;
+        _budget = budget;
         _quickAck = new QuickAck(socket);
         long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + BufferBudget.BlockSize;
         _input = new Pipe(new PipeOptions(pool: budget, minimumSegmentSize: BufferBudget.BlockSize,
@@ -39,6 +41,8 @@ internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
 
     /// <summary>Why the receive loop ended early, for the log: null for a plain close by the MTA.</summary>
     public Exception? ReceiveError { get; private set; }
+
+    public void Hold(ReadOnlyMemory<byte> memory, Task until) => _budget.Hold(memory, until);
 
     public void StartReceiving() => _receiving = ReceiveLoopAsync();
 
