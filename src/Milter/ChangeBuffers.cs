@@ -4,15 +4,28 @@ using Milter.Protocol;
 namespace Milter;
 
 /// <summary>
-/// Where an end-of-message handler's changes wait for the verdict: the packets, and their codes for logs and metrics.
-/// One per connection, cleared for each message, so a message's changes cost no new buffers. (The writers validate
-/// first and commit whole packets only, so a refused change leaves nothing behind.)
+/// Where an end-of-message handler's changes wait for the verdict: the packets, their codes for logs and metrics, and
+/// the header list that turns header positions into the MTA's. One per connection, cleared for each message, so a
+/// message's changes cost no new objects. (The writers validate first and commit whole packets only, so a refused
+/// change leaves nothing behind.)
 /// </summary>
 internal sealed class ChangeBuffers
 {
+    private HeaderEditTranslator? _headers;
+
     public ArrayBufferWriter<byte> Packets { get; } = new(256);
 
     public List<MilterResponseCode> Codes { get; } = [];
+
+    /// <summary>The header list for this message, made on the first header change.</summary>
+    public HeaderEditTranslator HeadersFor(MilterContext context)
+    {
+        if (_headers is null)
+            _headers = new HeaderEditTranslator(context.Mta, context.HeaderNames);
+        else
+            _headers.Reset(context.Mta, context.HeaderNames);
+        return _headers;
+    }
 
     public void Clear()
     {

@@ -11,8 +11,9 @@ namespace Milter;
 public sealed class EndOfMessageContext
 {
     private readonly ArrayBufferWriter<byte> _actions;
-    private readonly Func<CancellationToken, ValueTask> _sendProgress;
+    private readonly IMessageOutput _output;
     private readonly List<MilterResponseCode> _actionCodes;
+    private readonly ChangeBuffers _buffers;
     private ReadOnlyMemory<byte>? _body;
     private Stream? _bodyStream;
     private bool _leaveBodyOpen;
@@ -20,11 +21,12 @@ public sealed class EndOfMessageContext
     private bool _active = true;
 
     /// <summary>A context for one message; <paramref name="buffers"/> are the connection's, cleared here and reused.</summary>
-    internal EndOfMessageContext(MilterContext context, Func<CancellationToken, ValueTask> sendProgress, ChangeBuffers buffers)
+    internal EndOfMessageContext(MilterContext context, IMessageOutput output, ChangeBuffers buffers)
     {
         Context = context;
-        _sendProgress = sendProgress;
+        _output = output;
         buffers.Clear();
+        _buffers = buffers;
         _actions = buffers.Packets;
         _actionCodes = buffers.Codes;
     }
@@ -46,6 +48,8 @@ public sealed class EndOfMessageContext
 
     /// <summary>The actions made so far, in order (for logs and tests).</summary>
     public IReadOnlyList<MilterResponseCode> Actions => _actionCodes;
+
+    internal List<MilterResponseCode> ActionCodes => _actionCodes;
 
     /// <summary>
     /// Appends a header after the existing ones (SMFIR_ADDHEADER; needs <see cref="ActionFlags.AddHeaders"/>). Behind
@@ -182,17 +186,17 @@ public sealed class EndOfMessageContext
     public ValueTask SendProgressAsync(CancellationToken cancellationToken = default)
     {
         EnsureActive(nameof(SendProgressAsync));
-        return _sendProgress(cancellationToken);
+        return _output.SendProgressAsync(cancellationToken);
     }
 
-    private HeaderEditTranslator Headers => _headers ??= new HeaderEditTranslator(Context.Mta, Context.HeaderNames);
+    private HeaderEditTranslator Headers => _headers ??= _buffers.HeadersFor(Context);
 
     /// <summary>
     /// Writes the recorded changes: the header and envelope changes in call order, then the body, flushing every
     /// megabyte of a streamed body so memory stays bounded. Throws <see cref="IOException"/> when a streamed body
     /// cannot be read to the end.
     /// </summary>
-    internal async ValueTask WriteActionsAsync(System.IO.Pipelines.PipeWriter output, Func<ValueTask> flush, CancellationToken cancellationToken)
+    internal async ValueTask WriteActionsAsync(System.IO.Pipelines.PipeWriter output, CancellationToken cancellationToken)
     {
         output.Write(_actions.WrittenSpan);
         if (_body is { } body)
@@ -209,7 +213,7 @@ public sealed class EndOfMessageContext
                 MilterResponseWriter.WriteReplaceBody(output, chunk.AsSpan(0, read));
                 if ((unflushed += read) >= 1024 * 1024)
                 {
-                    await flush().ConfigureAwait(false);
+                    await _output.FlushAsync().ConfigureAwait(false);
                     unflushed = 0;
                 }
             }
@@ -247,8 +251,6 @@ public sealed class EndOfMessageContext
     // The MTA adds CR itself: folded values must use bare LF.
     private static string Fold(string value) =>
         value is not null && value.Contains('\r', StringComparison.Ordinal) ? value.Replace("\r\n", "\n", StringComparison.Ordinal) : value!;
-
-
 
     private void Check(ActionFlags action, string operation)
     {

@@ -1,7 +1,10 @@
+using System.Runtime.CompilerServices;
+
 namespace Milter;
 
 public sealed partial class MilterSession
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask CallAbortAsync(SmtpConnection smtp)
     {
         // A retired handler gets the abort it is owed once its last call returns; after a decision on the whole
@@ -13,6 +16,7 @@ public sealed partial class MilterSession
     }
 
     /// <summary>The SMTP connection is over (QUIT, QUIT_NC, EOF, error): abort an open message, close, dispose.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EndConnectionAsync()
     {
         if (_smtp is not { } smtp)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Milter.Protocol;
 
 namespace Milter;
@@ -10,6 +11,7 @@ public sealed partial class MilterSession
     private int _messageCount;
 
     /// <summary>Handles one frame: parses it once, checks its order, and runs its step. Returns false when the session must end.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HandleFrameAsync(MilterFrame frame)
     {
         var command = frame.CommandCode;

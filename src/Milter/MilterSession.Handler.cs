@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Milter;
 
 public sealed partial class MilterSession
@@ -6,7 +8,6 @@ public sealed partial class MilterSession
     private HandlerCall? _call;
     private IReceiveBufferOwner? _receiveBuffers;
     private CancellationTokenSource? _stepCancellation;
-    private CancellationTokenSource? _cleanupCancellation;
     private Timer? _progressTimer;
     private volatile bool _progressDue;
 
@@ -23,21 +24,19 @@ public sealed partial class MilterSession
     /// <returns>The handler's outcome; <see cref="HandlerOutcome.IsAbandoned"/> when the time limit passed.</returns>
     /// <exception cref="PeerClosedException">The MTA closed the connection while the handler ran.</exception>
     /// <exception cref="OperationCanceledException">The session was aborted.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, CallArguments arguments, bool cleanup = false)
     {
-        var source = cleanup
-            ? _cleanupCancellation ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation)
-            : _stepCancellation ??= CancellationTokenSource.CreateLinkedTokenSource(_peerClosed, _cancellation);
+        // Steps end when the MTA goes away; abort and close calls run on the session's own deadline.
         var limit = LimitOf(step);
-        if (limit != Timeout.InfiniteTimeSpan)
-            source.CancelAfter(limit);
+        var token = cleanup ? ArmDeadline(limit) : ArmStep(limit);
         var copy = arguments.First.IsEmpty || _receiveBuffers is not null ? null : CopyFrameBytes(ref arguments);
         var call = _call ??= new HandlerCall();
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
         HandlerOutcome outcome;
         try
         {
-            outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, source.Token).ConfigureAwait(false);
+            outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, token).ConfigureAwait(false);
         }
         finally
         {
@@ -46,7 +45,7 @@ public sealed partial class MilterSession
         }
 
         // Ours, not the handler's: the limit, the MTA or the server (a handler may also end with our token's exception).
-        var ours = source.IsCancellationRequested && (outcome.IsAbandoned || outcome.Error is OperationCanceledException);
+        var ours = token.IsCancellationRequested && (outcome.IsAbandoned || outcome.Error is OperationCanceledException);
         if (outcome.IsAbandoned && call.Straggler is { } straggler)
         {
             _call = null;
@@ -58,16 +57,11 @@ public sealed partial class MilterSession
         if (copy is not null)
             System.Buffers.ArrayPool<byte>.Shared.Return(copy);
 
-        if (!source.TryReset())
-        {
-            // A source that fired cannot be reused: the next call gets a fresh one, and this one is disposed (which
-            // unregisters it from the server's token) once no call can look at it.
-            if (cleanup)
-                _cleanupCancellation = null;
-            else
-                _stepCancellation = null;
-            DisposeWhenDone(source, outcome.IsAbandoned ? call.Straggler : null);
-        }
+        var straggling = outcome.IsAbandoned ? call.Straggler : null;
+        if (cleanup)
+            ReleaseDeadline(straggling);
+        else
+            ReleaseStep(straggling);
 
         if (!ours)
             return outcome;
@@ -103,6 +97,23 @@ public sealed partial class MilterSession
         _receiveBuffers?.Hold(arguments.Second, straggler);
     }
 
+    private CancellationToken ArmStep(TimeSpan limit)
+    {
+        var source = _stepCancellation ??= CancellationTokenSource.CreateLinkedTokenSource(_peerClosed, _cancellation);
+        if (limit != Timeout.InfiniteTimeSpan)
+            source.CancelAfter(limit);
+        return source.Token;
+    }
+
+    /// <summary>A source that fired cannot be reused: the next call gets a fresh one, and this one is disposed once no call can look at it.</summary>
+    private void ReleaseStep(Task? stillUsing)
+    {
+        if (_stepCancellation is not { } source || source.TryReset())
+            return;
+        _stepCancellation = null;
+        DisposeWhenDone(source, stillUsing);
+    }
+
     private TimeSpan LimitOf(MilterSteps step) => step == MilterSteps.EndOfMessage ? _options.EndOfMessageTimeout : _options.HandlerTimeout;
 
     private static void DisposeWhenDone(CancellationTokenSource source, Task? straggler)
@@ -117,8 +128,7 @@ public sealed partial class MilterSession
     private void DisposeCallResources()
     {
         _stepCancellation?.Dispose();
-        _cleanupCancellation?.Dispose();
-        (_stepCancellation, _cleanupCancellation) = (null, null);
+        _stepCancellation = null;
         _progressTimer?.Dispose();
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Milter.Protocol;
 
 namespace Milter;
@@ -8,6 +9,7 @@ public sealed partial class MilterSession
     /// Runs one step: calls the handler if it takes part, answers the MTA if it waits, and applies the verdict's
     /// consequences. A failure at a step the MTA does not wait for is answered at the next step it waits for.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<MilterVerdict> StepAsync(SmtpConnection smtp, MilterSteps step, CallArguments arguments, bool replyToMta = true)
     {
         var negotiatedNoReply = (smtp.Context.Negotiation.Protocol & NoReplyFlag(step)) != 0;
@@ -76,6 +78,7 @@ public sealed partial class MilterSession
     }
 
     /// <summary>Data on BODYEOB is one more chunk; returns true when the handler decided the message on it (and it was answered).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> LastChunkDecidesAsync(SmtpConnection smtp, ReadOnlyMemory<byte> chunk)
     {
         var verdict = await StepAsync(smtp, MilterSteps.Body, new(null, chunk), replyToMta: false).ConfigureAwait(false);
@@ -91,6 +94,7 @@ public sealed partial class MilterSession
     /// Calls the handler for a step and judges the outcome: an exception, an overrun of the time limit or an illegal
     /// verdict becomes the default verdict (logged once, here, for every step), as does every step once the handler is retired.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(MilterVerdict Verdict, bool Failed)> InvokeAsync(SmtpConnection smtp, MilterSteps step, CallArguments arguments)
     {
         if (smtp.Retired)
@@ -98,11 +102,11 @@ public sealed partial class MilterSession
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcome = await CallAsync(smtp, step, arguments).ConfigureAwait(false);
         MilterMetrics.RecordDuration(step, started);
+        if (!outcome.IsAbandoned && outcome.Error is null && IsAllowed(step, outcome.Verdict.Kind))
+            return (outcome.Verdict, false);
         var queueId = smtp.Context.QueueId;
         if (!outcome.IsAbandoned && outcome.Error is null)
         {
-            if (IsAllowed(step, outcome.Verdict.Kind))
-                return (outcome.Verdict, false);
             SessionLog.IllegalVerdict(_log, ConnectionId, step, outcome.Verdict, queueId, _options.DefaultVerdict);
         }
         else if (outcome.IsAbandoned)
@@ -124,6 +128,7 @@ public sealed partial class MilterSession
     }
 
     /// <summary>End of message: the handler's changes and its verdict go out in one write.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EndOfMessageAsync(SmtpConnection smtp)
     {
         var verdict = MilterVerdict.Continue;
@@ -143,7 +148,7 @@ public sealed partial class MilterSession
         }
         else
         {
-            message = new EndOfMessageContext(smtp.Context, _sendProgress, _changes ??= new ChangeBuffers());
+            message = new EndOfMessageContext(smtp.Context, this, _changes ??= new ChangeBuffers());
             try
             {
                 (verdict, failed) = await InvokeAsync(smtp, MilterSteps.EndOfMessage, new(message)).ConfigureAwait(false);
@@ -176,13 +181,13 @@ public sealed partial class MilterSession
         smtp.EndMessage();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<MilterVerdict> WriteChangesAsync(SmtpConnection smtp, EndOfMessageContext message, MilterVerdict verdict)
     {
         try
         {
-            await message.WriteActionsAsync(_output, FlushAsync, _cancellation).ConfigureAwait(false);
-            foreach (var action in message.Actions)
-                MilterMetrics.RecordAction(action);
+            await message.WriteActionsAsync(_output, _cancellation).ConfigureAwait(false);
+            MilterMetrics.RecordActions(message.ActionCodes);
             return verdict;
         }
         catch (IOException e) when (!_cancellation.IsCancellationRequested && !_outputBroken)
@@ -195,6 +200,7 @@ public sealed partial class MilterSession
     }
 
     /// <summary>This milter made a final decision in the middle of a message: the message is over for it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DecideMessageAsync(SmtpConnection smtp)
     {
         if (smtp.Message.State == MessageState.Open)
@@ -203,6 +209,7 @@ public sealed partial class MilterSession
     }
 
     /// <summary>ABORT, or a new MAIL or HELO without one: the current message, if any, is abandoned.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AbandonMessageAsync(SmtpConnection smtp, bool synthesised)
     {
         if (!smtp.Message.InMessage)

@@ -16,7 +16,7 @@ namespace Milter;
 /// Replies to the frames of one read are written together and flushed once, so a message's end-of-message
 /// changes and verdict leave in a single write. A protocol error ends this connection only.
 /// </remarks>
-public sealed partial class MilterSession
+public sealed partial class MilterSession : IMessageOutput
 {
     private static long s_nextId;
 
@@ -26,7 +26,6 @@ public sealed partial class MilterSession
     private readonly ILogger _log;
     private readonly MilterFrameReader _reader;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly Func<CancellationToken, ValueTask> _sendProgress;
     private ChangeBuffers? _changes;
     private PipeWriter _output = null!;
     private PipeReader _input = null!;
@@ -44,7 +43,6 @@ public sealed partial class MilterSession
         _log = logger ?? NullLogger.Instance;
         _reader = new MilterFrameReader(FrameSource.Mta, _options.MaxFrameLength);
         ConnectionId = Interlocked.Increment(ref s_nextId);
-        _sendProgress = SendProgressAsync;
     }
 
     /// <summary>A number that identifies this connection in logs.</summary>
@@ -86,8 +84,7 @@ public sealed partial class MilterSession
         Exception? broken = null;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
-            await ReadLoopAsync(timeout).ConfigureAwait(false);
+            await ReadLoopAsync().ConfigureAwait(false);
         }
         catch (MilterProtocolException e)
         {
@@ -115,13 +112,13 @@ public sealed partial class MilterSession
             await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
             // Completed with the error, the output drops what a broken connection could not take instead of waiting on it.
             await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
-            _flushDeadline?.Dispose();
+            _deadline?.Dispose();
             MilterMetrics.OpenConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _messageCount);
         }
     }
 
-    private async Task ReadLoopAsync(CancellationTokenSource timeout)
+    private async Task ReadLoopAsync()
     {
         while (true)
         {
@@ -134,20 +131,19 @@ public sealed partial class MilterSession
                 return;
             }
 
-            if (limit != Timeout.InfiniteTimeSpan)
-                timeout.CancelAfter(limit);
             ReadResult result;
             try
             {
-                result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                result = await _input.ReadAsync(ArmDeadline(limit)).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
             {
+                ReleaseDeadline();
                 LogTimeout(wait, limit);
                 return;
             }
 
-            if (!timeout.TryReset())
+            if (!ReleaseDeadline())
                 return;
 
             var buffer = result.Buffer;
@@ -195,6 +191,31 @@ public sealed partial class MilterSession
         return (_options.IdleTimeout, Wait.Command);
     }
 
+    /// <summary>
+    /// Arms the session's own deadline, which serves its waits one at a time: a read, a flush, an abort or close call
+    /// (never two at once: a read waits for no handler, and flushes hold the write lock). Linked to the server's abort.
+    /// </summary>
+    private CancellationToken ArmDeadline(TimeSpan limit)
+    {
+        var deadline = _deadline ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
+        if (limit != Timeout.InfiniteTimeSpan)
+            deadline.CancelAfter(limit);
+        return deadline.Token;
+    }
+
+    /// <summary>
+    /// Disarms the deadline; false when it fired. A fired source cannot be reused: the next wait gets a new one, and
+    /// this one is disposed once <paramref name="stillUsing"/> (a call left running with its token) is done.
+    /// </summary>
+    private bool ReleaseDeadline(Task? stillUsing = null)
+    {
+        if (_deadline is not { } deadline || deadline.TryReset())
+            return true;
+        _deadline = null;
+        DisposeWhenDone(deadline, stillUsing);
+        return false;
+    }
+
     private static TimeSpan Remaining(long since, TimeSpan limit) =>
         limit == Timeout.InfiniteTimeSpan ? limit : limit - Stopwatch.GetElapsedTime(since);
 
@@ -221,6 +242,7 @@ public sealed partial class MilterSession
         Command,
     }
 
+    private CancellationTokenSource? _deadline;
     private long _started;
     private long _frameStarted;
     private long _pendingBytes;

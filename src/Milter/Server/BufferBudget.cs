@@ -16,6 +16,9 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     public const int BlockSize = 16 * 1024;
 
     private readonly ConcurrentDictionary<byte[], Task> _holds = new();
+
+    // Block objects go round: a receive costs no allocation once as many exist as are ever in use at once.
+    private readonly ConcurrentQueue<Block> _spareBlocks = new();
     private long _used;
 
     /// <summary>The most bytes that may be held at once.</summary>
@@ -37,7 +40,10 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
             throw new BudgetExhaustedException(Limit);
         }
 
-        return new Block(this, array);
+        if (!_spareBlocks.TryDequeue(out var block))
+            block = new Block(this);
+        block.Attach(array);
+        return block;
     }
 
     /// <summary>
@@ -55,12 +61,14 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     {
     }
 
-    private sealed class Block(BufferBudget owner, byte[] array) : IMemoryOwner<byte>
+    private sealed class Block(BufferBudget owner) : IMemoryOwner<byte>
     {
-        private byte[]? _array = array;
+        private byte[]? _array;
         private int _disposed;
 
         public Memory<byte> Memory => _disposed == 0 && _array is { } bytes ? bytes : throw new ObjectDisposedException(nameof(Block));
+
+        public void Attach(byte[] array) => (_array, _disposed) = (array, 0);
 
         public void Dispose()
         {
@@ -79,6 +87,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
                 return;
             Interlocked.Add(ref owner._used, -bytes.Length);
             ArrayPool<byte>.Shared.Return(bytes);
+            owner._spareBlocks.Enqueue(this);
         }
     }
 }

@@ -61,10 +61,24 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
         _socket.Dispose();
     }
 
+    /// <summary>
+    /// Closes gracefully: the MTA gets a FIN, not a reset. (Disposing a socket with a receive still pending makes .NET
+    /// abort it, and the MTA, or a relay between, would read "connection reset" after a clean QUIT.) Shutting both
+    /// directions down first ends the pending receive, so the socket is closed with nothing outstanding.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        Abort();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed: there is nothing left to close gracefully.
+        }
+
         await _receiving.ConfigureAwait(false);
+        Abort();
         await _stream.DisposeAsync().ConfigureAwait(false);
         _closed.Dispose();
     }
