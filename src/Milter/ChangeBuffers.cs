@@ -5,9 +5,9 @@ namespace Milter;
 
 /// <summary>
 /// Where an end-of-message handler's changes wait for the verdict: the packets, their codes for logs and metrics, and
-/// the header list that turns header positions into the MTA's. One per connection, cleared for each message, so a
-/// message's changes cost no new objects. (The writers validate first and commit whole packets only, so a refused
-/// change leaves nothing behind.)
+/// the header list that turns header positions into the MTA's. Shared by all sessions (<see cref="Spares{T}"/>) and
+/// cleared for each message, so a message's changes cost no new objects and an idle connection holds none. (The writers
+/// validate first and commit whole packets only, so a refused change leaves nothing behind.)
 /// </summary>
 internal sealed class ChangeBuffers
 {
@@ -25,6 +25,13 @@ internal sealed class ChangeBuffers
         else
             _headers.Reset(context.Mta, context.HeaderNames);
         return _headers;
+    }
+
+    /// <summary>Back to the shared spares, unless a message made them unusually large.</summary>
+    public void Return()
+    {
+        if (Packets.Capacity <= 64 * 1024)
+            Spares<ChangeBuffers>.Return(this);
     }
 
     public void Clear()

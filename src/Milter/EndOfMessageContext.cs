@@ -237,6 +237,9 @@ public sealed class EndOfMessageContext
         _bodyStream = null;
     }
 
+    /// <summary>Gives the change buffers back for another message; only once nothing can write into them.</summary>
+    internal void ReturnBuffers() => _buffers.Return();
+
     /// <summary>Ends the handler's window: later calls throw.</summary>
     internal void Complete() => _active = false;
 

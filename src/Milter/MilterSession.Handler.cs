@@ -4,8 +4,6 @@ namespace Milter;
 
 public sealed partial class MilterSession
 {
-    // Reused call after call; replaced only when a call is abandoned, since the straggler still owns it.
-    private HandlerCall? _call;
     private IReceiveBufferOwner? _receiveBuffers;
     private CancellationTokenSource? _stepCancellation;
     private Timer? _progressTimer;
@@ -31,7 +29,7 @@ public sealed partial class MilterSession
         var limit = LimitOf(step);
         var token = cleanup ? ArmDeadline(limit) : ArmStep(limit);
         var copy = arguments.First.IsEmpty || _receiveBuffers is not null ? null : CopyFrameBytes(ref arguments);
-        var call = _call ??= new HandlerCall();
+        var call = Spares<HandlerCall>.Rent();
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
         HandlerOutcome outcome;
         try
@@ -46,9 +44,13 @@ public sealed partial class MilterSession
 
         // Ours, not the handler's: the limit, the MTA or the server (a handler may also end with our token's exception).
         var ours = token.IsCancellationRequested && (outcome.IsAbandoned || outcome.Error is OperationCanceledException);
-        if (outcome.IsAbandoned && call.Straggler is { } straggler)
+        if (!outcome.IsAbandoned || call.Straggler is not { } straggler)
         {
-            _call = null;
+            Spares<HandlerCall>.Return(call);
+        }
+        else
+        {
+            // The straggler owns the call object until it returns: it is not given back.
             // It saw this message start and will not see its end: it is owed an abort.
             smtp.Retire(straggler, abortOwed: !cleanup && smtp.Message.State == MessageState.Open && step != MilterSteps.EndOfMessage);
             KeepFrameBytes(arguments, straggler, ref copy);

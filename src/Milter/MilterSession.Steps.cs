@@ -148,7 +148,7 @@ public sealed partial class MilterSession
         }
         else
         {
-            message = new EndOfMessageContext(smtp.Context, this, _changes ??= new ChangeBuffers());
+            message = new EndOfMessageContext(smtp.Context, this, Spares<ChangeBuffers>.Rent());
             try
             {
                 (verdict, failed) = await InvokeAsync(smtp, MilterSteps.EndOfMessage, new(message)).ConfigureAwait(false);
@@ -156,9 +156,6 @@ public sealed partial class MilterSession
             finally
             {
                 message.Complete();
-                // A handler left running past its limit keeps its change buffers: the next message gets new ones.
-                if (smtp.Retired)
-                    _changes = null;
             }
         }
 
@@ -174,6 +171,9 @@ public sealed partial class MilterSession
         {
             message?.DisposeBody();
             _writeLock.Release();
+            // A handler left running past its limit may still write into its buffers: they are not given back.
+            if (message is not null && !smtp.Retired)
+                message.ReturnBuffers();
         }
 
         MilterMetrics.Messages.Add(1);

@@ -26,7 +26,6 @@ public sealed partial class MilterSession : IMessageOutput
     private readonly ILogger _log;
     private readonly MilterFrameReader _reader;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private ChangeBuffers? _changes;
     private PipeWriter _output = null!;
     private PipeReader _input = null!;
     private CancellationToken _cancellation;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 
 namespace Milter.Server;
@@ -20,6 +21,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     // Block objects go round: a receive costs no allocation once as many exist as are ever in use at once.
     private readonly ConcurrentQueue<Block> _spareBlocks = new();
     private long _used;
+    private ReceivePipe? _pipeOptions;
 
     /// <summary>The most bytes that may be held at once.</summary>
     public long Limit { get; } = limit;
@@ -45,6 +47,23 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
         block.Attach(array);
         return block;
     }
+
+    /// <summary>
+    /// The receive pipe's options: buffers from this budget, and at most one frame and one receive buffer unread. One
+    /// instance serves every connection (frame limits change only on reload).
+    /// </summary>
+    public PipeOptions PipeOptionsFor(int maxFrameLength)
+    {
+        if (Volatile.Read(ref _pipeOptions) is { } cached && cached.MaxFrameLength == maxFrameLength)
+            return cached.Options;
+        long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + BlockSize;
+        var options = new PipeOptions(pool: this, minimumSegmentSize: BlockSize,
+            pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false);
+        Volatile.Write(ref _pipeOptions, new ReceivePipe(maxFrameLength, options));
+        return options;
+    }
+
+    private sealed record ReceivePipe(int MaxFrameLength, PipeOptions Options);
 
     /// <summary>
     /// Keeps the buffer behind <paramref name="memory"/> from going back to the pool before <paramref name="until"/>

@@ -15,7 +15,6 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
     private readonly Socket _socket;
     private readonly BufferBudget _budget;
     private readonly Pipe _input;
-    private readonly NetworkStream _stream;
     private readonly CancellationTokenSource _closed = new();
     private readonly QuickAck _quickAck;
     private Task _receiving = Task.CompletedTask;
@@ -25,11 +24,8 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
         _socket = socket;
         _budget = budget;
         _quickAck = new QuickAck(socket);
-        long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + BufferBudget.BlockSize;
-        _input = new Pipe(new PipeOptions(pool: budget, minimumSegmentSize: BufferBudget.BlockSize,
-            pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false));
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        _input = new Pipe(budget.PipeOptionsFor(maxFrameLength));
+        Output = new SocketPipeWriter(socket);
     }
 
     public PipeReader Input => _input.Reader;
@@ -79,7 +75,6 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
 
         await _receiving.ConfigureAwait(false);
         Abort();
-        await _stream.DisposeAsync().ConfigureAwait(false);
         _closed.Dispose();
     }
 
