@@ -10,7 +10,7 @@
 # allocations per message (ours), KiB per idle connection. It prints the table, writes docs/images/comparison.svg
 # and rewrites the marked section of docs/performance.md (--no-docs: print only).
 #
-# Usage: tests/perf/compare.sh [--rounds N] [--scale F] [--no-docs]      (about 15 minutes with the defaults)
+# Usage: tests/perf/compare.sh [--rounds N] [--scale F] [--no-docs]      (about ten minutes with the defaults)
 #   --scale F   multiplies the message counts (0.1 for a quick try; such figures are noisy)
 # Prerequisites: Debian 12 with the .NET 10 SDK; gcc, libc6-dev, libmilter-dev and python3-milter, which it installs
 # with apt-get when run as root; a hard limit on open files of at least 10,100 (ulimit -Hn). Not part of ./test.sh
