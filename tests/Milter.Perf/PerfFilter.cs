@@ -10,11 +10,12 @@ public partial class PerfFilter
 {
     private string? _subject;
 
+    // A HeaderField is the header's bytes: only the Subject's value becomes a string, as in the C milter.
     [OnHeader]
-    public void Header(string name, string value)
+    public void Header(HeaderField header)
     {
-        if (_subject is null && name.Equals("Subject", StringComparison.OrdinalIgnoreCase))
-            _subject = value;
+        if (_subject is null && header.NameIs("Subject"))
+            _subject = header.Value;
     }
 
     [OnAbort]
