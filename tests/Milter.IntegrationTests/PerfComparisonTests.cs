@@ -67,7 +67,7 @@ public class PerfComparisonTests
             await Command.RunAsync("kill", "-USR1", process.Id.ToString(CultureInfo.InvariantCulture));
 
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.Matches("^allocated_bytes=[0-9]+$", line);
+            Assert.Matches("^allocated_bytes=[0-9]+ gc_committed_bytes=[0-9]+ gc_heap_bytes=[0-9]+$", line);
             Assert.False(process.HasExited, "SIGUSR1 ended the process");
         }
         finally
