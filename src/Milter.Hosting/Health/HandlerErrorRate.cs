@@ -41,7 +41,7 @@ internal sealed class HandlerErrorRate : IDisposable
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == MilterMetrics.MeterName && instrument.Name is CallsInstrument or ErrorsInstrument)
+                if (instrument.Meter.Name == MilterTelemetry.MeterName && instrument.Name is CallsInstrument or ErrorsInstrument)
                     listener.EnableMeasurementEvents(instrument, this);
             },
         };

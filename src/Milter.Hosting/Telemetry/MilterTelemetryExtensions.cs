@@ -22,7 +22,7 @@ public static class MilterTelemetryExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         return services.AddOpenTelemetry()
-            .WithTracing(tracing => tracing.AddSource(MilterTelemetrySources.ActivitySourceName))
-            .WithMetrics(metrics => metrics.AddMeter(MilterMetrics.MeterName));
+            .WithTracing(tracing => tracing.AddSource(MilterTelemetry.ActivitySourceName))
+            .WithMetrics(metrics => metrics.AddMeter(MilterTelemetry.MeterName));
     }
 }

@@ -3,10 +3,19 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Milter.Client;
 using Milter.Hosting;
 using Milter.Testing.Tests.Support;
 
 namespace Milter.Testing.Tests.Hosting;
+
+/// <summary>A filter whose end of message always fails: the MTA gets the default verdict.</summary>
+[MailFilter]
+public partial class FailingFilter
+{
+    [OnEndOfMessage]
+    public MilterVerdict End(EndOfMessageContext message) => throw new InvalidOperationException("the filter's bug");
+}
 
 /// <summary>services.AddHealthChecks().AddMilter(): liveness and readiness follow the hosted milter's life.</summary>
 public class HealthCheckTests
@@ -16,12 +25,14 @@ public class HealthCheckTests
         public string Text => "hello";
     }
 
-    private static IHost Build(Action<MilterHealthOptions>? configure = null)
+    private static IHost Build(Action<MilterHealthOptions>? configure = null) => Build<GreetingFilter>(configure);
+
+    private static IHost Build<TFilter>(Action<MilterHealthOptions>? configure = null) where TFilter : IMilterFilter<TFilter>
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Milter:Listen:0"] = "inet:0@127.0.0.1" });
         builder.Services.AddSingleton<IGreeting, Hello>();
-        builder.Services.AddMilter<GreetingFilter>();
+        builder.Services.AddMilter<TFilter>();
         builder.Services.AddHealthChecks().AddMilter(configure);
         return builder.Build();
     }
@@ -81,6 +92,34 @@ public class HealthCheckTests
 
         Assert.Equal((HealthStatus.Unhealthy, "stamp could not listen: inet:25@127.0.0.1: address in use"), (live.Status, live.Description));
         Assert.Equal((HealthStatus.Unhealthy, "stamp could not listen: inet:25@127.0.0.1: address in use"), (ready.Status, ready.Description));
+    }
+
+    [Fact]
+    public async Task Failing_handlers_of_a_hosted_milter_make_readiness_degraded_through_the_Milter_meter()
+    {
+        // The meter is the process's: other tests' calls count too, so any failure at all degrades here (threshold 0).
+        using var host = Build<FailingFilter>(o => (o.HandlerErrorRateThreshold, o.MinimumHandlerCalls) = (0, 1));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var address = host.Services.GetRequiredService<MilterHostedService<FailingFilter>>().Addresses[0].ToString();
+        var errors = host.Services.GetRequiredService<HandlerErrorRate>();
+        var (callsBefore, errorsBefore) = errors.Totals();
+
+        await using (var client = await MilterClient.ConnectAsync(address))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var outcome = await client.SendMessageAsync(new Envelope("a@example.org", ["b@example.net"]),
+                    MailMessage.Parse("Subject: hi\r\n\r\nBody.\r\n"u8.ToArray()));
+                Assert.True(outcome.Tempfailed, outcome.Verdict.ToString());
+            }
+        }
+
+        var (calls, failed) = errors.Totals();
+        Assert.True(failed - errorsBefore >= 3 && calls - callsBefore >= 3, $"{failed - errorsBefore} errors of {calls - callsBefore} calls counted");
+        var ready = await CheckAsync(host, MilterHealthTags.Ready);
+        Assert.Equal(HealthStatus.Degraded, ready.Status);
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host, MilterHealthTags.Live)).Status);
+        await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
     [Theory]
