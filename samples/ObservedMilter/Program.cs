@@ -6,6 +6,7 @@
 //   curl -s http://127.0.0.1:9464/metrics | grep ^milter_
 //   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 dotnet run --project samples/ObservedMilter
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Console;
 using Milter.Hosting;
 using ObservedMilter;
 using OpenTelemetry;
@@ -17,6 +18,9 @@ using OpenTelemetry.Trace;
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 // Each log line's scope gets the trace and span ids too: from a log line to its trace.
 builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+// The slim builder fixes the console's format to "simple": let Logging:Console:FormatterName choose (json for a container's
+// log collector). Under systemd, AddMilter's AddSystemd (registered later) still picks journald's format.
+builder.Services.Configure<ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
 
 var limit = new RecipientLimitSettings();
 builder.Configuration.GetSection("RecipientLimit").Bind(limit);

@@ -81,7 +81,9 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
             _state.Failed(e.Message);
             HostingLog.CannotListen(_log, e.Message);
             Environment.ExitCode = MilterExitCode.CannotListen;
-            lifetime?.StopApplication();
+            // Once every service has started: stopping now would cancel the start of the host's other services (a web
+            // server for health checks, say), which ends in an unhandled exception instead of this one line.
+            lifetime?.ApplicationStarted.Register(lifetime.StopApplication);
         }
     }
 

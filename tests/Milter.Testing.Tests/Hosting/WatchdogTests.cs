@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Milter.Hosting;
-using Milter.Testing.Tests.Support;
+using Milter.IntegrationTests.Support;
 
 namespace Milter.Testing.Tests.Hosting;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Milter.Testing.Tests.Support;
+namespace Milter.IntegrationTests.Support;
 
 /// <summary>
 /// Plays systemd's side of NOTIFY_SOCKET: a Unix datagram socket, at a path or under an abstract name (<c>@name</c>,
