@@ -20,7 +20,7 @@ public partial class NativeAotSampleTests
         using var systemd = NotifyListener.Abstract();
         var web = FreePorts.One();
         await using var milter = await RunningStamper.StartAsync(binary,
-            port => $"--Milter:Listen:0 inet:{port}@127.0.0.1 --Urls http://127.0.0.1:{web}", workingDirectory: "/",
+            port => $"--Milter:Listen:0 inet:{port}@127.0.0.1 --Urls http://127.0.0.1:{web} --RecipientLimit:MaxRecipients 1", workingDirectory: "/",
             environment: new() { ["NOTIFY_SOCKET"] = systemd.Address, ["WATCHDOG_USEC"] = "1000000" });
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{web}"), Timeout = TimeSpan.FromSeconds(10) };
 
@@ -35,6 +35,7 @@ public partial class NativeAotSampleTests
         Assert.Equal(1, scrape.Value("milter_messages_total", ("milter_filter", "observed"), ("milter_verdict", "accept")));
         Assert.Equal(1, scrape.Value("milter_actions_total", ("milter_action", "add_header")));
         Assert.Equal(1, scrape.Value("milter_verdicts_total", ("milter_step", "eom"), ("milter_verdict", "accept")));
+        Assert.Equal(1, scrape.Value("milter_verdicts_total", ("milter_step", "rcpt"), ("milter_verdict", "reply")));
         Assert.True(scrape.Value("milter_connection_accepted_total") >= 1);
         Assert.Equal(1, scrape.Value("milter_handler_duration_seconds_count", ("milter_step", "eom")));
         Assert.Equal(1, scrape.Value("milter_message_duration_seconds_bucket", ("milter_verdict", "accept"), ("le", "+Inf")));
@@ -72,7 +73,16 @@ public partial class NativeAotSampleTests
         await using var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{port}");
         SmtpAnswer answer;
         await using (var smtp = await SmtpTestClient.ConnectAsync(postfix.SmtpPort))
+        {
+            // One recipient more than the limit (started with MaxRecipients 1): that one is deferred with the milter's reply.
+            Assert.Equal(250, (await smtp.CommandAsync("MAIL FROM:<sender@origin.test>")).Code);
+            Assert.Equal(250, (await smtp.CommandAsync("RCPT TO:<first@dest.test>")).Code);
+            var refused = await smtp.CommandAsync("RCPT TO:<second@dest.test>");
+            Assert.Equal((452, "4.5.3 Too many recipients, send the rest in another message"), (refused.Code, refused.Lines[^1]));
+            Assert.Equal(250, (await smtp.CommandAsync("RSET")).Code);
             answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], "From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: observed\n\nHello.\n");
+        }
+
         Assert.Equal(250, answer.Code);
         var queueId = postfix.QueueIdOf(answer);
         // The sample stamps the message with its trace id.
