@@ -27,7 +27,9 @@ public partial class TracedFilter(ILogger<TracedFilter> log)
     public MilterVerdict Rcpt(Recipient recipient)
     {
         log.LogInformation("user: recipient {Recipient}", recipient.Address);
-        return MilterVerdict.Continue;
+        return recipient.Address.StartsWith("refused@", StringComparison.Ordinal)
+            ? MilterVerdict.Reject(550, "5.1.1", "no such user")
+            : MilterVerdict.Continue;
     }
 
     [OnEndOfMessage]
@@ -46,6 +48,19 @@ public partial class TracedFilter(ILogger<TracedFilter> log)
 /// </summary>
 public class TelemetryTests
 {
+    /// <summary>A host running <see cref="TracedFilter"/> with the in-memory exporter and <paramref name="logs"/>, started.</summary>
+    private static async Task<(IHost Host, int Port)> StartAsync(List<Activity> exported, CapturedLogs logs)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Milter:Listen:0"] = "inet:0@127.0.0.1" });
+        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs);
+        builder.Services.AddMilter<TracedFilter>();
+        builder.Services.AddMilterTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(exported));
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return (host, ((IPEndPoint)host.Services.GetRequiredService<MilterHostedService<TracedFilter>>().Addresses[0].EndPoint).Port);
+    }
+
     [Fact]
     public async Task One_message_through_Postfix_is_one_trace_and_its_log_lines_ours_and_the_users_carry_its_queue_id()
     {
@@ -53,17 +68,10 @@ public class TelemetryTests
             Assert.Skip(reason);
         var exported = new List<Activity>();
         var logs = new CapturedLogs();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Milter:Listen:0"] = "inet:0@127.0.0.1" });
-        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs);
-        builder.Services.AddMilter<TracedFilter>();
-        builder.Services.AddMilterTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(exported));
-
         string queueId;
-        using (var host = builder.Build())
+        var (host, port) = await StartAsync(exported, logs);
+        using (host)
         {
-            await host.StartAsync(TestContext.Current.CancellationToken);
-            var port = ((IPEndPoint)host.Services.GetRequiredService<MilterHostedService<TracedFilter>>().Addresses[0].EndPoint).Port;
             await using (var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{port}"))
             {
                 SmtpAnswer answer;
@@ -95,5 +103,42 @@ public class TelemetryTests
         var connection = Assert.Single(lines.Select(l => l.Scope["MilterConnectionId"]).Distinct());
         Assert.Equal("127.0.0.1", lines[0].Scope["ClientAddress"]);
         Assert.Contains($"MilterConnectionId:{connection} Mta:postfix Client:127.0.0.1 QueueId:{queueId}", lines[0].ScopeText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_refused_transaction_the_next_message_on_the_SMTP_connection_logs_under_its_own_queue_id()
+    {
+        if (PostfixInstance.Unavailable() is { } reason)
+            Assert.Skip(reason);
+        var exported = new List<Activity>();
+        var logs = new CapturedLogs();
+        string queueId;
+        var (host, port) = await StartAsync(exported, logs);
+        using (host)
+        {
+            await using (var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{port}"))
+            {
+                SmtpAnswer answer;
+                await using (var smtp = await SmtpTestClient.ConnectAsync(postfix.SmtpPort))
+                {
+                    // A transaction that gets a queue id and ends without a message, then one that is delivered.
+                    Assert.Equal(250, (await smtp.CommandAsync("MAIL FROM:<sender@origin.test>")).Code);
+                    Assert.Equal(250, (await smtp.CommandAsync("RCPT TO:<first@dest.test>")).Code);
+                    Assert.Equal(550, (await smtp.CommandAsync("RCPT TO:<refused@dest.test>")).Code);
+                    Assert.Equal(250, (await smtp.CommandAsync("RSET")).Code);
+                    answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], "From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: second\n\nHello.\n");
+                }
+
+                Assert.Equal(250, answer.Code);
+                queueId = postfix.QueueIdOf(answer);
+                await postfix.WaitForDeliveryAsync(queueId);
+            }
+
+            await host.StopAsync(TestContext.Current.CancellationToken);
+        }
+
+        var stamping = Assert.Single(logs.Lines, l => l.Message == $"user: stamping {queueId}");
+        Assert.True(Equals(stamping.Scope["QueueId"], queueId), $"the end of message's line is logged under {stamping.ScopeText}; the message is {queueId}");
+        Assert.Single(exported, a => a.OperationName == MilterTelemetry.MessageActivityName && Equals(a.GetTagItem("milter.queue_id"), queueId));
     }
 }
