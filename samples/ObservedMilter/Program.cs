@@ -6,6 +6,7 @@
 //   curl -s http://127.0.0.1:9464/metrics | grep ^milter_
 //   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 dotnet run --project samples/ObservedMilter
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Milter.Hosting;
 using ObservedMilter;

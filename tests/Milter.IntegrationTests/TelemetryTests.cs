@@ -48,35 +48,32 @@ public partial class TracedFilter(ILogger<TracedFilter> log)
 /// </summary>
 public class TelemetryTests
 {
-    /// <summary>A host running <see cref="TracedFilter"/> with the in-memory exporter and <paramref name="logs"/>, started.</summary>
-    private static async Task<(IHost Host, int Port)> StartAsync(List<Activity> exported, CapturedLogs logs)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Milter:Listen:0"] = "inet:0@127.0.0.1" });
-        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs);
-        builder.Services.AddMilter<TracedFilter>();
-        builder.Services.AddMilterTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(exported));
-        var host = builder.Build();
-        await host.StartAsync(TestContext.Current.CancellationToken);
-        return (host, ((IPEndPoint)host.Services.GetRequiredService<MilterHostedService<TracedFilter>>().Addresses[0].EndPoint).Port);
-    }
-
-    [Fact]
-    public async Task One_message_through_Postfix_is_one_trace_and_its_log_lines_ours_and_the_users_carry_its_queue_id()
+    /// <summary>
+    /// Runs <see cref="TracedFilter"/> on a host with the in-memory exporter and a log provider, behind a private
+    /// Postfix; <paramref name="talk"/> speaks SMTP to it and returns the answer to a message's DATA. Returns the
+    /// delivered message's queue id, its activities and the log lines, once the host is gone (nothing adds to them then).
+    /// </summary>
+    private static async Task<(string QueueId, List<Activity> Exported, CapturedLogs Logs)> RunAsync(Func<SmtpTestClient, Task<SmtpAnswer>> talk)
     {
         if (PostfixInstance.Unavailable() is { } reason)
             Assert.Skip(reason);
         var exported = new List<Activity>();
         var logs = new CapturedLogs();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Milter:Listen:0"] = "inet:0@127.0.0.1" });
+        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs);
+        builder.Services.AddMilter<TracedFilter>();
+        builder.Services.AddMilterTelemetry().WithTracing(tracing => tracing.AddInMemoryExporter(exported));
         string queueId;
-        var (host, port) = await StartAsync(exported, logs);
-        using (host)
+        using (var host = builder.Build())
         {
+            await host.StartAsync(TestContext.Current.CancellationToken);
+            var port = ((IPEndPoint)host.Services.GetRequiredService<MilterHostedService<TracedFilter>>().Addresses[0].EndPoint).Port;
             await using (var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{port}"))
             {
                 SmtpAnswer answer;
                 await using (var smtp = await SmtpTestClient.ConnectAsync(postfix.SmtpPort))
-                    answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], "From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: traced\n\nHello.\n");
+                    answer = await talk(smtp);
                 Assert.Equal(250, answer.Code);
                 queueId = postfix.QueueIdOf(answer);
                 Assert.Equal("yes", (await postfix.WaitForDeliveryAsync(queueId)).Header("X-Traced"));
@@ -84,6 +81,17 @@ public class TelemetryTests
 
             await host.StopAsync(TestContext.Current.CancellationToken);
         }
+
+        return (queueId, exported, logs);
+    }
+
+    private static Task<SmtpAnswer> SendAsync(SmtpTestClient smtp) =>
+        smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], "From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: traced\n\nHello.\n");
+
+    [Fact]
+    public async Task One_message_through_Postfix_is_one_trace_and_its_log_lines_ours_and_the_users_carry_its_queue_id()
+    {
+        var (queueId, exported, logs) = await RunAsync(SendAsync);
 
         // The tracer provider is gone with the host: nothing adds to the list any more. The source is the process's, so
         // other tests' messages may be in it too: this message is the one with this queue id.
@@ -108,34 +116,15 @@ public class TelemetryTests
     [Fact]
     public async Task After_a_refused_transaction_the_next_message_on_the_SMTP_connection_logs_under_its_own_queue_id()
     {
-        if (PostfixInstance.Unavailable() is { } reason)
-            Assert.Skip(reason);
-        var exported = new List<Activity>();
-        var logs = new CapturedLogs();
-        string queueId;
-        var (host, port) = await StartAsync(exported, logs);
-        using (host)
+        var (queueId, exported, logs) = await RunAsync(async smtp =>
         {
-            await using (var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{port}"))
-            {
-                SmtpAnswer answer;
-                await using (var smtp = await SmtpTestClient.ConnectAsync(postfix.SmtpPort))
-                {
-                    // A transaction that gets a queue id and ends without a message, then one that is delivered.
-                    Assert.Equal(250, (await smtp.CommandAsync("MAIL FROM:<sender@origin.test>")).Code);
-                    Assert.Equal(250, (await smtp.CommandAsync("RCPT TO:<first@dest.test>")).Code);
-                    Assert.Equal(550, (await smtp.CommandAsync("RCPT TO:<refused@dest.test>")).Code);
-                    Assert.Equal(250, (await smtp.CommandAsync("RSET")).Code);
-                    answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], "From: <sender@origin.test>\nTo: <rcpt@dest.test>\nSubject: second\n\nHello.\n");
-                }
-
-                Assert.Equal(250, answer.Code);
-                queueId = postfix.QueueIdOf(answer);
-                await postfix.WaitForDeliveryAsync(queueId);
-            }
-
-            await host.StopAsync(TestContext.Current.CancellationToken);
-        }
+            // A transaction that gets a queue id and ends without a message, then one that is delivered.
+            Assert.Equal(250, (await smtp.CommandAsync("MAIL FROM:<sender@origin.test>")).Code);
+            Assert.Equal(250, (await smtp.CommandAsync("RCPT TO:<first@dest.test>")).Code);
+            Assert.Equal(550, (await smtp.CommandAsync("RCPT TO:<refused@dest.test>")).Code);
+            Assert.Equal(250, (await smtp.CommandAsync("RSET")).Code);
+            return await SendAsync(smtp);
+        });
 
         var stamping = Assert.Single(logs.Lines, l => l.Message == $"user: stamping {queueId}");
         Assert.True(Equals(stamping.Scope["QueueId"], queueId), $"the end of message's line is logged under {stamping.ScopeText}; the message is {queueId}");
