@@ -23,7 +23,7 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
     private readonly IServiceProvider _services;
     private readonly ILogger _log;
     private readonly MilterLifecycle _lifecycle;
-    private readonly MilterLifecycle.Server _state;
+    private readonly MilterLifecycle.HostedMilter _state;
     private PosixSignalRegistration? _hangup;
     private IDisposable? _reloads;
     private CancellationTokenRegistration _stopping;

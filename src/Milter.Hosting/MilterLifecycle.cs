@@ -10,16 +10,16 @@ namespace Milter.Hosting;
 internal sealed class MilterLifecycle
 {
     private readonly Lock _lock = new();
-    private readonly List<Server> _servers = [];
+    private readonly List<HostedMilter> _servers = [];
     private volatile bool _stopping;
 
     /// <summary>True once the host began to stop (or any milter's stop began): new mail should go elsewhere.</summary>
     public bool Stopping => _stopping;
 
-    /// <summary>Registers a milter of this host before it starts; it counts as not listening until <see cref="Server.Listening"/>.</summary>
-    public Server Add(string filter, Func<IReadOnlyList<MilterAddress>> addresses, Func<int> connections)
+    /// <summary>Registers a milter of this host before it starts; it counts as not listening until <see cref="HostedMilter.Listening"/>.</summary>
+    public HostedMilter Add(string filter, Func<IReadOnlyList<MilterAddress>> addresses, Func<int> connections)
     {
-        var server = new Server(filter, addresses, connections);
+        var server = new HostedMilter(filter, addresses, connections);
         lock (_lock)
             _servers.Add(server);
         return server;
@@ -29,7 +29,7 @@ internal sealed class MilterLifecycle
     public void BeginStopping() => _stopping = true;
 
     /// <summary>The milters registered so far, in the order they were added.</summary>
-    public IReadOnlyList<Server> Servers
+    public IReadOnlyList<HostedMilter> Servers
     {
         get
         {
@@ -49,7 +49,7 @@ internal sealed class MilterLifecycle
     }
 
     /// <summary>One milter of the host.</summary>
-    internal sealed class Server(string filter, Func<IReadOnlyList<MilterAddress>> addresses, Func<int> connections)
+    internal sealed class HostedMilter(string filter, Func<IReadOnlyList<MilterAddress>> addresses, Func<int> connections)
     {
         private volatile ServerState _state;
         private volatile string? _failure;

@@ -25,7 +25,7 @@ internal sealed class MilterReadinessCheck(MilterLifecycle lifecycle, HandlerErr
         return Task.FromResult(Judge(servers, calls, failed, data));
     }
 
-    private HealthCheckResult Judge(IReadOnlyList<MilterLifecycle.Server> servers, long calls, long failed, Dictionary<string, object> data)
+    private HealthCheckResult Judge(IReadOnlyList<MilterLifecycle.HostedMilter> servers, long calls, long failed, Dictionary<string, object> data)
     {
         if (servers.FirstOrDefault(s => s.State == MilterLifecycle.ServerState.Failed) is { } broken)
             return HealthCheckResult.Unhealthy($"{broken.Filter} could not listen: {broken.Failure}", data: data);
