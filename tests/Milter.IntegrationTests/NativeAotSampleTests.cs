@@ -118,6 +118,7 @@ public partial class NativeAotSampleTests
             _process = process;
             Port = port;
             Log = process.StandardError.ReadToEndAsync();
+            Output = process.StandardOutput.ReadToEndAsync();
         }
 
         public int Port { get; }
@@ -125,15 +126,22 @@ public partial class NativeAotSampleTests
         /// <summary>What the milter wrote on standard error, complete once it has exited.</summary>
         public Task<string> Log { get; }
 
-        public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null, string? workingDirectory = null)
+        /// <summary>What the milter wrote on standard output (the generic host's console log), complete once it has exited.</summary>
+        public Task<string> Output { get; }
+
+        public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null, string? workingDirectory = null,
+            Dictionary<string, string>? environment = null)
         {
             var port = FreePorts.One();
-            var process = Process.Start(new ProcessStartInfo(binary, arguments?.Invoke(port) ?? $"inet:{port}@127.0.0.1")
+            var start = new ProcessStartInfo(binary, arguments?.Invoke(port) ?? $"inet:{port}@127.0.0.1")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(binary),
-            })!;
+            };
+            foreach (var (name, value) in environment ?? [])
+                start.Environment[name] = value;
+            var process = Process.Start(start)!;
             var stamper = new RunningStamper(process, port);
             await using (await ConnectWhenListeningAsync(new IPEndPoint(IPAddress.Loopback, port), process))
             {
