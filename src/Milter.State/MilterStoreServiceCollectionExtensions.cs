@@ -26,6 +26,7 @@ public static class MilterStoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => MilterStore.Create(provider.GetRequiredService<IOptions<MilterStoreOptions>>().Value,
             provider.GetService<ILoggerFactory>(), provider.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<MilterStoreOpener>();
         return services;
     }
 }

@@ -23,9 +23,8 @@ internal sealed class ExternalMilter : IAsyncDisposable
     {
         var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var milter = new ExternalMilter(process, port);
-        var hex = $":{port:X4} ";
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!File.ReadLines("/proc/net/tcp").Any(l => l.Contains("0100007F" + hex, StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)))
+        while (!Listening.On(port))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
