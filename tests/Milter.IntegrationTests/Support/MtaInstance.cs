@@ -64,8 +64,21 @@ internal abstract class MtaInstance(string harness, string directory, int smtpPo
         }
     }
 
+    /// <summary>Every message the sink received so far, in no particular order.</summary>
+    public async Task<IReadOnlyList<DeliveredMessage>> DeliveredAsync()
+    {
+        var messages = new List<DeliveredMessage>();
+        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(Directory, "sink")))
+            messages.Add(DeliveredMessage.Parse(await File.ReadAllTextAsync(file)));
+        return messages;
+    }
+
     /// <summary>Runs harness.sh from the test output folder (<paramref name="script"/> is postfix or sendmail); returns its output.</summary>
-    protected static async Task<string> RunHarnessAsync(string script, params string[] arguments)
+    protected static Task<string> RunHarnessAsync(string script, params string[] arguments) =>
+        RunHarnessAsync(script, new Dictionary<string, string>(), arguments);
+
+    /// <summary>The same, with variables added to the harness's environment.</summary>
+    protected static async Task<string> RunHarnessAsync(string script, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var path = Path.Combine(AppContext.BaseDirectory, script, "harness.sh");
         var info = new ProcessStartInfo("/bin/bash", [path, .. arguments])
@@ -73,6 +86,8 @@ internal abstract class MtaInstance(string harness, string directory, int smtpPo
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var error = process.StandardError.ReadToEndAsync();
         var output = await process.StandardOutput.ReadToEndAsync();
