@@ -18,7 +18,7 @@ public abstract class MilterStore : IAsyncDisposable
 {
     private static readonly long WarningInterval = TimeSpan.FromSeconds(10).Ticks;
     private readonly ILogger _log;
-    private long _lastWarning = long.MinValue;
+    private long _lastWarning = -WarningInterval;
     private long _suppressed;
 
     /// <summary>Sets what a decision answers when the store cannot be reached.</summary>

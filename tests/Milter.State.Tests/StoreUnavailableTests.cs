@@ -64,6 +64,20 @@ public sealed class StoreUnavailableTests(Stores stores)
     }
 
     [Fact]
+    public async Task An_outage_is_logged_once_and_not_once_per_message()
+    {
+        using var loggers = new CapturingLoggers();
+        await using var store = MilterStore.Create(new MilterStoreOptions { Redis = $"127.0.0.1:{FreePorts.One()}", Timeout = Timeout }, loggers);
+
+        for (var i = 0; i < 3; i++)
+            await store.DecideAsync(async ct => (await store.GetAsync("k", ct)) is null ? MilterVerdict.Continue : MilterVerdict.Accept);
+
+        Assert.Equal($"State store: {store.Description}; when it is unavailable: Tempfail", loggers.Lines[0].Text);
+        var warning = Assert.Single(loggers.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Matches($@"^State store {System.Text.RegularExpressions.Regex.Escape(store.Description)} unavailable \(.+\): answering Tempfail \(0 more since the last warning\)$", warning.Text);
+    }
+
+    [Fact]
     public async Task A_decision_the_store_can_make_is_the_decision()
     {
         await using var store = stores.Open("sqlite");

@@ -8,6 +8,7 @@ internal sealed class ExternalMilter : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     private ExternalMilter(Process process, string host, int port)
     {
@@ -77,6 +78,9 @@ internal sealed class ExternalMilter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
             await KillAsync();
         _process.Dispose();

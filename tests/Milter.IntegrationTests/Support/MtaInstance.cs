@@ -64,12 +64,18 @@ internal abstract class MtaInstance(string harness, string directory, int smtpPo
         }
     }
 
-    /// <summary>Every message the sink received so far, in no particular order.</summary>
+    /// <summary>Every message the sink received completely so far, in no particular order.</summary>
     public async Task<IReadOnlyList<DeliveredMessage>> DeliveredAsync()
     {
         var messages = new List<DeliveredMessage>();
         foreach (var file in System.IO.Directory.GetFiles(Path.Combine(Directory, "sink")))
-            messages.Add(DeliveredMessage.Parse(await File.ReadAllTextAsync(file)));
+        {
+            var dump = await File.ReadAllTextAsync(file);
+            // smtp-sink writes a dump as the transaction goes: its envelope lines come first, the empty line after the message last.
+            if (dump.Contains("X-Mail-Args", StringComparison.Ordinal) && dump.Replace("\r\n", "\n", StringComparison.Ordinal).EndsWith("\n\n", StringComparison.Ordinal))
+                messages.Add(DeliveredMessage.Parse(dump));
+        }
+
         return messages;
     }
 
