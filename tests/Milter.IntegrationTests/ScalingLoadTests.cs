@@ -23,12 +23,10 @@ public sealed class ScalingLoadTests(ITestOutputHelper output)
         await using var cluster = await MilterCluster.StartAsync("RateLimit", "--RateLimit:MessagesPerClient", "1000000000", "--RateLimit:MessagesPerUser", "1000000000",
             "--Logging:LogLevel:Default", "Warning");
 
-        // The same sample on its embedded store, for the cost of the network hop to Redis.
+        // The same sample on its embedded store, for the cost of the network hop to Redis; and with no limit, for the cost of the store.
         var folder = Directory.CreateTempSubdirectory("milter-load-").FullName;
-        var port = FreePorts.One();
-        await using var embedded = await ExternalMilter.StartAsync("127.0.0.1", port, (await Published.SampleAsync("RateLimit")).Binary,
-            ["--Milter:Listen:0", $"inet:{port}@127.0.0.1", "--Milter:Store:SqlitePath", Path.Combine(folder, "load.db"),
-             "--RateLimit:MessagesPerClient", "1000000000", "--RateLimit:MessagesPerUser", "1000000000", "--Logging:LogLevel:Default", "Warning"], folder);
+        await using var embedded = await StartAloneAsync(folder, "1000000000");
+        await using var storeless = await StartAloneAsync(folder, "0");
 
         foreach (var concurrency in new[] { 8, 64 })
         {
@@ -37,7 +35,7 @@ public sealed class ScalingLoadTests(ITestOutputHelper output)
                 foreach (var (name, address) in new[]
                 {
                     ("one instance, Redis", cluster.Instances[0].Address), ("three behind HAProxy, Redis", $"inet:{cluster.Balancer.Port}@127.0.0.1"),
-                    ("one instance, SQLite", embedded.Address),
+                    ("one instance, SQLite", embedded.Address), ("one instance, no store call", storeless.Address),
                 })
                 {
                     var (exit, report) = await Command.RunAsync(milterTest, "send", address, message, "--count", "20000", "--concurrency",
@@ -49,6 +47,16 @@ public sealed class ScalingLoadTests(ITestOutputHelper output)
         }
 
         await embedded.DisposeAsync();
+        await storeless.DisposeAsync();
         Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>RateLimit on a SQLite file of its own, both limits at <paramref name="limit"/> (0: no limit, so no store call).</summary>
+    private static async Task<ExternalMilter> StartAloneAsync(string folder, string limit)
+    {
+        var port = FreePorts.One();
+        return await ExternalMilter.StartAsync("127.0.0.1", port, (await Published.SampleAsync("RateLimit")).Binary,
+            ["--Milter:Listen:0", $"inet:{port}@127.0.0.1", "--Milter:Store:SqlitePath", Path.Combine(folder, $"{port}.db"),
+             "--RateLimit:MessagesPerClient", limit, "--RateLimit:MessagesPerUser", limit, "--Logging:LogLevel:Default", "Warning"], folder);
     }
 }
