@@ -11,6 +11,7 @@ namespace Milter.IntegrationTests.Support;
 internal sealed class HAProxy : IAsyncDisposable
 {
     private const string Program = "/usr/sbin/haproxy";
+    private static readonly StartProbe Probe = new(Program, "haproxy", async () => await StartAsync(["127.0.0.1:1", "127.0.0.1:1", "127.0.0.1:1"]));
     private readonly Process _process;
     private readonly string _directory;
 
@@ -24,9 +25,8 @@ internal sealed class HAProxy : IAsyncDisposable
     /// <summary>The frontend: where the MTA's milter setting points.</summary>
     public int Port { get; }
 
-    /// <summary>Why HAProxy cannot run here, or null when it can.</summary>
-    public static string? Unavailable() =>
-        File.Exists(Program) ? null : "haproxy is not installed (./test.sh installs it when run as root: apt-get install haproxy)";
+    /// <summary>Why HAProxy cannot run here (not installed, or a private one did not start), or null when it can.</summary>
+    public static string? Unavailable() => Probe.Reason;
 
     /// <summary>Starts it in front of the three servers m1, m2, m3 (host:port each), checked every <paramref name="checkInterval"/>.</summary>
     public static async Task<HAProxy> StartAsync(IReadOnlyList<string> servers, string checkInterval = "300ms")

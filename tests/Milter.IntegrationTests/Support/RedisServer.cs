@@ -10,6 +10,7 @@ namespace Milter.IntegrationTests.Support;
 internal sealed class RedisServer : IAsyncDisposable
 {
     private const string Program = "/usr/bin/redis-server";
+    private static readonly StartProbe Probe = new(Program, "redis-server", async () => await StartAsync());
     private Process _process;
 
     private RedisServer(string directory, int port, Process process)
@@ -26,15 +27,22 @@ internal sealed class RedisServer : IAsyncDisposable
     /// <summary>The StackExchange.Redis configuration string that reaches it (Milter:Store:Redis).</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
-    /// <summary>Why Redis cannot run here, or null when it can.</summary>
-    public static string? Unavailable() =>
-        File.Exists(Program) ? null : "redis-server is not installed (./test.sh installs it when run as root: apt-get install redis-server)";
+    /// <summary>Why Redis cannot run here (not installed, or a private one did not start), or null when it can.</summary>
+    public static string? Unavailable() => Probe.Reason;
 
     public static async Task<RedisServer> StartAsync()
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("milter-redis-").FullName;
         var port = FreePorts.One();
-        return new RedisServer(directory, port, await LaunchAsync(directory, port));
+        try
+        {
+            return new RedisServer(directory, port, await LaunchAsync(directory, port));
+        }
+        catch
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+            throw;
+        }
     }
 
     /// <summary>SIGTERM (Redis writes its append-only file and exits), then the same server again on the same port and data.</summary>
@@ -89,7 +97,15 @@ internal sealed class RedisServer : IAsyncDisposable
         while (!Listening.On(port))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException($"redis-server did not listen on {port}: {File.ReadAllText(Path.Combine(directory, "redis.log"))}");
+            {
+                // A bad option is written on standard output, before there is a log.
+                if (!process.HasExited)
+                    process.Kill();
+                var log = Path.Combine(directory, "redis.log");
+                var why = File.Exists(log) ? await File.ReadAllTextAsync(log) : await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+                throw new InvalidOperationException($"redis-server did not listen on {port}: {why.Trim()}");
+            }
+
             await Task.Delay(20);
         }
 
