@@ -14,19 +14,20 @@ public sealed class ScalingTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
 
-    private static void SkipUnlessAvailable()
+    /// <summary>Checks that <paramref name="sample"/> published without a warning, then starts its cluster; skipped where it cannot run.</summary>
+    private static async Task<MilterCluster> StartClusterAsync(string sample, params string[] settings)
     {
+        var (_, log) = await Published.SampleAsync(sample);
+        Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
         if (MilterCluster.Unavailable() is { } reason)
             Assert.Skip(reason);
+        return await MilterCluster.StartAsync(sample, settings);
     }
 
     [Fact]
     public async Task The_greylist_samples_publish_without_warnings_and_count_one_first_attempt_whichever_instance_is_asked()
     {
-        var (_, log) = await Published.SampleAsync("Greylist");
-        Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
-        SkipUnlessAvailable();
-        await using var cluster = await MilterCluster.StartAsync("Greylist", "--Greylist:Delay", "00:00:02");
+        await using var cluster = await StartClusterAsync("Greylist", "--Greylist:Delay", "00:00:02");
         var envelope = new Envelope("a@example.org", ["b@example.net"]) { ClientAddress = "192.0.2.7" };
 
         var first = await SendDirectAsync(cluster.Instances[0], envelope);
@@ -41,8 +42,7 @@ public sealed class ScalingTests
     [Fact]
     public async Task A_greylisted_message_retried_by_Postfix_through_HAProxy_passes_on_another_instance_after_the_delay()
     {
-        SkipUnlessAvailable();
-        await using var cluster = await MilterCluster.StartAsync("Greylist", "--Greylist:Delay", "00:00:03");
+        await using var cluster = await StartClusterAsync("Greylist", "--Greylist:Delay", "00:00:03");
         await using var mail = await RelayedMail.StartAsync(cluster.PostfixMilter);
 
         await mail.SubmitAsync(1, 1, "first@dest.test");
@@ -67,10 +67,7 @@ public sealed class ScalingTests
     [Fact]
     public async Task The_rate_limit_through_HAProxy_is_one_limit_for_all_instances()
     {
-        var (_, log) = await Published.SampleAsync("RateLimit");
-        Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
-        SkipUnlessAvailable();
-        await using var cluster = await MilterCluster.StartAsync("RateLimit", "--RateLimit:MessagesPerClient", "5");
+        await using var cluster = await StartClusterAsync("RateLimit", "--RateLimit:MessagesPerClient", "5");
         await using var mail = await RelayedMail.StartAsync(cluster.PostfixMilter);
 
         await mail.SubmitAsync(1, 9);

@@ -36,11 +36,17 @@ public sealed class Stores : IAsyncLifetime
         return new MilterStoreOptions { Redis = _redis.Configuration };
     }
 
-    /// <summary>Two stores on the same data, as two milter instances have.</summary>
-    public (MilterStore First, MilterStore Second) OpenPair(string kind, TimeProvider? time = null)
+    /// <summary>
+    /// Makes <paramref name="calls"/> calls at once, alternately on two stores opened on the same data, as two milter
+    /// instances would: the results in call order, and the settings that open a third store on that data.
+    /// </summary>
+    public async Task<(T[] Results, MilterStoreOptions Options)> FromTwoInstancesAtOnceAsync<T>(string kind, int calls, Func<MilterStore, int, Task<T>> call)
     {
         var options = Options(kind);
-        return (MilterStore.Create(options, time: time), MilterStore.Create(options, time: time));
+        await using var first = MilterStore.Create(options);
+        await using var second = MilterStore.Create(options);
+        var results = await Task.WhenAll(Enumerable.Range(0, calls).Select(i => Task.Run(() => call(i % 2 == 0 ? first : second, i))));
+        return (results, options);
     }
 
     public MilterStore Open(string kind, TimeProvider? time = null) => MilterStore.Create(Options(kind), time: time);
