@@ -34,7 +34,7 @@ public sealed partial class MilterSession
         HandlerOutcome outcome;
         try
         {
-            outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, token).ConfigureAwait(false);
+            outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _connectionFlow, token).ConfigureAwait(false);
         }
         finally
         {

@@ -43,6 +43,8 @@ public sealed partial class MilterSession
     private async ValueTask FlushAsync()
     {
         _unflushed = false;
+        if (MilterMetrics.Io.Enabled && _output.CanGetUnflushedBytes)
+            MilterMetrics.RecordSent(_output.UnflushedBytes);
         FlushResult flush;
         try
         {
@@ -109,6 +111,7 @@ public sealed partial class MilterSession
     private ValueTask WriteProgressAsync()
     {
         MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
+        MilterMetrics.ProgressSent.Add(1);
         return FlushAsync();
     }
 }

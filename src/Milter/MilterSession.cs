@@ -77,8 +77,9 @@ public sealed partial class MilterSession : IMessageOutput
         _cancellation = abort;
         _peerClosed = peerClosed;
         _started = Stopwatch.GetTimestamp();
-        MilterMetrics.Connections.Add(1);
-        MilterMetrics.OpenConnections.Add(1);
+        MilterMetrics.AcceptedConnections.Add(1);
+        MilterMetrics.ActiveConnections.Add(1);
+        BeginLogScope();
         SessionLog.Opened(_log, ConnectionId);
         Exception? broken = null;
         try
@@ -87,7 +88,7 @@ public sealed partial class MilterSession : IMessageOutput
         }
         catch (MilterProtocolException e)
         {
-            MilterMetrics.ProtocolErrors.Add(1, new KeyValuePair<string, object?>("error", e.Error.ToString()));
+            MilterMetrics.RecordProtocolError(e.Error);
             SessionLog.ProtocolError(_log, ConnectionId, e.Error, e.Message);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
@@ -112,8 +113,9 @@ public sealed partial class MilterSession : IMessageOutput
             // Completed with the error, the output drops what a broken connection could not take instead of waiting on it.
             await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
             _deadline?.Dispose();
-            MilterMetrics.OpenConnections.Add(-1);
+            MilterMetrics.ActiveConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _messageCount);
+            EndLogScope();
         }
     }
 
@@ -146,6 +148,7 @@ public sealed partial class MilterSession : IMessageOutput
                 return;
 
             var buffer = result.Buffer;
+            MilterMetrics.RecordReceived(buffer.Length - _pendingBytes);
             var done = false;
             var consumedAny = false;
             try
