@@ -30,7 +30,11 @@ public sealed partial class MilterSession
                 var macros = MacroCommand.Parse(frame.Payload);
                 context.Macros.Set(macros.ForCommand, macros);
                 if (context.Mta == MtaKind.Unknown)
-                    context.Mta = _scope!.Mta = MtaRecognizer.FromMacros(macros);
+                {
+                    context.Mta = MtaRecognizer.FromMacros(macros);
+                    _scope?.Mta = context.Mta;
+                }
+
                 NoteMacros(context);
                 _lastMacroFor = macros.ForCommand;
                 return true;
@@ -42,7 +46,7 @@ public sealed partial class MilterSession
                 smtp.Connected = true;
                 ScopeMacros(context, MacroStage.Connect, macroFor);
                 context.Connection = connection;
-                _scope!.Client = connection.Address;
+                _scope?.Client = connection.Address;
                 await StepAsync(smtp, MilterSteps.Connect, new(connection)).ConfigureAwait(false);
                 return true;
 
@@ -164,7 +168,8 @@ public sealed partial class MilterSession
         var negotiation = _negotiation ?? throw new InvalidOperationException("Option negotiation comes first.");
         var context = new MilterContext(negotiation, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : recognised };
         _smtp = new SmtpConnection(_factory.CreateHandler(), context, connected: (negotiation.Protocol & ProtocolFlags.NoConnect) != 0);
-        (_scope!.Mta, _scope.Client, _scope.QueueId) = (context.Mta, null, null);
+        if (_scope is { } scope)
+            (scope.Mta, scope.Client, scope.QueueId) = (context.Mta, null, null);
     }
 
     private static void EnsureConnected(SmtpConnection smtp, MilterCommandCode command)

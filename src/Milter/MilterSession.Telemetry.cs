@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Milter;
 
@@ -13,6 +14,9 @@ public sealed partial class MilterSession
     /// <summary>The connection's logging scope; called in <see cref="RunAsync(System.IO.Pipelines.IDuplexPipe, CancellationToken, CancellationToken)"/>, so it covers the whole session.</summary>
     private void BeginLogScope()
     {
+        // Without a log nothing reads the scope: no queue id is decoded for it.
+        if (ReferenceEquals(_log, NullLogger.Instance))
+            return;
         _scope = new ConnectionScope(ConnectionId);
         _scopeHandle = _log.BeginScope(_scope);
         _connectionFlow = ExecutionContext.Capture();

@@ -76,6 +76,7 @@ public sealed partial class MilterSession : IMessageOutput
         _receiveBuffers = transport as IReceiveBufferOwner;
         _cancellation = abort;
         _peerClosed = peerClosed;
+        WatchPeer();
         _started = Stopwatch.GetTimestamp();
         MilterMetrics.AcceptedConnections.Add(1);
         MilterMetrics.ActiveConnections.Add(1);
@@ -112,7 +113,8 @@ public sealed partial class MilterSession : IMessageOutput
             await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
             // Completed with the error, the output drops what a broken connection could not take instead of waiting on it.
             await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
-            _deadline?.Dispose();
+            _deadline.Dispose();
+            _flushDuringCall.Dispose();
             MilterMetrics.ActiveConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _messageCount);
             EndLogScope();
@@ -194,29 +196,14 @@ public sealed partial class MilterSession : IMessageOutput
     }
 
     /// <summary>
-    /// Arms the session's own deadline, which serves its waits one at a time: a read, a flush, an abort or close call
-    /// (never two at once: a read waits for no handler, and flushes hold the write lock). Linked to the server's abort.
+    /// Arms the session's own deadline, which serves its waits one at a time: a read, a flush, a handler call (never two
+    /// at once: a read waits for no handler, and a flush during a call has its own, <see cref="_flushDuringCall"/>).
+    /// Linked to the server's abort.
     /// </summary>
-    private CancellationToken ArmDeadline(TimeSpan limit)
-    {
-        var deadline = _deadline ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
-        if (limit != Timeout.InfiniteTimeSpan)
-            deadline.CancelAfter(limit);
-        return deadline.Token;
-    }
+    private CancellationToken ArmDeadline(TimeSpan limit) => _deadline.Arm(limit, _cancellation);
 
-    /// <summary>
-    /// Disarms the deadline; false when it fired. A fired source cannot be reused: the next wait gets a new one, and
-    /// this one is disposed once <paramref name="stillUsing"/> (a call left running with its token) is done.
-    /// </summary>
-    private bool ReleaseDeadline(Task? stillUsing = null)
-    {
-        if (_deadline is not { } deadline || deadline.TryReset())
-            return true;
-        _deadline = null;
-        DisposeWhenDone(deadline, stillUsing);
-        return false;
-    }
+    /// <summary>Disarms the deadline; false when it fired.</summary>
+    private bool ReleaseDeadline(Task? stillUsing = null) => _deadline.Release(stillUsing);
 
     private static TimeSpan Remaining(long since, TimeSpan limit) =>
         limit == Timeout.InfiniteTimeSpan ? limit : limit - Stopwatch.GetElapsedTime(since);
@@ -244,7 +231,8 @@ public sealed partial class MilterSession : IMessageOutput
         Command,
     }
 
-    private CancellationTokenSource? _deadline;
+    private Deadline _deadline;
+    private Deadline _flushDuringCall;
     private long _started;
     private long _frameStarted;
     private long _pendingBytes;
