@@ -73,20 +73,28 @@ internal sealed class HAProxy : IAsyncDisposable
     /// <summary>Each server's state as the health checks see it (UP, DOWN, "UP 1/2" while it changes), from "show stat".</summary>
     public async Task<IReadOnlyDictionary<string, string>> ServerStatesAsync()
     {
+        // CSV: pxname,svname,...,status (the 18th field); one line per frontend, server and backend.
+        return (await CommandAsync("show stat")).Split('\n')
+            .Select(line => line.Split(','))
+            .Where(fields => fields.Length > 17 && fields[0] == "milters" && fields[1] is not ("BACKEND" or "FRONTEND"))
+            .ToDictionary(fields => fields[1], fields => fields[17]);
+    }
+
+    /// <summary>Puts a server in maintenance, as an operator would: no new connection goes to it.</summary>
+    public Task DisableAsync(string server) => CommandAsync($"disable server milters/{server}");
+
+    /// <summary>One command on the admin socket, and what HAProxy answered.</summary>
+    private async Task<string> CommandAsync(string command)
+    {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(_directory, "stats.sock")));
-        await socket.SendAsync("show stat\n"u8.ToArray());
+        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"));
         var text = new StringBuilder();
         var buffer = new byte[8192];
         int read;
         while ((read = await socket.ReceiveAsync(buffer)) > 0)
             text.Append(Encoding.ASCII.GetString(buffer, 0, read));
-
-        // CSV: pxname,svname,...,status (the 18th field); one line per frontend, server and backend.
-        return text.ToString().Split('\n')
-            .Select(line => line.Split(','))
-            .Where(fields => fields.Length > 17 && fields[0] == "milters" && fields[1] is not ("BACKEND" or "FRONTEND"))
-            .ToDictionary(fields => fields[1], fields => fields[17]);
+        return text.ToString();
     }
 
     /// <summary>Waits until every server named has the state given (UP or DOWN), within 15 s.</summary>
