@@ -6,12 +6,12 @@ namespace Milter.IntegrationTests;
 /// <summary>samples/ObservedMilter as a published NativeAOT binary: health, Prometheus metrics, scoped logs, the systemd watchdog.</summary>
 public partial class NativeAotSampleTests
 {
-    private static readonly Lazy<Task<(string Binary, string Log)>> PublishedObserved = new(() => PublishAsync(Path.Combine("samples", "ObservedMilter"), "ObservedMilter"));
+    private static Task<(string Binary, string Log)> PublishedObserved => Published.SampleAsync("ObservedMilter");
 
     [Fact]
     public async Task The_observed_milter_binary_answers_health_probes_feeds_the_watchdog_and_serves_what_a_message_did_to_Prometheus()
     {
-        var (binary, log) = await PublishedObserved.Value;
+        var (binary, log) = await PublishedObserved;
         Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
         Assert.Equal(["ObservedMilter", "ObservedMilter.dbg", "appsettings.json"],
             Directory.GetFiles(Path.GetDirectoryName(binary)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
