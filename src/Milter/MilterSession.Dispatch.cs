@@ -99,7 +99,7 @@ public sealed partial class MilterSession
 
             case MilterCommandCode.Body:
                 EnterStage(smtp, MessageStage.Body, command);
-                smtp.Trace.BodySize += frame.Payload.Length;
+                smtp.Trace.BodySize += frame.PayloadLength;
                 await StepAsync(smtp, MilterSteps.Body, new(null, frame.Payload)).ConfigureAwait(false);
                 return true;
 

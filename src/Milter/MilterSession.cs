@@ -40,7 +40,10 @@ public sealed partial class MilterSession : IMessageOutput
         _description = factory.Description;
         _options = options ?? new MilterSessionOptions();
         _log = logger ?? NullLogger.Instance;
-        _reader = new MilterFrameReader(FrameSource.Mta, _options.MaxFrameLength);
+        _reader = new MilterFrameReader(FrameSource.Mta, _options.MaxFrameLength)
+        {
+            SkipsBodyPayload = (_description.Steps & MilterSteps.Body) == 0,
+        };
         ConnectionId = Interlocked.Increment(ref s_nextId);
     }
 

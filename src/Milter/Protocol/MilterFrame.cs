@@ -11,7 +11,18 @@ public readonly struct MilterFrame
     {
         Command = command;
         Payload = payload;
+        PayloadLength = payload.Length;
     }
+
+    /// <summary>A frame whose payload was left unread (see <see cref="MilterFrameReader.SkipsBodyPayload"/>).</summary>
+    internal MilterFrame(byte command, int payloadLength)
+    {
+        Command = command;
+        PayloadLength = payloadLength;
+    }
+
+    /// <summary>The payload's length on the wire, also when its bytes were left unread.</summary>
+    internal int PayloadLength { get; }
 
     /// <summary>The command byte as it came off the wire.</summary>
     public byte Command { get; }

@@ -40,6 +40,12 @@ public sealed class MilterFrameReader
     /// <summary>The largest payload accepted, in bytes.</summary>
     public int MaxPayloadLength { get; }
 
+    /// <summary>
+    /// BODY frames come back without their payload when it spans buffers: a milter that takes no body chunk needs only
+    /// their length, and a 64 KiB chunk over 16 KiB receive buffers would otherwise be copied whole for nothing.
+    /// </summary>
+    internal bool SkipsBodyPayload { get; init; }
+
     /// <summary>Reads one frame from the start of <paramref name="buffer"/>, if it holds a whole one.</summary>
     /// <param name="buffer">Bytes received so far.</param>
     /// <param name="frame">The frame, when the method returns <see langword="true"/>.</param>
@@ -99,7 +105,9 @@ public sealed class MilterFrameReader
             return false;
 
         var payload = buffer.Slice(HeaderLength, payloadLength);
-        frame = new MilterFrame(command, Contiguous(payload));
+        frame = SkipsBodyPayload && (MilterCommandCode)command == MilterCommandCode.Body
+            ? new MilterFrame(command, payloadLength)
+            : new MilterFrame(command, Contiguous(payload));
         consumed = payload.End;
         return true;
     }

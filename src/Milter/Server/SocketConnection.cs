@@ -84,14 +84,22 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
         Exception? error = null;
         try
         {
+            var drained = true;
             while (true)
             {
-                // Wait for data before taking a buffer: an idle connection costs no buffer memory.
-                _quickAck.Arm();
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                var received = await _socket.ReceiveAsync(writer.GetMemory(1), SocketFlags.None).ConfigureAwait(false);
+                // Wait for data before taking a buffer: an idle connection costs no buffer memory. After a receive that
+                // filled its buffer more is usually waiting (a body streamed without replies): read on at once.
+                if (drained)
+                {
+                    _quickAck.Arm();
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                }
+
+                var memory = writer.GetMemory(1);
+                var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                     break;
+                drained = received < memory.Length;
                 writer.Advance(received);
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)

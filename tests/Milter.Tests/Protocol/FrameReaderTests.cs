@@ -120,4 +120,24 @@ public class FrameReaderTests
 
         Assert.Equal(body, frame.Payload.ToArray());
     }
+
+    [Fact]
+    public void A_reader_for_a_milter_without_a_body_step_leaves_a_split_body_payload_unread_but_keeps_its_length()
+    {
+        var body = new byte[40_000];
+        var bytes = new byte[5 + body.Length + 6];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)body.Length + 1);
+        bytes[4] = (byte)MilterCommandCode.Body;
+        // A DATA frame after it is read as usual.
+        new byte[] { 0, 0, 0, 1, (byte)MilterCommandCode.Data }.CopyTo(bytes, 5 + body.Length);
+        var reader = new MilterFrameReader(FrameSource.Mta) { SkipsBodyPayload = true };
+        var buffer = Segments.Split(bytes, 16_384, 32_768);
+
+        Assert.True(reader.TryRead(buffer, out var frame, out var consumed));
+        Assert.Equal(MilterCommandCode.Body, frame.CommandCode);
+        Assert.True(frame.Payload.IsEmpty);
+        Assert.Equal(body.Length, frame.PayloadLength);
+        Assert.True(reader.TryRead(buffer.Slice(consumed), out var next, out _));
+        Assert.Equal(MilterCommandCode.Data, next.CommandCode);
+    }
 }
