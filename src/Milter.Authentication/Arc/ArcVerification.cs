@@ -19,7 +19,8 @@ public sealed class ArcVerification
         var instances = message.Headers.Count(h => h.Id == HeaderId.ArcSeal);
         if (instances == 0 && !message.Headers.Any(h => h.Id is HeaderId.ArcMessageSignature or HeaderId.ArcAuthenticationResults))
             return new ArcResult(AuthResult.None, 0, null);
-        var verifier = new ArcVerifier(new DnsKeyLocator(dns, _maxKeyRecordLength));
+        var locator = new DnsKeyLocator(dns, _maxKeyRecordLength);
+        var verifier = new ArcVerifier(locator);
         verifier.Enable(DkimSignatureAlgorithm.Ed25519Sha256);
         try
         {
@@ -27,7 +28,10 @@ public sealed class ArcVerification
             return validation.Chain switch
             {
                 ArcSignatureValidationResult.Pass => new ArcResult(AuthResult.Pass, instances, null),
-                ArcSignatureValidationResult.None => new ArcResult(AuthResult.None, instances, null),
+                // ARC fields without a set MimeKit can read are a broken chain, not an absent one.
+                ArcSignatureValidationResult.None => new ArcResult(AuthResult.Fail, instances, "no valid ARC set"),
+                // MimeKit reports a key it could not fetch as a failed chain; a DNS failure is only temporary.
+                _ when locator.TemporaryFailure is { } failure => new ArcResult(AuthResult.TempError, instances, failure),
                 _ => new ArcResult(AuthResult.Fail, instances, validation.ChainErrors == ArcValidationErrors.None ? "chain did not validate" : validation.ChainErrors.ToString()),
             };
         }

@@ -9,6 +9,9 @@ namespace Milter.Authentication;
 /// </summary>
 internal sealed class DnsKeyLocator(IDnsResolver dns, int maxRecordLength) : DkimPublicKeyLocatorBase
 {
+    /// <summary>The last temporary failure, for callers (ARC) that only learn "fail" from MimeKit.</summary>
+    public string? TemporaryFailure { get; private set; }
+
     public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
         LocatePublicKeyAsync(methods, domain, selector, cancellationToken).GetAwaiter().GetResult();
 
@@ -19,7 +22,10 @@ internal sealed class DnsKeyLocator(IDnsResolver dns, int maxRecordLength) : Dki
         var name = $"{selector}._domainkey.{domain}";
         var answer = await dns.TxtAsync(name, cancellationToken).ConfigureAwait(false);
         if (answer.IsTemporaryFailure)
-            throw new DkimKeyException(AuthResult.TempError, $"key lookup failed: {answer.Error}");
+        {
+            TemporaryFailure = $"key lookup failed: {answer.Error}";
+            throw new DkimKeyException(AuthResult.TempError, TemporaryFailure);
+        }
         if (answer.Records.Count == 0)
             throw new DkimKeyException(AuthResult.PermError, $"no key for signature ({name})");
         var record = answer.Records[0];
