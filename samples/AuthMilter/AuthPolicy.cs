@@ -9,8 +9,11 @@ public sealed class AuthPolicy
     private readonly List<IPNetwork> _internal;
     private readonly DkimKeyTable _keys;
 
-    /// <summary>Reads the keys and tables named in <paramref name="settings"/>, relative to <paramref name="baseDirectory"/>.</summary>
-    public AuthPolicy(AuthSettings settings, string baseDirectory)
+    /// <summary>
+    /// Reads the keys and tables named in <paramref name="settings"/>, relative to <paramref name="baseDirectory"/>;
+    /// asks <paramref name="dns"/>, or the Nameservers of the settings when null.
+    /// </summary>
+    public AuthPolicy(AuthSettings settings, string baseDirectory, IDnsResolver? dns = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
@@ -21,10 +24,7 @@ public sealed class AuthPolicy
         var signing = new DkimSigningOptions();
         signing.SetCanonicalization(settings.Canonicalization);
         Signer = new DkimSigning(signing);
-        var dns = new DnsResolverOptions { Timeout = settings.DnsTimeout };
-        foreach (var server in settings.Nameservers)
-            dns.Servers.Add(server);
-        Authenticator = new MessageAuthenticator(new DnsResolver(dns), new MessageAuthenticatorOptions
+        Authenticator = new MessageAuthenticator(dns ?? CreateResolver(settings), new MessageAuthenticatorOptions
         {
             DnsBudget = settings.DnsBudget,
             PublicSuffixes = Milter.Authentication.PublicSuffixList.Load(settings.PublicSuffixList),
@@ -51,6 +51,14 @@ public sealed class AuthPolicy
 
     /// <summary>The keys that sign mail from <paramref name="fromAddress"/>.</summary>
     public IReadOnlyList<DkimSigningKey> KeysFor(string fromAddress) => _keys.Find(fromAddress);
+
+    private static DnsResolver CreateResolver(AuthSettings settings)
+    {
+        var options = new DnsResolverOptions { Timeout = settings.DnsTimeout };
+        foreach (var server in settings.Nameservers)
+            options.Servers.Add(server);
+        return new DnsResolver(options);
+    }
 
     private static IPNetwork ParseNetwork(string text) =>
         IPNetwork.TryParse(text, out var network) ? network
