@@ -4,8 +4,10 @@
 //   dotnet run --project samples/AuthMilter
 using AuthMilter;
 using Microsoft.Extensions.Hosting;
+using Milter.Hosting;
 
 // appsettings.json (and the keys it names) beside the binary, wherever it is started from (systemd starts it in /).
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddAuthMilter();
+builder.AddAuthPolicy();
+builder.Services.AddMilter<AuthFilter>();
 await builder.Build().RunAsync();

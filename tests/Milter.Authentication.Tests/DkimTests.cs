@@ -93,23 +93,25 @@ public class DkimTests
     }
 
     [Theory]
-    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; h=from; bh=abc=; b=", "malformed signature")]
-    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; bh=abc=; b=abc", "malformed signature")]
-    [InlineData("v=1; a=rsa-sha256; a=rsa-sha256; d=example.org", "malformed signature")]
-    [InlineData("v=2; a=rsa-sha256; d=example.org; s=rsa; h=from; bh=abc=; b=abc", "version")]
-    [InlineData("v=1; a=rsa-md5; d=example.org; s=rsa; h=from; bh=abc=; b=abc", "malformed signature")]
-    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; h=subject; bh=abc=; b=abc", "malformed signature")]
-    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; h=from; bh=abc=; b=abc; x=1000", "expired")]
-    [InlineData("v=1; a=rsa-sha1; d=example.org; s=rsa; h=from; bh=abc=; b=abc", "RFC 8301")]
-    [InlineData("garbage", "malformed signature")]
-    public async Task A_broken_signature_is_permerror_not_an_exception(string signature, string reason)
+    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; h=from; bh=abc=; b=", AuthResult.Neutral, "no b=")]
+    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; bh=abc=; b=abc", AuthResult.Neutral, "no h=")]
+    [InlineData("v=1; a=rsa-sha256; a=rsa-sha256; d=example.org", AuthResult.Neutral, "not a tag list")]
+    [InlineData("v=2; a=rsa-sha256; d=example.org; s=rsa; h=from; bh=abc=; b=abc", AuthResult.Neutral, "version")]
+    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; h=from; bh=abc=; b=abc; x=soon", AuthResult.Neutral, "x=")]
+    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; h=from; bh=abc=; b=abc; l=many", AuthResult.Neutral, "malformed signature")]
+    [InlineData("garbage", AuthResult.Neutral, "not a tag list")]
+    [InlineData("v=1; a=rsa-md5; d=example.org; s=rsa; h=from; bh=abc=; b=abc", AuthResult.PermError, "unsupported algorithm")]
+    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; h=subject; bh=abc=; b=abc", AuthResult.PermError, "From is not signed")]
+    [InlineData("v=1; a=rsa-sha256; d=example.org; s=rsa; h=from; bh=abc=; b=abc; x=1000", AuthResult.PermError, "expired")]
+    [InlineData("v=1; a=rsa-sha1; d=example.org; s=rsa; h=from; bh=abc=; b=abc", AuthResult.PermError, "RFC 8301")]
+    public async Task A_broken_signature_gets_the_RFC_8601_result_not_an_exception(string signature, AuthResult expected, string reason)
     {
         var message = Messages.Parse(Messages.Plain);
         message.Headers.Insert(0, new Header("DKIM-Signature", signature));
 
         var result = Assert.Single(await _verifier.VerifyAsync(message, TestKeys.Dns()));
 
-        Assert.Equal(AuthResult.PermError, result.Result);
+        Assert.Equal(expected, result.Result);
         Assert.Contains(reason, result.Reason, StringComparison.Ordinal);
     }
 

@@ -1,7 +1,8 @@
 namespace Milter.Authentication;
 
 /// <summary>The outcome of one DKIM-Signature (RFC 6376 6), with what Authentication-Results reports of it.</summary>
-/// <param name="Result">pass, fail, neutral, temperror or permerror.</param>
+/// <param name="Result">pass; fail (the signature does not verify); neutral (syntax errors, or not checked: too many signatures);
+/// temperror (DNS); permerror (no key, revoked key, an algorithm refused, From not signed, expired).</param>
 /// <param name="Domain">The signing domain (d=), or null when the signature has none.</param>
 /// <param name="Selector">The selector (s=), or null.</param>
 /// <param name="Algorithm">The algorithm (a=), or null.</param>

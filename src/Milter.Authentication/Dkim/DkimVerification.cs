@@ -11,6 +11,7 @@ namespace Milter.Authentication;
 public sealed class DkimVerification
 {
     private static readonly FormatOptions WireFormat = Formats.Wire;
+    private static readonly string[] RequiredTags = ["v", "a", "b", "bh", "d", "h", "s"];
     private readonly DkimVerifierOptions _options;
 
     /// <summary>Creates a verifier with <paramref name="options"/> (defaults when null).</summary>
@@ -40,21 +41,8 @@ public sealed class DkimVerification
 
     private async Task<DkimSignatureResult> VerifyOneAsync(DkimVerifier verifier, MimeMessage message, Header header, CancellationToken cancellationToken)
     {
-        var tags = DkimTags.Parse(header.Value);
-        if (tags is null)
-            return Describe(header.Value, AuthResult.PermError, "malformed signature");
-        if (tags.GetValueOrDefault("v") != "1")
-            return Describe(header.Value, AuthResult.PermError, "signature version is not 1");
-        if (tags.TryGetValue("x", out var x))
-        {
-            if (!long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
-                return Describe(header.Value, AuthResult.PermError, "malformed expiry (x=)");
-            if (expires < _options.Time.GetUtcNow().ToUnixTimeSeconds())
-                return Describe(header.Value, AuthResult.PermError, "signature expired");
-        }
-
-        if (tags.GetValueOrDefault("a") is { } a && a.Equals("rsa-sha1", StringComparison.OrdinalIgnoreCase) && !_options.AllowRsaSha1)
-            return Describe(header.Value, AuthResult.PermError, "rsa-sha1 is not accepted (RFC 8301)");
+        if (Refusal(header.Value) is { } refusal)
+            return Describe(header.Value, refusal.Result, refusal.Reason);
         try
         {
             return await verifier.VerifyAsync(WireFormat, message, header, cancellationToken).ConfigureAwait(false)
@@ -67,8 +55,33 @@ public sealed class DkimVerification
         }
         catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or InvalidCastException)
         {
-            return Describe(header.Value, AuthResult.PermError, $"malformed signature: {e.Message}");
+            return Describe(header.Value, AuthResult.Neutral, $"malformed signature: {e.Message}");
         }
+    }
+
+    // RFC 8601 2.7.1: a signature with syntax errors is neutral; one that is well formed but can never verify here
+    // (an algorithm refused, From not signed, expired) is permerror.
+    private (AuthResult Result, string Reason)? Refusal(string value)
+    {
+        var tags = DkimTags.Parse(value);
+        if (tags is null)
+            return (AuthResult.Neutral, "malformed signature: not a tag list");
+        if (RequiredTags.FirstOrDefault(tag => string.IsNullOrEmpty(tags.GetValueOrDefault(tag))) is { } missing)
+            return (AuthResult.Neutral, $"malformed signature: no {missing}=");
+        if (tags["v"] != "1")
+            return (AuthResult.Neutral, $"malformed signature: version {tags["v"]}");
+        if (tags.TryGetValue("x", out var x) && !long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            return (AuthResult.Neutral, "malformed signature: expiry (x=) is not a number");
+        var algorithm = tags["a"].ToLowerInvariant();
+        if (algorithm == "rsa-sha1" && !_options.AllowRsaSha1)
+            return (AuthResult.PermError, "rsa-sha1 is not accepted (RFC 8301)");
+        if (algorithm is not ("rsa-sha256" or "ed25519-sha256" or "rsa-sha1"))
+            return (AuthResult.PermError, $"unsupported algorithm {tags["a"]}");
+        if (!tags["h"].Split(':').Any(h => h.Equals("from", StringComparison.OrdinalIgnoreCase)))
+            return (AuthResult.PermError, "From is not signed");
+        if (x is not null && long.Parse(x, CultureInfo.InvariantCulture) < _options.Time.GetUtcNow().ToUnixTimeSeconds())
+            return (AuthResult.PermError, "signature expired");
+        return null;
     }
 
     private static DkimSignatureResult Describe(string value, AuthResult result, string? reason)

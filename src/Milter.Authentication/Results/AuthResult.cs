@@ -19,7 +19,7 @@ public enum AuthResult
     /// <summary>SPF's weak fail (<c>~all</c>): <c>softfail</c>.</summary>
     SoftFail,
 
-    /// <summary>SPF <c>?</c>, or a DKIM signature that could not be checked for a reason that is not an error: <c>neutral</c>.</summary>
+    /// <summary>SPF <c>?</c>, or a DKIM signature with syntax errors (RFC 8601 2.7.1): <c>neutral</c>.</summary>
     Neutral,
 
     /// <summary>A DKIM signature that verified but was refused by local policy: <c>policy</c>.</summary>
