@@ -1,7 +1,7 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Milter.Authentication;
+using Milter.Authentication.Tests;
 using Milter.IntegrationTests.Support;
 using MimeKit;
 
@@ -37,7 +37,7 @@ public partial class NativeAotSampleTests
             var message = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(delivered.Replace("\n", "\r\n", StringComparison.Ordinal))));
             Assert.Equal("DKIM-Signature", message.Headers[0].Field);
             var record = $"v=DKIM1; k=rsa; p={Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo())}";
-            var result = Assert.Single(await new DkimVerification().VerifyAsync(message, new OneKeyDns("mail._domainkey.aot.test", record)));
+            var result = Assert.Single(await new DkimVerification().VerifyAsync(message, new FakeDns().Txt("mail._domainkey.aot.test", record)));
             Assert.Equal(AuthResult.Pass, result.Result);
             Assert.Equal(0, await milter.StopAsync());
         }
@@ -45,21 +45,5 @@ public partial class NativeAotSampleTests
         {
             Directory.Delete(keys, recursive: true);
         }
-    }
-
-    /// <summary>DNS that knows one TXT record.</summary>
-    private sealed class OneKeyDns(string name, string record) : IDnsResolver
-    {
-        public ValueTask<DnsAnswer<string>> TxtAsync(string query, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(query == name ? DnsAnswer<string>.Of([record]) : DnsAnswer<string>.Failed(DnsResultCode.NameError));
-
-        public ValueTask<DnsAnswer<IPAddress>> AddressesAsync(string query, bool ipv6, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(DnsAnswer<IPAddress>.Failed(DnsResultCode.NameError));
-
-        public ValueTask<DnsAnswer<string>> MxAsync(string query, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(DnsAnswer<string>.Failed(DnsResultCode.NameError));
-
-        public ValueTask<DnsAnswer<string>> PtrAsync(IPAddress address, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(DnsAnswer<string>.Failed(DnsResultCode.NameError));
     }
 }
