@@ -32,10 +32,14 @@ internal static class Emitter
         EmitDescription(w, spec);
         w.Line();
         EmitFactory(w, spec);
+        // Events without a handler keep IMilterHandler's defaults (and are negotiated away): only what the user wrote appears.
         foreach (var e in Events)
         {
-            w.Line();
-            EmitEvent(w, e, spec.Handlers.FirstOrDefault(h => h.Event == e));
+            if (spec.Handlers.FirstOrDefault(h => h.Event == e) is { } handler)
+            {
+                w.Line();
+                EmitEvent(w, e, handler);
+            }
         }
 
         w.Close();
@@ -94,16 +98,9 @@ internal static class Emitter
         w.Line($"public static global::Milter.IMilterHandler Create(global::System.IServiceProvider? services) => new {spec.ClassName}({string.Join(", ", arguments)});");
     }
 
-    private static void EmitEvent(SourceWriter w, MilterEvent e, HandlerSpec? handler)
+    private static void EmitEvent(SourceWriter w, MilterEvent e, HandlerSpec handler)
     {
         var (signature, returnsVerdict) = Signature(e);
-        if (handler is null)
-        {
-            // Negotiated away: the session never calls this.
-            w.Line($"{signature} => {(returnsVerdict ? Support + ".Continue" : "default")};");
-            return;
-        }
-
         var call = $"{handler.MethodName}({string.Join(", ", handler.Arguments.Select(a => Argument(a, e)))})";
         switch (handler.Return)
         {
@@ -135,7 +132,7 @@ internal static class Emitter
         MilterEvent.Mail => ($"{Verdict} global::Milter.IMilterHandler.OnMailAsync({Context}, global::Milter.Sender sender, {Token})", true),
         MilterEvent.Rcpt => ($"{Verdict} global::Milter.IMilterHandler.OnRcptAsync({Context}, global::Milter.Recipient recipient, {Token})", true),
         MilterEvent.Data => ($"{Verdict} global::Milter.IMilterHandler.OnDataAsync({Context}, {Token})", true),
-        MilterEvent.Header => ($"{Verdict} global::Milter.IMilterHandler.OnHeaderAsync({Context}, string name, string value, {Token})", true),
+        MilterEvent.Header => ($"{Verdict} global::Milter.IMilterHandler.OnHeaderAsync({Context}, global::Milter.HeaderField header, {Token})", true),
         MilterEvent.EndOfHeaders => ($"{Verdict} global::Milter.IMilterHandler.OnEndOfHeadersAsync({Context}, {Token})", true),
         MilterEvent.Body => ($"{Verdict} global::Milter.IMilterHandler.OnBodyChunkAsync({Context}, global::System.ReadOnlyMemory<byte> chunk, {Token})", true),
         MilterEvent.EndOfMessage => ($"{Verdict} global::Milter.IMilterHandler.OnEndOfMessageAsync(global::Milter.EndOfMessageContext message, {Token})", true),
@@ -159,8 +156,9 @@ internal static class Emitter
             ArgumentKind.SenderAddress => "sender.Address",
             ArgumentKind.Recipient => "recipient",
             ArgumentKind.RecipientAddress => "recipient.Address",
-            ArgumentKind.HeaderName => "name",
-            ArgumentKind.HeaderValue => "value",
+            ArgumentKind.HeaderField => "header",
+            ArgumentKind.HeaderName => "header.Name",
+            ArgumentKind.HeaderValue => "header.Value",
             ArgumentKind.BodyChunk => "chunk",
             _ => "command",
         };

@@ -15,6 +15,7 @@ internal static class KnownNames
     public const string ConnectionInfo = "Milter.ConnectionInfo";
     public const string Sender = "Milter.Sender";
     public const string Recipient = "Milter.Recipient";
+    public const string HeaderField = "Milter.HeaderField";
     public const string MilterHandlerInterface = "Milter.IMilterHandler";
 
     /// <summary>Every action flag (SMFI_CURR_ACTS).</summary>

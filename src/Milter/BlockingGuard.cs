@@ -11,33 +11,32 @@ internal static class BlockingGuard
     private const long BlockedAfterMilliseconds = 500;
 
     private static readonly Lock s_lock = new();
-    private static readonly HashSet<Call> s_calls = [];
+    private static readonly HashSet<Slot> s_calls = [];
     private static Thread? s_watchdog;
 
-    /// <summary>Marks the start of a call's synchronous part.</summary>
-    public static Call Enter()
+    /// <summary>Marks the start of a call's synchronous part. The slot is the caller's own and is reused call after call.</summary>
+    public static void Enter(Slot slot)
     {
-        var call = new Call(Environment.TickCount64);
+        slot.Started = Environment.TickCount64;
+        slot.Compensated = false;
         lock (s_lock)
         {
-            s_calls.Add(call);
+            s_calls.Add(slot);
             if (s_watchdog is null)
             {
                 s_watchdog = new Thread(Watch) { IsBackground = true, Name = "Milter blocking guard" };
                 s_watchdog.Start();
             }
         }
-
-        return call;
     }
 
     /// <summary>Marks its end.</summary>
-    public static void Exit(Call call)
+    public static void Exit(Slot slot)
     {
         lock (s_lock)
         {
-            s_calls.Remove(call);
-            if (call.Compensated)
+            s_calls.Remove(slot);
+            if (slot.Compensated)
                 AdjustMinimum(-1);
         }
     }
@@ -68,10 +67,10 @@ internal static class BlockingGuard
         ThreadPool.SetMinThreads(Math.Max(1, workers + change), completionPorts);
     }
 
-    /// <summary>One call in its synchronous part.</summary>
-    internal sealed class Call(long started)
+    /// <summary>Where one caller's call in its synchronous part is tracked; owned by the caller so a call allocates nothing.</summary>
+    internal sealed class Slot
     {
-        public long Started { get; } = started;
+        public long Started { get; set; }
 
         public bool Compensated { get; set; }
     }

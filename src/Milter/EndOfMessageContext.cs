@@ -10,19 +10,25 @@ namespace Milter;
 /// </summary>
 public sealed class EndOfMessageContext
 {
-    private readonly ArrayBufferWriter<byte> _actions = new(256);
-    private readonly Func<CancellationToken, ValueTask> _sendProgress;
-    private readonly List<MilterResponseCode> _actionCodes = [];
+    private readonly ArrayBufferWriter<byte> _actions;
+    private readonly IMessageOutput _output;
+    private readonly List<MilterResponseCode> _actionCodes;
+    private readonly ChangeBuffers _buffers;
     private ReadOnlyMemory<byte>? _body;
     private Stream? _bodyStream;
     private bool _leaveBodyOpen;
     private HeaderEditTranslator? _headers;
     private bool _active = true;
 
-    internal EndOfMessageContext(MilterContext context, Func<CancellationToken, ValueTask> sendProgress)
+    /// <summary>A context for one message; <paramref name="buffers"/> are the connection's, cleared here and reused.</summary>
+    internal EndOfMessageContext(MilterContext context, IMessageOutput output, ChangeBuffers buffers)
     {
         Context = context;
-        _sendProgress = sendProgress;
+        _output = output;
+        buffers.Clear();
+        _buffers = buffers;
+        _actions = buffers.Packets;
+        _actionCodes = buffers.Codes;
     }
 
     /// <summary>The connection's context: negotiated options, connection, envelope, macros.</summary>
@@ -43,6 +49,8 @@ public sealed class EndOfMessageContext
     /// <summary>The actions made so far, in order (for logs and tests).</summary>
     public IReadOnlyList<MilterResponseCode> Actions => _actionCodes;
 
+    internal List<MilterResponseCode> ActionCodes => _actionCodes;
+
     /// <summary>
     /// Appends a header after the existing ones (SMFIR_ADDHEADER; needs <see cref="ActionFlags.AddHeaders"/>). Behind
     /// Sendmail, a header Sendmail generates or keeps hidden (Date, Message-Id, From, Resent-Date, Resent-From,
@@ -60,9 +68,10 @@ public sealed class EndOfMessageContext
         Check(ActionFlags.AddHeaders, nameof(AddHeader));
         var (asInsert, index) = Headers.Add(name);
         if (asInsert)
-            Record(ActionFlags.AddHeaders, nameof(AddHeader), MilterResponseCode.InsertHeader, w => MilterResponseWriter.WriteInsertHeader(w, index, name, Fold(value)));
+            MilterResponseWriter.WriteInsertHeader(_actions, index, name, Fold(value));
         else
-            Record(ActionFlags.AddHeaders, nameof(AddHeader), MilterResponseCode.AddHeader, w => MilterResponseWriter.WriteAddHeader(w, name, Fold(value)));
+            MilterResponseWriter.WriteAddHeader(_actions, name, Fold(value));
+        _actionCodes.Add(asInsert ? MilterResponseCode.InsertHeader : MilterResponseCode.AddHeader);
     }
 
     /// <summary>
@@ -75,8 +84,8 @@ public sealed class EndOfMessageContext
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         Check(ActionFlags.AddHeaders, nameof(InsertHeader));
         var wire = Headers.Insert(index, name);
-        Record(ActionFlags.AddHeaders, nameof(InsertHeader), MilterResponseCode.InsertHeader,
-            w => MilterResponseWriter.WriteInsertHeader(w, wire, name, Fold(value)));
+        MilterResponseWriter.WriteInsertHeader(_actions, wire, name, Fold(value));
+        _actionCodes.Add(MilterResponseCode.InsertHeader);
     }
 
     /// <summary>
@@ -89,8 +98,8 @@ public sealed class EndOfMessageContext
         ArgumentException.ThrowIfNullOrEmpty(value);
         Check(ActionFlags.ChangeHeaders, nameof(ChangeHeader));
         var wire = Headers.Change(name, index);
-        Record(ActionFlags.ChangeHeaders, nameof(ChangeHeader), MilterResponseCode.ChangeHeader,
-            w => MilterResponseWriter.WriteChangeHeader(w, wire, name, Fold(value)));
+        MilterResponseWriter.WriteChangeHeader(_actions, wire, name, Fold(value));
+        _actionCodes.Add(MilterResponseCode.ChangeHeader);
     }
 
     /// <summary>
@@ -102,14 +111,17 @@ public sealed class EndOfMessageContext
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(index);
         Check(ActionFlags.ChangeHeaders, nameof(DeleteHeader));
         var wire = Headers.Delete(name, index);
-        Record(ActionFlags.ChangeHeaders, nameof(DeleteHeader), MilterResponseCode.ChangeHeader,
-            w => MilterResponseWriter.WriteChangeHeader(w, wire, name, string.Empty));
+        MilterResponseWriter.WriteChangeHeader(_actions, wire, name, string.Empty);
+        _actionCodes.Add(MilterResponseCode.ChangeHeader);
     }
 
     /// <summary>Changes the envelope sender, with optional ESMTP arguments (SMFIR_CHGFROM; needs <see cref="ActionFlags.ChangeSender"/>).</summary>
-    public void ChangeSender(string sender, string? esmtpArguments = null) =>
-        Record(ActionFlags.ChangeSender, nameof(ChangeSender), MilterResponseCode.ChangeSender,
-            w => MilterResponseWriter.WriteChangeSender(w, sender, esmtpArguments));
+    public void ChangeSender(string sender, string? esmtpArguments = null)
+    {
+        Check(ActionFlags.ChangeSender, nameof(ChangeSender));
+        MilterResponseWriter.WriteChangeSender(_actions, sender, esmtpArguments);
+        _actionCodes.Add(MilterResponseCode.ChangeSender);
+    }
 
     /// <summary>
     /// Adds a recipient (SMFIR_ADDRCPT; needs <see cref="ActionFlags.AddRecipients"/>), or with ESMTP arguments
@@ -119,25 +131,33 @@ public sealed class EndOfMessageContext
     {
         if (string.IsNullOrEmpty(esmtpArguments))
         {
-            Record(ActionFlags.AddRecipients, nameof(AddRecipient), MilterResponseCode.AddRecipient,
-                w => MilterResponseWriter.WriteAddRecipient(w, recipient));
+            Check(ActionFlags.AddRecipients, nameof(AddRecipient));
+            MilterResponseWriter.WriteAddRecipient(_actions, recipient);
+            _actionCodes.Add(MilterResponseCode.AddRecipient);
         }
         else
         {
-            Record(ActionFlags.AddRecipientsWithParameters, nameof(AddRecipient), MilterResponseCode.AddRecipientWithParameters,
-                w => MilterResponseWriter.WriteAddRecipientWithParameters(w, recipient, esmtpArguments));
+            Check(ActionFlags.AddRecipientsWithParameters, nameof(AddRecipient));
+            MilterResponseWriter.WriteAddRecipientWithParameters(_actions, recipient, esmtpArguments);
+            _actionCodes.Add(MilterResponseCode.AddRecipientWithParameters);
         }
     }
 
     /// <summary>Removes a recipient, given as the milter saw it in RCPT (SMFIR_DELRCPT; needs <see cref="ActionFlags.DeleteRecipients"/>).</summary>
-    public void DeleteRecipient(string recipient) =>
-        Record(ActionFlags.DeleteRecipients, nameof(DeleteRecipient), MilterResponseCode.DeleteRecipient,
-            w => MilterResponseWriter.WriteDeleteRecipient(w, recipient));
+    public void DeleteRecipient(string recipient)
+    {
+        Check(ActionFlags.DeleteRecipients, nameof(DeleteRecipient));
+        MilterResponseWriter.WriteDeleteRecipient(_actions, recipient);
+        _actionCodes.Add(MilterResponseCode.DeleteRecipient);
+    }
 
     /// <summary>Puts the message on hold with a reason (SMFIR_QUARANTINE; needs <see cref="ActionFlags.Quarantine"/>).</summary>
-    public void Quarantine(string reason) =>
-        Record(ActionFlags.Quarantine, nameof(Quarantine), MilterResponseCode.Quarantine,
-            w => MilterResponseWriter.WriteQuarantine(w, reason));
+    public void Quarantine(string reason)
+    {
+        Check(ActionFlags.Quarantine, nameof(Quarantine));
+        MilterResponseWriter.WriteQuarantine(_actions, reason);
+        _actionCodes.Add(MilterResponseCode.Quarantine);
+    }
 
     /// <summary>
     /// Replaces the whole body (SMFIR_REPLBODY; needs <see cref="ActionFlags.ChangeBody"/>). Use CRLF line ends.
@@ -166,17 +186,17 @@ public sealed class EndOfMessageContext
     public ValueTask SendProgressAsync(CancellationToken cancellationToken = default)
     {
         EnsureActive(nameof(SendProgressAsync));
-        return _sendProgress(cancellationToken);
+        return _output.SendProgressAsync(cancellationToken);
     }
 
-    private HeaderEditTranslator Headers => _headers ??= new HeaderEditTranslator(Context.Mta, Context.HeaderNames);
+    private HeaderEditTranslator Headers => _headers ??= _buffers.HeadersFor(Context);
 
     /// <summary>
     /// Writes the recorded changes: the header and envelope changes in call order, then the body, flushing every
     /// megabyte of a streamed body so memory stays bounded. Throws <see cref="IOException"/> when a streamed body
     /// cannot be read to the end.
     /// </summary>
-    internal async ValueTask WriteActionsAsync(System.IO.Pipelines.PipeWriter output, Func<ValueTask> flush, CancellationToken cancellationToken)
+    internal async ValueTask WriteActionsAsync(System.IO.Pipelines.PipeWriter output, CancellationToken cancellationToken)
     {
         output.Write(_actions.WrittenSpan);
         if (_body is { } body)
@@ -193,7 +213,7 @@ public sealed class EndOfMessageContext
                 MilterResponseWriter.WriteReplaceBody(output, chunk.AsSpan(0, read));
                 if ((unflushed += read) >= 1024 * 1024)
                 {
-                    await flush().ConfigureAwait(false);
+                    await _output.FlushAsync().ConfigureAwait(false);
                     unflushed = 0;
                 }
             }
@@ -217,6 +237,9 @@ public sealed class EndOfMessageContext
         _bodyStream = null;
     }
 
+    /// <summary>Gives the change buffers back for another message; only once nothing can write into them.</summary>
+    internal void ReturnBuffers() => _buffers.Return();
+
     /// <summary>Ends the handler's window: later calls throw.</summary>
     internal void Complete() => _active = false;
 
@@ -231,14 +254,6 @@ public sealed class EndOfMessageContext
     // The MTA adds CR itself: folded values must use bare LF.
     private static string Fold(string value) =>
         value is not null && value.Contains('\r', StringComparison.Ordinal) ? value.Replace("\r\n", "\n", StringComparison.Ordinal) : value!;
-
-    private void Record(ActionFlags action, string operation, MilterResponseCode code, Action<IBufferWriter<byte>> write)
-    {
-        Check(action, operation);
-        // Writers validate first and commit whole packets only, so a refused change leaves nothing behind.
-        write(_actions);
-        _actionCodes.Add(code);
-    }
 
     private void Check(ActionFlags action, string operation)
     {

@@ -22,20 +22,30 @@ internal sealed class HeaderEditTranslator
 {
     private const uint SendmailEnd = int.MaxValue;
 
-    private readonly MtaKind _mta;
+    private MtaKind _mta;
 
     // The list as the MTA holds it: its Received: first (Own), Sendmail's defaults (Hidden until filled in), then the
     // headers the milter saw and added, deleted ones kept in place (Deleted).
     private readonly List<Entry> _entries = [];
 
-    public HeaderEditTranslator(MtaKind mta, IReadOnlyList<string> receivedNames)
+    public HeaderEditTranslator(MtaKind mta, IReadOnlyList<string> receivedNames) => Reset(mta, receivedNames);
+
+    /// <summary>Starts over for another message (the object and its list are reused message after message).</summary>
+    public void Reset(MtaKind mta, IReadOnlyList<string> receivedNames)
     {
         _mta = mta;
+        _entries.Clear();
+        // Room for the changes too, so the list grows once, not at every doubling.
+        _entries.EnsureCapacity(1 + SendmailHeaders.Defaults.Length + receivedNames.Count + 8);
         _entries.Add(new Entry(string.Empty, EntryKind.Own));
         if (mta == MtaKind.Sendmail)
-            _entries.AddRange(SendmailHeaders.Defaults.Select(name => new Entry(name, EntryKind.Hidden)));
-        foreach (var name in receivedNames)
-            _entries.Add(new Entry(name, EntryKind.Live));
+        {
+            foreach (var name in SendmailHeaders.Defaults)
+                _entries.Add(new Entry(name, EntryKind.Hidden));
+        }
+
+        for (var i = 0; i < receivedNames.Count; i++)
+            _entries.Add(new Entry(receivedNames[i], EntryKind.Live));
     }
 
     private enum EntryKind
@@ -104,11 +114,23 @@ internal sealed class HeaderEditTranslator
             return;
         }
 
-        var first = Sendmail ? _entries.FindIndex(e => e.Kind is EntryKind.Live or EntryKind.Deleted && Same(e, name)) : -1;
+        var first = Sendmail ? IndexOf(name, EntryKind.Live, EntryKind.Deleted) : -1;
         _entries.Insert(first < 0 ? _entries.Count : first, new Entry(name, EntryKind.Live));
     }
 
-    private int HiddenDefault(string name) => _entries.FindIndex(e => e.Kind == EntryKind.Hidden && Same(e, name));
+    private int HiddenDefault(string name) => IndexOf(name, EntryKind.Hidden, EntryKind.Hidden);
+
+    private int IndexOf(string name, EntryKind kind, EntryKind orKind)
+    {
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            var entry = _entries[i];
+            if ((entry.Kind == kind || entry.Kind == orKind) && Same(entry, name))
+                return i;
+        }
+
+        return -1;
+    }
 
     // The wire index of the occurrence-th live header of a name, and its place in the list (-1 when there is none).
     private (uint Index, int Position) Find(string name, int occurrence)

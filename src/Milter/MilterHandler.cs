@@ -22,7 +22,7 @@ public abstract class MilterHandler : IMilterHandler
     public virtual ValueTask<MilterVerdict> OnDataAsync(MilterContext context, CancellationToken cancellationToken) => Continue;
 
     /// <inheritdoc />
-    public virtual ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, string name, string value, CancellationToken cancellationToken) => Continue;
+    public virtual ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, HeaderField header, CancellationToken cancellationToken) => Continue;
 
     /// <inheritdoc />
     public virtual ValueTask<MilterVerdict> OnEndOfHeadersAsync(MilterContext context, CancellationToken cancellationToken) => Continue;

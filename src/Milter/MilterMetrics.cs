@@ -44,9 +44,11 @@ public static class MilterMetrics
             Verdicts.Add(1, new TagList { { "step", StepName(step) }, { "verdict", kind.ToString() } });
     }
 
-    internal static void RecordAction(MilterResponseCode code)
+    internal static void RecordActions(List<MilterResponseCode> codes)
     {
-        if (Actions.Enabled)
+        if (!Actions.Enabled)
+            return;
+        foreach (var code in codes)
             Actions.Add(1, new KeyValuePair<string, object?>("action", code.ToString()));
     }
 

@@ -1,98 +1,66 @@
+using System.Runtime.CompilerServices;
+
 namespace Milter;
 
 public sealed partial class MilterSession
 {
-    private async ValueTask CallAbortAsync()
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask CallAbortAsync(SmtpConnection smtp)
     {
         // A retired handler gets the abort it is owed once its last call returns; after a decision on the whole
         // connection the handler saw nothing of this message.
-        if (_retired || _connectionDecided)
+        if (smtp.Retired || smtp.Decided)
             return;
-        try
-        {
-            var context = _context!;
-            await CallHandlerAsync(MilterSteps.Abort, async (h, ct) =>
-            {
-                await h.OnAbortAsync(context, ct).ConfigureAwait(false);
-                return MilterVerdict.Continue;
-            }, cleanup: true).ConfigureAwait(false);
-        }
-        catch (HandlerTimeoutException e)
-        {
-            SessionLog.HandlerTimedOut(_log, ConnectionId, MilterSteps.Abort, e.Limit, _context!.QueueId, _options.DefaultVerdict);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !_cancellation.IsCancellationRequested)
-        {
-            SessionLog.CleanupFailed(_log, e, ConnectionId, MilterSteps.Abort);
-        }
+        var outcome = await CallAsync(smtp, MilterSteps.Abort, default, cleanup: true).ConfigureAwait(false);
+        ReportCleanup(smtp, MilterSteps.Abort, outcome);
     }
 
     /// <summary>The SMTP connection is over (QUIT, QUIT_NC, EOF, error): abort an open message, close, dispose.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EndConnectionAsync()
     {
-        var handler = _handler;
-        if (handler is null)
+        if (_smtp is not { } smtp)
             return;
-        var open = _message == MessageState.Open && !_connectionDecided;
-        _message = MessageState.None;
-        if (!_retired)
+        _smtp = null;
+        if (smtp.Straggler is { } straggler)
         {
-            try
-            {
-                await CallHandlerAsync(MilterSteps.Close, async (h, ct) =>
-                {
-                    try
-                    {
-                        if (open)
-                            await h.OnAbortAsync(_context!, ct).ConfigureAwait(false);
-                        await h.OnCloseAsync(_context!, ct).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        await DisposeHandlerAsync(h).ConfigureAwait(false);
-                    }
-
-                    return MilterVerdict.Continue;
-                }, cleanup: true).ConfigureAwait(false);
-            }
-            catch (HandlerTimeoutException e)
-            {
-                SessionLog.HandlerTimedOut(_log, ConnectionId, MilterSteps.Close, e.Limit, _context!.QueueId, _options.DefaultVerdict);
-            }
-            catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
-            {
-                // Aborted: the call, still running, finishes the handler on its own.
-            }
-            catch (Exception e)
-            {
-                SessionLog.CleanupFailed(_log, e, ConnectionId, MilterSteps.Close);
-            }
-        }
-        else
-        {
-            _ = FinishRetiredAsync(handler, _context!, _running, _abortOwed);
+            _ = FinishRetiredAsync(smtp, straggler);
+            return;
         }
 
-        _handler = null;
-        _retired = false;
-        _abortOwed = false;
+        var abortFirst = smtp.Message.State == MessageState.Open && !smtp.Decided;
+        smtp.Message.Reset();
+        try
+        {
+            var outcome = await CallAsync(smtp, MilterSteps.Close, new(null, AbortFirst: abortFirst), cleanup: true).ConfigureAwait(false);
+            ReportCleanup(smtp, MilterSteps.Close, outcome);
+        }
+        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+        {
+            // Aborted: the call, still running, finishes the handler on its own.
+            return;
+        }
+
+        if (!smtp.Retired)
+            smtp.Context.Macros.Clear();
+    }
+
+    private void ReportCleanup(SmtpConnection smtp, MilterSteps step, HandlerOutcome outcome)
+    {
+        if (outcome.IsAbandoned)
+            SessionLog.HandlerTimedOut(_log, ConnectionId, step, LimitOf(step), smtp.Context.QueueId, _options.DefaultVerdict);
+        else if (outcome.Error is { } error)
+            SessionLog.CleanupFailed(_log, error, ConnectionId, step);
     }
 
     /// <summary>Abort, close and dispose a retired handler once its last call returns, off the session.</summary>
-    private async Task FinishRetiredAsync(IMilterHandler handler, MilterContext context, Task straggler, bool abortOwed)
+    private async Task FinishRetiredAsync(SmtpConnection smtp, Task straggler)
     {
+        await straggler.ConfigureAwait(false);
+        var (handler, context) = (smtp.Handler, smtp.Context);
         try
         {
-            await straggler.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Already answered and logged as a timeout; whatever it ends with no longer reaches the MTA.
-        }
-
-        try
-        {
-            if (abortOwed)
+            if (smtp.AbortOwed)
                 await handler.OnAbortAsync(context, CancellationToken.None).ConfigureAwait(false);
             await handler.OnCloseAsync(context, CancellationToken.None).ConfigureAwait(false);
         }
@@ -102,15 +70,7 @@ public sealed partial class MilterSession
         }
         finally
         {
-            await DisposeHandlerAsync(handler).ConfigureAwait(false);
+            await HandlerCall.DisposeAsync(handler).ConfigureAwait(false);
         }
-    }
-
-    private static async ValueTask DisposeHandlerAsync(IMilterHandler handler)
-    {
-        if (handler is IAsyncDisposable asyncDisposable)
-            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-        else if (handler is IDisposable disposable)
-            disposable.Dispose();
     }
 }

@@ -1,41 +1,17 @@
+using System.Runtime.CompilerServices;
 using Milter.Protocol;
 
 namespace Milter;
 
 public sealed partial class MilterSession
 {
-    private enum MessageState
-    {
-        None,
-        Open,
-        Decided,
-    }
-
-    // The order of a message's commands; repeats are allowed for RCPT, HEADER and BODY.
-    private enum MessageStage
-    {
-        None,
-        Mail,
-        Rcpt,
-        Data,
-        Header,
-        EndOfHeaders,
-        Body,
-        EndOfMessage,
-    }
-
     private NegotiationResult? _negotiation;
-    private IMilterHandler? _handler;
-    private MilterContext? _context;
-    private bool _connected;
-    private bool _connectionDecided;
-    private MessageState _message;
-    private MessageStage _stage;
-    private bool _skipBody;
-    private PendingFailure? _pendingFailure;
+    private SmtpConnection? _smtp;
     private byte _lastMacroFor;
+    private int _messageCount;
 
-    /// <summary>Handles one frame. Returns false when the session must end.</summary>
+    /// <summary>Handles one frame: parses it once, checks its order, and runs its step. Returns false when the session must end.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HandleFrameAsync(MilterFrame frame)
     {
         var command = frame.CommandCode;
@@ -44,111 +20,103 @@ public sealed partial class MilterSession
 
         if (command == MilterCommandCode.OptionNegotiation)
             return Negotiate(frame);
-        if (_negotiation is null)
-            throw OutOfOrder($"{Name(command)} arrived before option negotiation.");
+        if (_smtp is not { } smtp)
+            throw OutOfOrder($"{CommandNames.Of(command)} arrived before option negotiation.");
+        var context = smtp.Context;
 
         switch (command)
         {
             case MilterCommandCode.Macro:
                 var macros = MacroCommand.Parse(frame.Payload);
-                _context!.Macros.Set(macros.ForCommand, macros);
-                if (_context.Mta == MtaKind.Unknown)
-                    _context.Mta = MtaRecognizer.FromMacros(macros);
+                context.Macros.Set(macros.ForCommand, macros);
+                if (context.Mta == MtaKind.Unknown)
+                    context.Mta = MtaRecognizer.FromMacros(macros);
                 _lastMacroFor = macros.ForCommand;
                 return true;
 
             case MilterCommandCode.Connect:
-                if (_connected)
+                if (smtp.Connected)
                     throw OutOfOrder("CONNECT arrived twice on one connection without QUIT_NC.");
-                var connect = ConnectCommand.Parse(frame.Payload);
-                _connected = true;
-                ScopeMacros(MacroStage.Connect, macroFor);
-                _context!.Connection = ConnectionInfo.From(connect);
-                await StepAsync(MilterSteps.Connect, frame).ConfigureAwait(false);
+                var connection = ConnectionInfo.From(ConnectCommand.Parse(frame.Payload));
+                smtp.Connected = true;
+                ScopeMacros(context, MacroStage.Connect, macroFor);
+                context.Connection = connection;
+                await StepAsync(smtp, MilterSteps.Connect, new(connection)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Helo:
-                EnsureConnected(command);
-                var helo = TextCommand.Parse(frame.Payload, command);
-                await AbandonMessageAsync(synthesised: true).ConfigureAwait(false);
-                ScopeMacros(MacroStage.Helo, macroFor);
-                _context!.HeloName = helo.GetText();
-                await StepAsync(MilterSteps.Helo, frame).ConfigureAwait(false);
+                EnsureConnected(smtp, command);
+                var helo = TextCommand.Parse(frame.Payload, command).GetText();
+                await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
+                ScopeMacros(context, MacroStage.Helo, macroFor);
+                context.HeloName = helo;
+                await StepAsync(smtp, MilterSteps.Helo, new(helo)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Mail:
-                EnsureConnected(command);
+                EnsureConnected(smtp, command);
                 var mail = EnvelopeCommand.Parse(frame.Payload, command);
-                await AbandonMessageAsync(synthesised: true).ConfigureAwait(false);
-                ScopeMacros(MacroStage.Mail, macroFor);
-                StartMessage(new Sender(mail.GetAddress(), mail.GetArguments()));
-                await StepAsync(MilterSteps.Mail, frame).ConfigureAwait(false);
+                await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
+                ScopeMacros(context, MacroStage.Mail, macroFor);
+                var sender = new Sender(mail.GetAddress(), mail.GetArguments());
+                StartMessage(smtp, sender);
+                await StepAsync(smtp, MilterSteps.Mail, new(sender)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Rcpt:
                 var rcpt = EnvelopeCommand.Parse(frame.Payload, command);
-                EnterStage(MessageStage.Rcpt, command);
-                ScopeMacros(MacroStage.Rcpt, macroFor);
-                _context!.AddRecipient(new Recipient(rcpt.GetAddress(), rcpt.GetArguments()));
-                await StepAsync(MilterSteps.Rcpt, frame).ConfigureAwait(false);
+                EnterStage(smtp, MessageStage.Rcpt, command);
+                ScopeMacros(context, MacroStage.Rcpt, macroFor);
+                var recipient = new Recipient(rcpt.GetAddress(), rcpt.GetArguments());
+                context.AddRecipient(recipient);
+                await StepAsync(smtp, MilterSteps.Rcpt, new(recipient)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Data:
-                EnterStage(MessageStage.Data, command);
-                await StepAsync(MilterSteps.Data, frame).ConfigureAwait(false);
+                EnterStage(smtp, MessageStage.Data, command);
+                await StepAsync(smtp, MilterSteps.Data, default).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Header:
                 var header = HeaderCommand.Parse(frame.Payload);
-                EnterStage(MessageStage.Header, command);
+                EnterStage(smtp, MessageStage.Header, command);
                 // Header positions are translated for Sendmail at end of message; Postfix needs no list.
-                if (_context!.Mta != MtaKind.Postfix)
-                    _context.AddHeaderName(header.GetName());
-                await StepAsync(MilterSteps.Header, frame).ConfigureAwait(false);
+                if (context.Mta != MtaKind.Postfix)
+                    context.AddHeaderName(KnownHeaderNames.Decode(header.Name.Span));
+                await StepAsync(smtp, MilterSteps.Header, new(null, header.Name, header.Value)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfHeaders:
-                EnterStage(MessageStage.EndOfHeaders, command);
-                await StepAsync(MilterSteps.EndOfHeaders, frame).ConfigureAwait(false);
+                EnterStage(smtp, MessageStage.EndOfHeaders, command);
+                await StepAsync(smtp, MilterSteps.EndOfHeaders, default).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Body:
-                EnterStage(MessageStage.Body, command);
-                await StepAsync(MilterSteps.Body, frame).ConfigureAwait(false);
+                EnterStage(smtp, MessageStage.Body, command);
+                await StepAsync(smtp, MilterSteps.Body, new(null, frame.Payload)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfBody:
-                EnterStage(MessageStage.EndOfMessage, command);
-                if (!frame.Payload.IsEmpty)
-                {
-                    // libmilter treats data on EOB as one more body chunk; a decision there ends the message.
-                    var chunkVerdict = await StepAsync(MilterSteps.Body, frame, replyToMta: false).ConfigureAwait(false);
-                    if (chunkVerdict.IsFinal)
-                    {
-                        Reply(chunkVerdict);
-                        await DecideMessageAsync().ConfigureAwait(false);
-                        ResetMessage();
-                        return !_stopRequested;
-                    }
-                }
-
-                await EndOfMessageAsync().ConfigureAwait(false);
+                EnterStage(smtp, MessageStage.EndOfMessage, command);
+                // libmilter treats data on EOB as one more body chunk; a decision there ends the message.
+                if (frame.Payload.IsEmpty || !await LastChunkDecidesAsync(smtp, frame.Payload).ConfigureAwait(false))
+                    await EndOfMessageAsync(smtp).ConfigureAwait(false);
                 return !_stopRequested;
 
             case MilterCommandCode.Abort:
                 // Postfix sends ABORT after every message, sometimes twice; outside a message it means nothing.
-                await AbandonMessageAsync(synthesised: false).ConfigureAwait(false);
+                await AbandonMessageAsync(smtp, synthesised: false).ConfigureAwait(false);
                 return !_stopRequested;
 
             case MilterCommandCode.Unknown:
-                EnsureConnected(command);
-                TextCommand.Parse(frame.Payload, command);
-                await StepAsync(MilterSteps.Unknown, frame).ConfigureAwait(false);
+                EnsureConnected(smtp, command);
+                var unknown = TextCommand.Parse(frame.Payload, command);
+                await StepAsync(smtp, MilterSteps.Unknown, new(null, unknown.Text)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.QuitNewConnection:
                 await EndConnectionAsync().ConfigureAwait(false);
-                StartConnection();
+                StartConnection(context.Mta);
                 return !_stopRequested;
 
             case MilterCommandCode.Quit:
@@ -181,76 +149,47 @@ public sealed partial class MilterSession
         var unavailable = _negotiation.SelfAnsweredSteps | _negotiation.UnavailableOptions;
         if (unavailable != ProtocolFlags.None)
             SessionLog.OptionsUnavailable(_log, ConnectionId, unavailable);
-        StartConnection();
+        StartConnection(MtaKind.Unknown);
         return true;
     }
 
-    private void StartConnection()
+    /// <summary>A new SMTP connection: after negotiation, and after each QUIT_NC (the MTA is still the same one).</summary>
+    private void StartConnection(MtaKind recognised)
     {
-        _handler = _factory.CreateHandler();
-        // After QUIT_NC the MTA is still the same one.
-        _context = new MilterContext(_negotiation!, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : _context?.Mta ?? MtaKind.Unknown };
-        _connected = (_negotiation!.Protocol & ProtocolFlags.NoConnect) != 0;
-        _connectionDecided = false;
-        _pendingFailure = null;
-        _message = MessageState.None;
-        _stage = MessageStage.None;
+        var negotiation = _negotiation ?? throw new InvalidOperationException("Option negotiation comes first.");
+        var context = new MilterContext(negotiation, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : recognised };
+        _smtp = new SmtpConnection(_factory.CreateHandler(), context, connected: (negotiation.Protocol & ProtocolFlags.NoConnect) != 0);
     }
 
-    private void EnsureConnected(MilterCommandCode command)
+    private static void EnsureConnected(SmtpConnection smtp, MilterCommandCode command)
     {
-        if (!_connected)
-            throw OutOfOrder($"{Name(command)} arrived before CONNECT.");
+        if (!smtp.Connected)
+            throw OutOfOrder($"{CommandNames.Of(command)} arrived before CONNECT.");
     }
 
     /// <summary>Macros belong to the command right after them; older ones of this stage and later stages go out of scope.</summary>
-    private void ScopeMacros(MacroStage stage, byte macroFor) =>
-        _context!.Macros.ClearFrom(stage, keepStage: MilterMacros.StageOf(macroFor) == stage);
+    private static void ScopeMacros(MilterContext context, MacroStage stage, byte macroFor) =>
+        context.Macros.ClearFrom(stage, keepStage: MilterMacros.StageOf(macroFor) == stage);
 
-    private void StartMessage(Sender? sender)
+    private void StartMessage(SmtpConnection smtp, Sender? sender)
     {
-        _message = MessageState.Open;
-        _stage = MessageStage.Mail;
-        _skipBody = false;
-        _context!.StartMessage(sender);
+        smtp.Message.Start();
+        smtp.SkipBody = false;
+        smtp.Context.StartMessage(sender);
+        _messageCount++;
     }
 
-    private void EnterStage(MessageStage stage, MilterCommandCode command)
+    private void EnterStage(SmtpConnection smtp, MessageStage stage, MilterCommandCode command)
     {
-        if (_message == MessageState.None)
-        {
-            // Without MAIL (negotiated away) the first message command starts the message.
-            if ((_negotiation!.Protocol & ProtocolFlags.NoMail) == 0)
-                throw OutOfOrder($"{Name(command)} arrived outside a message (no MAIL before it).");
-            EnsureConnected(command);
-            StartMessage(null);
-        }
-
-        var repeatable = stage is MessageStage.Rcpt or MessageStage.Header or MessageStage.Body;
-        if (stage < _stage || (stage == _stage && !repeatable))
-            throw OutOfOrder($"{Name(command)} arrived after {_stage} in the same message.");
-        _stage = stage;
+        if (smtp.Message.TryEnter(stage, command))
+            return;
+        // Without MAIL (negotiated away) the first message command starts the message.
+        if ((smtp.Context.Negotiation.Protocol & ProtocolFlags.NoMail) == 0)
+            throw OutOfOrder($"{CommandNames.Of(command)} arrived outside a message (no MAIL before it).");
+        EnsureConnected(smtp, command);
+        StartMessage(smtp, null);
+        smtp.Message.TryEnter(stage, command);
     }
 
-    private MilterProtocolException OutOfOrder(string message) => new(MilterProtocolError.OutOfOrder, message);
-
-    private static string Name(MilterCommandCode command) => command switch
-    {
-        MilterCommandCode.Abort => "ABORT",
-        MilterCommandCode.Body => "BODY",
-        MilterCommandCode.Connect => "CONNECT",
-        MilterCommandCode.Macro => "MACRO",
-        MilterCommandCode.EndOfBody => "BODYEOB",
-        MilterCommandCode.Helo => "HELO",
-        MilterCommandCode.QuitNewConnection => "QUIT_NC",
-        MilterCommandCode.Header => "HEADER",
-        MilterCommandCode.Mail => "MAIL",
-        MilterCommandCode.EndOfHeaders => "EOH",
-        MilterCommandCode.OptionNegotiation => "OPTNEG",
-        MilterCommandCode.Quit => "QUIT",
-        MilterCommandCode.Rcpt => "RCPT",
-        MilterCommandCode.Data => "DATA",
-        MilterCommandCode.Unknown => "UNKNOWN",
-        _ => command.ToString(),
-    };
+    private static MilterProtocolException OutOfOrder(string message) => new(MilterProtocolError.OutOfOrder, message);
 }

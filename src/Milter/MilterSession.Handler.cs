@@ -1,147 +1,180 @@
+using System.Runtime.CompilerServices;
+
 namespace Milter;
 
 public sealed partial class MilterSession
 {
-    // The call in progress or last made; after a timeout, the call that is still running (the straggler).
-    private Task _running = Task.CompletedTask;
+    private IReceiveBufferOwner? _receiveBuffers;
     private CancellationTokenSource? _stepCancellation;
-    private CancellationTokenSource? _cleanupCancellation;
-    private bool _retired;
-    private bool _abortOwed;
+    private Timer? _progressTimer;
+    private volatile bool _progressDue;
 
     /// <summary>
     /// Calls the handler on the thread pool and waits, within the step's time limit, for it to return. A handler that
     /// blocks its thread therefore cannot hold up the session, the PROGRESS timer or the server. The handler's token is
-    /// cancelled at the limit, when the MTA goes away (steps only) or when the server aborts.
+    /// cancelled at the limit, when the MTA goes away (steps only) or when the server aborts; the session then goes on
+    /// at once, and a call still running retires the handler (<see cref="SmtpConnection.Retire"/>).
     /// </summary>
+    /// <param name="smtp">The connection whose handler is called.</param>
     /// <param name="step">The step, for its limit and the log.</param>
-    /// <param name="call">The call; runs once.</param>
+    /// <param name="arguments">What the handler is given.</param>
     /// <param name="cleanup">An abort or close call: it runs to its end even when the MTA has gone.</param>
-    /// <exception cref="HandlerTimeoutException">The limit passed; the handler is retired.</exception>
-    /// <exception cref="PeerClosedException">The MTA closed the connection while the handler ran; the handler is retired.</exception>
+    /// <returns>The handler's outcome; <see cref="HandlerOutcome.IsAbandoned"/> when the time limit passed.</returns>
+    /// <exception cref="PeerClosedException">The MTA closed the connection while the handler ran.</exception>
     /// <exception cref="OperationCanceledException">The session was aborted.</exception>
-    private async ValueTask<MilterVerdict> CallHandlerAsync(MilterSteps step, Func<IMilterHandler, CancellationToken, ValueTask<MilterVerdict>> call, bool cleanup = false)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, CallArguments arguments, bool cleanup = false)
     {
-        var handler = _handler!;
-        var source = cleanup
-            ? _cleanupCancellation ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation)
-            : _stepCancellation ??= CancellationTokenSource.CreateLinkedTokenSource(_peerClosed, _cancellation);
-        var limit = step == MilterSteps.EndOfMessage ? _options.EndOfMessageTimeout : _options.HandlerTimeout;
-        if (limit != Timeout.InfiniteTimeSpan)
-            source.CancelAfter(limit);
-        var token = source.Token;
-        var running = Task.Run(() => RunSynchronousPart(call, handler, token), CancellationToken.None);
-        _running = running;
-        MilterVerdict verdict;
+        // Steps end when the MTA goes away; abort and close calls run on the session's own deadline.
+        var limit = LimitOf(step);
+        var token = cleanup ? ArmDeadline(limit) : ArmStep(limit);
+        var copy = arguments.First.IsEmpty || _receiveBuffers is not null ? null : CopyFrameBytes(ref arguments);
+        var call = Spares<HandlerCall>.Rent();
+        var progress = step == MilterSteps.EndOfMessage && StartProgress();
+        HandlerOutcome outcome;
         try
         {
-            try
-            {
-                if (step == MilterSteps.EndOfMessage && _options.ProgressInterval is { } interval)
-                    await WaitWithProgressAsync(running, interval, token).ConfigureAwait(false);
-                else
-                    await running.WaitAsync(token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (running.IsCompletedSuccessfully)
-            {
-                // It returned just as the limit passed: its answer stands.
-            }
-
-            verdict = await running.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested && !running.IsFaulted)
-        {
-            // Ours, not the handler's: the limit, the MTA or the server. One still running is not called again.
-            if (!running.IsCompleted)
-                Retire(step, cleanup);
-            _cancellation.ThrowIfCancellationRequested();
-            if (!cleanup && _peerClosed.IsCancellationRequested)
-                throw new PeerClosedException(step);
-            throw new HandlerTimeoutException(limit);
+            outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, token).ConfigureAwait(false);
         }
         finally
         {
-            // A source that fired cannot be reused; the next call gets a fresh one, and this one is disposed (which
-            // unregisters it from the server's token) once no call can look at it.
-            if (!source.TryReset())
-            {
-                if (cleanup)
-                    _cleanupCancellation = null;
-                else
-                    _stepCancellation = null;
-                DisposeWhenDone(source, running);
-            }
+            if (progress)
+                StopProgress();
         }
 
-        return verdict;
-    }
-
-    private static void DisposeWhenDone(CancellationTokenSource source, Task call)
-    {
-        if (call.IsCompleted)
-            source.Dispose();
+        // Ours, not the handler's: the limit, the MTA or the server (a handler may also end with our token's exception).
+        var ours = token.IsCancellationRequested && (outcome.IsAbandoned || outcome.Error is OperationCanceledException);
+        if (!outcome.IsAbandoned || call.Straggler is not { } straggler)
+        {
+            Spares<HandlerCall>.Return(call);
+        }
         else
-            call.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), source, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    /// <summary>The call sources outlive single calls; at the end of the session they go, unregistering from the server's token.</summary>
-    private void DisposeCallSources()
-    {
-        _stepCancellation?.Dispose();
-        _cleanupCancellation?.Dispose();
-        (_stepCancellation, _cleanupCancellation) = (null, null);
-    }
-
-    /// <summary>Runs a call up to its first real wait, telling <see cref="BlockingGuard"/> while it holds the thread.</summary>
-    private static Task<MilterVerdict> RunSynchronousPart(Func<IMilterHandler, CancellationToken, ValueTask<MilterVerdict>> call, IMilterHandler handler, CancellationToken token)
-    {
-        var blocking = BlockingGuard.Enter();
-        try
         {
-            return call(handler, token).AsTask();
+            // The straggler owns the call object until it returns: it is not given back.
+            // It saw this message start and will not see its end: it is owed an abort.
+            smtp.Retire(straggler, abortOwed: !cleanup && smtp.Message.State == MessageState.Open && step != MilterSteps.EndOfMessage);
+            KeepFrameBytes(arguments, straggler, ref copy);
         }
-        finally
-        {
-            BlockingGuard.Exit(blocking);
-        }
-    }
 
-    /// <summary>Waits for an end-of-message handler, sending PROGRESS every <paramref name="interval"/> meanwhile.</summary>
-    private async Task WaitWithProgressAsync(Task<MilterVerdict> running, TimeSpan interval, CancellationToken token)
-    {
-        // A slow but healthy handler must not hit the MTA's timeout (Sendmail reads with 10 s by default). WaitAsync drops
-        // its timer as soon as the handler returns, so a fast handler leaves nothing behind.
-        while (true)
-        {
-            try
-            {
-                await running.WaitAsync(interval, token).ConfigureAwait(false);
-                return;
-            }
-            catch (TimeoutException)
-            {
-                await SendProgressAsync(_cancellation).ConfigureAwait(false);
-            }
-        }
+        if (copy is not null)
+            System.Buffers.ArrayPool<byte>.Shared.Return(copy);
+
+        var straggling = outcome.IsAbandoned ? call.Straggler : null;
+        if (cleanup)
+            ReleaseDeadline(straggling);
+        else
+            ReleaseStep(straggling);
+
+        if (!ours)
+            return outcome;
+        _cancellation.ThrowIfCancellationRequested();
+        if (!cleanup && _peerClosed.IsCancellationRequested)
+            throw new PeerClosedException(step);
+        return HandlerOutcome.Abandoned;
     }
 
     /// <summary>
-    /// A call overran or lost its MTA: the handler is not called again on this SMTP connection (the MTA gets the default
-    /// verdict), and its abort, close and disposal wait until the call returns, so calls never overlap.
+    /// Over a transport that cannot hold its buffers (<see cref="IReceiveBufferOwner"/>), the handler reads a pooled copy of
+    /// the frame's bytes, so a call left running past its limit never sees the next frames' bytes in their place.
     /// </summary>
-    private void Retire(MilterSteps step, bool cleanup)
+    private static byte[] CopyFrameBytes(ref CallArguments arguments)
     {
-        if (_retired)
-            return;
-        _retired = true;
-        // It saw this message start and will not see its end: it is owed an abort.
-        _abortOwed = !cleanup && _message == MessageState.Open && step != MilterSteps.EndOfMessage;
+        var (first, second) = (arguments.First, arguments.Second);
+        var copy = System.Buffers.ArrayPool<byte>.Shared.Rent(first.Length + second.Length);
+        first.CopyTo(copy);
+        second.CopyTo(copy.AsMemory(first.Length));
+        arguments = arguments with { First = copy.AsMemory(0, first.Length), Second = copy.AsMemory(first.Length, second.Length) };
+        return copy;
     }
 
-    /// <summary>A handler call overran its time limit.</summary>
-    private sealed class HandlerTimeoutException(TimeSpan limit) : TimeoutException($"The handler did not return within {limit}.")
+    /// <summary>A call left running may still read the frame's bytes: they stay out of every pool until it returns.</summary>
+    private void KeepFrameBytes(in CallArguments arguments, Task straggler, ref byte[]? copy)
     {
-        public TimeSpan Limit { get; } = limit;
+        if (arguments.First.IsEmpty && arguments.Second.IsEmpty)
+            return;
+        // The copies are left to the garbage collector; the socket's buffers go back once the straggler returns.
+        copy = null;
+        _reader.ReleaseCopy();
+        _receiveBuffers?.Hold(arguments.First, straggler);
+        _receiveBuffers?.Hold(arguments.Second, straggler);
+    }
+
+    private CancellationToken ArmStep(TimeSpan limit)
+    {
+        var source = _stepCancellation ??= CancellationTokenSource.CreateLinkedTokenSource(_peerClosed, _cancellation);
+        if (limit != Timeout.InfiniteTimeSpan)
+            source.CancelAfter(limit);
+        return source.Token;
+    }
+
+    /// <summary>A source that fired cannot be reused: the next call gets a fresh one, and this one is disposed once no call can look at it.</summary>
+    private void ReleaseStep(Task? stillUsing)
+    {
+        if (_stepCancellation is not { } source || source.TryReset())
+            return;
+        _stepCancellation = null;
+        DisposeWhenDone(source, stillUsing);
+    }
+
+    private TimeSpan LimitOf(MilterSteps step) => step == MilterSteps.EndOfMessage ? _options.EndOfMessageTimeout : _options.HandlerTimeout;
+
+    private static void DisposeWhenDone(CancellationTokenSource source, Task? straggler)
+    {
+        if (straggler is null || straggler.IsCompleted)
+            source.Dispose();
+        else
+            straggler.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), source, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>The call sources and the timer outlive single calls; at the end of the session they go, unregistering from the server's token.</summary>
+    private void DisposeCallResources()
+    {
+        _stepCancellation?.Dispose();
+        _stepCancellation = null;
+        _progressTimer?.Dispose();
+    }
+
+    /// <summary>
+    /// While an end-of-message handler runs, PROGRESS goes out every <see cref="MilterSessionOptions.ProgressInterval"/>, so
+    /// a slow but healthy handler does not hit the MTA's timeout (Sendmail reads with 10 s by default). One timer per
+    /// session, armed only during the call: a fast handler costs nothing.
+    /// </summary>
+    private bool StartProgress()
+    {
+        if (_options.ProgressInterval is not { } interval)
+            return false;
+        _progressDue = true;
+        _progressTimer ??= new Timer(static state => _ = ((MilterSession)state!).SendTimedProgressAsync(), this, Timeout.Infinite, Timeout.Infinite);
+        _progressTimer.Change(interval, interval);
+        return true;
+    }
+
+    private void StopProgress()
+    {
+        _progressDue = false;
+        _progressTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+    }
+
+    private async Task SendTimedProgressAsync()
+    {
+        try
+        {
+            await _writeLock.WaitAsync(_cancellation).ConfigureAwait(false);
+            try
+            {
+                // The handler may have returned while this waited: PROGRESS must not follow the verdict.
+                if (_progressDue)
+                    await WriteProgressAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        catch (Exception)
+        {
+            // Nobody waits for this: the session sees a broken connection itself, at its next read or write.
+        }
     }
 
     /// <summary>The MTA closed the connection while a handler ran.</summary>

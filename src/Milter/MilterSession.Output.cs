@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Milter.Protocol;
 
 namespace Milter;
@@ -38,16 +39,14 @@ public sealed partial class MilterSession
     /// Sends what is written. An MTA that does not take it within <see cref="MilterSessionOptions.ReadTimeout"/> (one
     /// that stopped reading while our replies fill the socket's buffers) is treated as gone.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FlushAsync()
     {
         _unflushed = false;
-        var deadline = _flushDeadline ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
-        if (_options.ReadTimeout != Timeout.InfiniteTimeSpan)
-            deadline.CancelAfter(_options.ReadTimeout);
         FlushResult flush;
         try
         {
-            flush = await _output.FlushAsync(deadline.Token).ConfigureAwait(false);
+            flush = await _output.FlushAsync(ArmDeadline(_options.ReadTimeout)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
         {
@@ -61,11 +60,7 @@ public sealed partial class MilterSession
         }
         finally
         {
-            if (!deadline.TryReset())
-            {
-                deadline.Dispose();
-                _flushDeadline = null;
-            }
+            ReleaseDeadline();
         }
 
         if (flush.IsCompleted)
@@ -74,8 +69,6 @@ public sealed partial class MilterSession
             throw new IOException("The MTA closed its side of the connection.");
         }
     }
-
-    private CancellationTokenSource? _flushDeadline;
 
     // Set when sending failed: an IOException then means the connection, not a handler's replacement body.
     private bool _outputBroken;
@@ -96,18 +89,26 @@ public sealed partial class MilterSession
         _unflushed = true;
     }
 
-    /// <summary>Sends PROGRESS now; used by end-of-message handlers and the progress timer, which may run alongside each other.</summary>
-    private async ValueTask SendProgressAsync(CancellationToken cancellationToken)
+    /// <summary>Sends PROGRESS now, for an end-of-message handler; the progress timer may be sending one too.</summary>
+    async ValueTask IMessageOutput.SendProgressAsync(CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
-            await FlushAsync().ConfigureAwait(false);
+            await WriteProgressAsync().ConfigureAwait(false);
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    ValueTask IMessageOutput.FlushAsync() => FlushAsync();
+
+    /// <summary>Writes and sends PROGRESS; the caller holds the write lock.</summary>
+    private ValueTask WriteProgressAsync()
+    {
+        MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
+        return FlushAsync();
     }
 }

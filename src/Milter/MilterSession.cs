@@ -16,7 +16,7 @@ namespace Milter;
 /// Replies to the frames of one read are written together and flushed once, so a message's end-of-message
 /// changes and verdict leave in a single write. A protocol error ends this connection only.
 /// </remarks>
-public sealed partial class MilterSession
+public sealed partial class MilterSession : IMessageOutput
 {
     private static long s_nextId;
 
@@ -48,7 +48,7 @@ public sealed partial class MilterSession
     public long ConnectionId { get; }
 
     /// <summary>Whether a message is in progress (between its first command and end of message or abort).</summary>
-    public bool IsInMessage => _message != MessageState.None;
+    public bool IsInMessage => _smtp?.Message.InMessage ?? false;
 
     /// <summary>
     /// Asks the session to close at the next point where no message is in progress: at once if it is idle,
@@ -73,6 +73,7 @@ public sealed partial class MilterSession
         ArgumentNullException.ThrowIfNull(transport);
         _input = transport.Input;
         _output = transport.Output;
+        _receiveBuffers = transport as IReceiveBufferOwner;
         _cancellation = abort;
         _peerClosed = peerClosed;
         _started = Stopwatch.GetTimestamp();
@@ -82,8 +83,7 @@ public sealed partial class MilterSession
         Exception? broken = null;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(abort);
-            await ReadLoopAsync(timeout).ConfigureAwait(false);
+            await ReadLoopAsync().ConfigureAwait(false);
         }
         catch (MilterProtocolException e)
         {
@@ -105,19 +105,19 @@ public sealed partial class MilterSession
             // Nothing here may throw or wait without a bound: the connection count must come down whatever state the
             // peer left the connection in.
             await EndConnectionAsync().ConfigureAwait(false);
-            DisposeCallSources();
+            DisposeCallResources();
             if (broken is null && _unflushed)
                 broken = await TryFlushAsync().ConfigureAwait(false);
             await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
             // Completed with the error, the output drops what a broken connection could not take instead of waiting on it.
             await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
-            _flushDeadline?.Dispose();
+            _deadline?.Dispose();
             MilterMetrics.OpenConnections.Add(-1);
-            SessionLog.Closed(_log, ConnectionId, _context?.MessageCount ?? 0);
+            SessionLog.Closed(_log, ConnectionId, _messageCount);
         }
     }
 
-    private async Task ReadLoopAsync(CancellationTokenSource timeout)
+    private async Task ReadLoopAsync()
     {
         while (true)
         {
@@ -130,20 +130,19 @@ public sealed partial class MilterSession
                 return;
             }
 
-            if (limit != Timeout.InfiniteTimeSpan)
-                timeout.CancelAfter(limit);
             ReadResult result;
             try
             {
-                result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                result = await _input.ReadAsync(ArmDeadline(limit)).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
             {
+                ReleaseDeadline();
                 LogTimeout(wait, limit);
                 return;
             }
 
-            if (!timeout.TryReset())
+            if (!ReleaseDeadline())
                 return;
 
             var buffer = result.Buffer;
@@ -191,6 +190,31 @@ public sealed partial class MilterSession
         return (_options.IdleTimeout, Wait.Command);
     }
 
+    /// <summary>
+    /// Arms the session's own deadline, which serves its waits one at a time: a read, a flush, an abort or close call
+    /// (never two at once: a read waits for no handler, and flushes hold the write lock). Linked to the server's abort.
+    /// </summary>
+    private CancellationToken ArmDeadline(TimeSpan limit)
+    {
+        var deadline = _deadline ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
+        if (limit != Timeout.InfiniteTimeSpan)
+            deadline.CancelAfter(limit);
+        return deadline.Token;
+    }
+
+    /// <summary>
+    /// Disarms the deadline; false when it fired. A fired source cannot be reused: the next wait gets a new one, and
+    /// this one is disposed once <paramref name="stillUsing"/> (a call left running with its token) is done.
+    /// </summary>
+    private bool ReleaseDeadline(Task? stillUsing = null)
+    {
+        if (_deadline is not { } deadline || deadline.TryReset())
+            return true;
+        _deadline = null;
+        DisposeWhenDone(deadline, stillUsing);
+        return false;
+    }
+
     private static TimeSpan Remaining(long since, TimeSpan limit) =>
         limit == Timeout.InfiniteTimeSpan ? limit : limit - Stopwatch.GetElapsedTime(since);
 
@@ -217,6 +241,7 @@ public sealed partial class MilterSession
         Command,
     }
 
+    private CancellationTokenSource? _deadline;
     private long _started;
     private long _frameStarted;
     private long _pendingBytes;

@@ -41,8 +41,20 @@ internal static partial class SessionLog
     [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Milter connection {ConnectionId}: new message started without ABORT; abandoning the previous one")]
     public static partial void AbortSynthesised(ILogger logger, long connectionId);
 
-    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Milter connection {ConnectionId}: the MTA does not offer {Options}; the session will handle them itself")]
-    public static partial void OptionsUnavailable(ILogger logger, long connectionId, Protocol.ProtocolFlags options);
+    [LoggerMessage(EventId = 13, Message = "Milter connection {ConnectionId}: the MTA does not offer {Options}; the session will handle them itself")]
+    private static partial void OptionsUnavailable(ILogger logger, LogLevel level, long connectionId, Protocol.ProtocolFlags options);
+
+    private static int s_lastUnavailable = -1;
+
+    /// <summary>
+    /// The same MTA offers the same on every connection: said at Information the first time (and when it changes), at
+    /// Debug after that, so a busy milter's log is not one line per connection.
+    /// </summary>
+    public static void OptionsUnavailable(ILogger logger, long connectionId, Protocol.ProtocolFlags options)
+    {
+        var first = Interlocked.Exchange(ref s_lastUnavailable, (int)options) != (int)options;
+        OptionsUnavailable(logger, first ? LogLevel.Information : LogLevel.Debug, connectionId, options);
+    }
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Milter connection {ConnectionId}: the end-of-message handler made a change that was not negotiated (queue id {QueueId}); answering {Verdict}. {Problem}")]
     public static partial void ActionNotNegotiated(ILogger logger, long connectionId, string? queueId, MilterVerdict verdict, string problem);

@@ -34,7 +34,7 @@ public class GeneratedCodeSnapshotTests
                     : MilterVerdict.Continue;
 
             [OnHeader]
-            public void Header(string name, string value) => _seen++;
+            public void Header(HeaderField header) => _seen++;
 
             [OnEndOfMessage]
             public async ValueTask<MilterVerdict> End(EndOfMessageContext msg, CancellationToken ct)

@@ -41,6 +41,7 @@ internal enum ArgumentKind
     SenderAddress,
     Recipient,
     RecipientAddress,
+    HeaderField,
     HeaderName,
     HeaderValue,
     BodyChunk,

@@ -28,7 +28,7 @@ internal static class HandlerShapes
             MilterEvent.Helo => "string (the HELO name), ",
             MilterEvent.Mail => "Sender or string (the address), ",
             MilterEvent.Rcpt => "Recipient or string (the address), ",
-            MilterEvent.Header => "string name, string value, ",
+            MilterEvent.Header => "HeaderField, or string name and string value, ",
             MilterEvent.Body => "ReadOnlyMemory<byte> (the chunk), ",
             MilterEvent.EndOfMessage => "EndOfMessageContext, ",
             MilterEvent.Unknown => "string (the command), ",
@@ -64,6 +64,8 @@ internal static class HandlerShapes
                 return new ArgumentSpec(ArgumentKind.Sender, null);
             case KnownNames.Recipient when e == MilterEvent.Rcpt:
                 return new ArgumentSpec(ArgumentKind.Recipient, null);
+            case KnownNames.HeaderField when e == MilterEvent.Header:
+                return new ArgumentSpec(ArgumentKind.HeaderField, null);
             case "System.ReadOnlyMemory<byte>" when e == MilterEvent.Body:
                 return new ArgumentSpec(ArgumentKind.BodyChunk, null);
         }

@@ -142,6 +142,9 @@ public sealed class MilterFrameReader
         or MilterResponseCode.Reject or MilterResponseCode.Skip or MilterResponseCode.Tempfail
         or MilterResponseCode.ReplyCode or MilterResponseCode.OptionNegotiation;
 
+    /// <summary>Leaves the current frame's copy (if any) to whoever still reads it, instead of returning it to the pool.</summary>
+    internal void ReleaseCopy() => _rented = null;
+
     private ReadOnlyMemory<byte> Contiguous(in ReadOnlySequence<byte> payload)
     {
         if (payload.IsSingleSegment)

@@ -13,7 +13,8 @@ public static class OptionNegotiator
     /// <item>Actions must all be offered, or negotiation fails: a milter that cannot make its changes must not run silently.
     /// Optional actions are added where offered.</item>
     /// <item>No-reply bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.SelfAnsweredSteps"/>.</item>
-    /// <item>Step and feature bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.UnavailableOptions"/>.</item>
+    /// <item>Step and feature bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.UnavailableOptions"/>;
+    /// a step the milter wants switched off that the MTA cannot switch off is asked for without reply where it can be.</item>
     /// <item>Macro lists go out only when the MTA offers <see cref="ActionFlags.SetMacroLists"/>.</item>
     /// </list>
     /// </remarks>
@@ -59,6 +60,14 @@ public static class OptionNegotiator
         var noReply = wanted & ProtocolFlags.AllNoReply;
         var others = wanted & (ProtocolFlags.AllNoSteps | Features);
         var granted = (noReply | others) & offeredProtocol;
+        // A step the milter does not want but the MTA will send anyway (it cannot switch it off): ask for no reply to
+        // it, so the MTA does not wait on every header or body chunk for a CONTINUE that decides nothing.
+        foreach (var (_, no, noReplyToIt) in MilterDescription.StepFlags)
+        {
+            if ((wanted & no) != 0 && (offeredProtocol & no) == 0)
+                granted |= noReplyToIt & offeredProtocol;
+        }
+
 
         var reply = new OptionNegotiation(Math.Min(offer.Version, OptionNegotiation.CurrentVersion), wantedActions, granted, macroRequests);
         return new NegotiationResult(offer, reply, noReply & ~offeredProtocol, others & ~offeredProtocol, macroListsDropped);

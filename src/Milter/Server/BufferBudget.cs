@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 
 namespace Milter.Server;
 
@@ -13,7 +16,12 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     /// <summary>The size of one receive buffer.</summary>
     public const int BlockSize = 16 * 1024;
 
+    private readonly ConcurrentDictionary<byte[], Task> _holds = new();
+
+    // Block objects go round: a receive costs no allocation once as many exist as are ever in use at once.
+    private readonly ConcurrentQueue<Block> _spareBlocks = new();
     private long _used;
+    private ReceivePipe? _pipeOptions;
 
     /// <summary>The most bytes that may be held at once.</summary>
     public long Limit { get; } = limit;
@@ -34,26 +42,71 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
             throw new BudgetExhaustedException(Limit);
         }
 
-        return new Block(this, array);
+        if (!_spareBlocks.TryDequeue(out var block))
+            block = new Block(this);
+        block.Attach(array);
+        return block;
+    }
+
+    /// <summary>
+    /// The receive pipe's options: buffers from this budget, and at most one frame and one receive buffer unread. One
+    /// instance serves every connection (frame limits change only on reload).
+    /// </summary>
+    public PipeOptions PipeOptionsFor(int maxFrameLength)
+    {
+        if (Volatile.Read(ref _pipeOptions) is { } cached && cached.MaxFrameLength == maxFrameLength)
+            return cached.Options;
+        long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + BlockSize;
+        var options = new PipeOptions(pool: this, minimumSegmentSize: BlockSize,
+            pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false);
+        Volatile.Write(ref _pipeOptions, new ReceivePipe(maxFrameLength, options));
+        return options;
+    }
+
+    private sealed record ReceivePipe(int MaxFrameLength, PipeOptions Options);
+
+    /// <summary>
+    /// Keeps the buffer behind <paramref name="memory"/> from going back to the pool before <paramref name="until"/>
+    /// completes: a handler call that overran its limit may still read a frame's bytes after the session has moved on.
+    /// The buffer still counts against the budget meanwhile.
+    /// </summary>
+    public void Hold(ReadOnlyMemory<byte> memory, Task until)
+    {
+        if (MemoryMarshal.TryGetArray(memory, out var segment) && segment.Array is { Length: > 0 } array)
+            _holds[array] = until;
     }
 
     protected override void Dispose(bool disposing)
     {
     }
 
-    private sealed class Block(BufferBudget owner, byte[] array) : IMemoryOwner<byte>
+    private sealed class Block(BufferBudget owner) : IMemoryOwner<byte>
     {
-        private byte[]? _array = array;
+        private byte[]? _array;
+        private int _disposed;
 
-        public Memory<byte> Memory => _array ?? throw new ObjectDisposedException(nameof(Block));
+        public Memory<byte> Memory => _disposed == 0 && _array is { } bytes ? bytes : throw new ObjectDisposedException(nameof(Block));
+
+        public void Attach(byte[] array) => (_array, _disposed) = (array, 0);
 
         public void Dispose()
         {
-            var array = Interlocked.Exchange(ref _array, null);
-            if (array is null)
+            if (Interlocked.Exchange(ref _disposed, 1) != 0 || _array is not { } bytes)
                 return;
-            Interlocked.Add(ref owner._used, -array.Length);
-            ArrayPool<byte>.Shared.Return(array);
+            if (!owner._holds.IsEmpty && owner._holds.TryRemove(bytes, out var until) && !until.IsCompleted)
+                until.ContinueWith(static (_, block) => ((Block)block!).ReturnArray(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            else
+                ReturnArray();
+        }
+
+        private void ReturnArray()
+        {
+            var bytes = Interlocked.Exchange(ref _array, null);
+            if (bytes is null)
+                return;
+            Interlocked.Add(ref owner._used, -bytes.Length);
+            ArrayPool<byte>.Shared.Return(bytes);
+            owner._spareBlocks.Enqueue(this);
         }
     }
 }

@@ -10,11 +10,11 @@ namespace Milter.Server;
 /// idle connection holds no buffer; buffers come from the server's <see cref="BufferBudget"/>, and one connection may
 /// hold at most one frame and one receive buffer unread.
 /// </summary>
-internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
+internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyncDisposable
 {
     private readonly Socket _socket;
+    private readonly BufferBudget _budget;
     private readonly Pipe _input;
-    private readonly NetworkStream _stream;
     private readonly CancellationTokenSource _closed = new();
     private readonly QuickAck _quickAck;
     private Task _receiving = Task.CompletedTask;
@@ -22,12 +22,10 @@ internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
     public SocketConnection(Socket socket, BufferBudget budget, int maxFrameLength)
     {
         _socket = socket;
+        _budget = budget;
         _quickAck = new QuickAck(socket);
-        long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + BufferBudget.BlockSize;
-        _input = new Pipe(new PipeOptions(pool: budget, minimumSegmentSize: BufferBudget.BlockSize,
-            pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false));
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        _input = new Pipe(budget.PipeOptionsFor(maxFrameLength));
+        Output = new SocketPipeWriter(socket);
     }
 
     public PipeReader Input => _input.Reader;
@@ -39,6 +37,8 @@ internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
 
     /// <summary>Why the receive loop ended early, for the log: null for a plain close by the MTA.</summary>
     public Exception? ReceiveError { get; private set; }
+
+    public void Hold(ReadOnlyMemory<byte> memory, Task until) => _budget.Hold(memory, until);
 
     public void StartReceiving() => _receiving = ReceiveLoopAsync();
 
@@ -57,11 +57,24 @@ internal sealed class SocketConnection : IDuplexPipe, IAsyncDisposable
         _socket.Dispose();
     }
 
+    /// <summary>
+    /// Closes gracefully: the MTA gets a FIN, not a reset. (Disposing a socket with a receive still pending makes .NET
+    /// abort it, and the MTA, or a relay between, would read "connection reset" after a clean QUIT.) Shutting both
+    /// directions down first ends the pending receive, so the socket is closed with nothing outstanding.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        Abort();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed: there is nothing left to close gracefully.
+        }
+
         await _receiving.ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        Abort();
         _closed.Dispose();
     }
 

@@ -30,9 +30,9 @@ internal sealed class RewritingMilter(Action<MimeMessage> edit, MessageCaptureOp
         return (outcome, Assert.Single(results));
     }
 
-    public override ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, string name, string value, CancellationToken cancellationToken)
+    public override ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, HeaderField header, CancellationToken cancellationToken)
     {
-        _capture.AddHeader(name, value);
+        _capture.AddHeader(header.Name, header.Value);
         return Continue;
     }
 

@@ -89,6 +89,19 @@ public class NegotiationTests
     }
 
     [Fact]
+    public void A_step_the_MTA_cannot_switch_off_is_asked_for_without_reply()
+    {
+        // An MTA that offers every no-reply bit but not NOBODY or NOHDRS (a milter that only wants end of message).
+        var offer = new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All & ~(ProtocolFlags.NoBody | ProtocolFlags.NoHeaders));
+        var request = new NegotiationRequest(ActionFlags.AddHeaders, ProtocolFlags.AllNoSteps);
+
+        var result = OptionNegotiator.Negotiate(offer, request);
+
+        Assert.Equal(ProtocolFlags.NoReplyBody | ProtocolFlags.NoReplyHeader, result.Protocol & (ProtocolFlags.AllNoReply | ProtocolFlags.NoReplyHeader | ProtocolFlags.NoReplyEndOfHeaders | ProtocolFlags.NoReplyBody));
+        Assert.Equal(ProtocolFlags.NoBody | ProtocolFlags.NoHeaders, result.UnavailableOptions);
+    }
+
+    [Fact]
     public void Optional_actions_are_taken_where_offered_and_never_fail_negotiation()
     {
         var request = new NegotiationRequest(ActionFlags.AddHeaders, ProtocolFlags.None)

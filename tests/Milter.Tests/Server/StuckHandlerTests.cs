@@ -123,6 +123,54 @@ public class StuckHandlerTests
         release.Set();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_body_handler_left_running_past_its_limit_still_reads_its_own_chunk_while_the_session_goes_on(bool overSocket)
+    {
+        // The chunk is the frame's own bytes (no copy) over the server's sockets; they must not be reused under the handler.
+        using var release = new ManualResetEventSlim();
+        var seen = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new StallingHandler
+        {
+            Body = (chunk, _) =>
+            {
+                release.Wait(TimeSpan.FromSeconds(30)); // ignores its token
+                seen.TrySetResult(chunk.ToArray());
+                return ValueTask.FromResult(MilterVerdict.Continue);
+            },
+        };
+        var limit = TimeSpan.FromMilliseconds(300);
+        await using var server = overSocket ? await TestServer.StartAsync(handler.Factory(), o => o.HandlerTimeout = limit) : null;
+        await using var mta = server is not null
+            ? await TestServer.OpenAsync(server)
+            : FakeMta.Start(handler.Factory(), new MilterSessionOptions { Mta = MtaKind.Postfix, HandlerTimeout = limit });
+        if (server is null)
+        {
+            await mta.NegotiateAsync();
+            await mta.SendAsync(w => MtaCommandWriter.WriteConnect(w, "client", ConnectionFamily.IPv4, 1, "192.0.2.1"));
+            Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
+        }
+
+        await SendMailAndRcptAsync(mta);
+        Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
+        await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, Enumerable.Repeat((byte)'A', 3000).ToArray()));
+        Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
+
+        // The session goes on: more frames pass through the receive buffers the chunk came in.
+        await mta.SendAsync(MilterCommandCode.Abort);
+        for (var i = 0; i < 20; i++)
+        {
+            await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<" + new string('B', 3000) + "@b.example>"));
+            Assert.Equal(MilterResponse.Tempfail, await mta.ReadAsync());
+            await mta.SendAsync(MilterCommandCode.Abort);
+        }
+
+        release.Set();
+        var chunk = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(chunk.Length == 3000 && chunk.All(b => b == 'A'), "the handler read bytes that were not its chunk's");
+    }
+
     [Fact]
     public async Task A_synchronous_end_of_message_handler_gets_PROGRESS_like_an_async_one()
     {

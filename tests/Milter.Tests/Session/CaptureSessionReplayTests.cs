@@ -116,10 +116,10 @@ internal sealed class ReferenceMilter(string headerValue, bool leadingSpace, Lis
             () => new ReferenceMilter("libmilter", false, seen));
     }
 
-    public override ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, string name, string value, CancellationToken cancellationToken)
+    public override ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, HeaderField header, CancellationToken cancellationToken)
     {
-        if (_subject is null && name.Equals("Subject", StringComparison.OrdinalIgnoreCase))
-            _subject = value;
+        if (_subject is null && header.NameIs("Subject"))
+            _subject = header.Value;
         return Continue;
     }
 

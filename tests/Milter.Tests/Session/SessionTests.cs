@@ -46,6 +46,22 @@ public class SessionTests
     }
 
     [Fact]
+    public async Task A_body_the_MTA_cannot_switch_off_is_taken_without_a_reply_per_chunk()
+    {
+        await using var mta = FakeMta.Start(Factory(new MilterDescription { Steps = MilterSteps.None, Actions = EveryAction }));
+        var reply = await mta.NegotiateAsync(new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All & ~ProtocolFlags.NoBody));
+        Assert.Equal(ProtocolFlags.NoReplyBody, reply.Protocol & ProtocolFlags.NoReplyBody);
+
+        await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, new byte[65535]));
+        await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, new byte[65535]));
+        await mta.AssertSilentAsync();
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+
+        Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
+        Assert.Equal(["eom"], _calls);
+    }
+
+    [Fact]
     public async Task A_full_session_with_two_messages_calls_every_handler_in_order()
     {
         await using var mta = FakeMta.Start(Factory());

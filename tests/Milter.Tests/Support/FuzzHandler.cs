@@ -32,7 +32,7 @@ internal sealed class FuzzHandler(int seed) : IMilterHandler, IDisposable
 
     public ValueTask<MilterVerdict> OnDataAsync(MilterContext context, CancellationToken cancellationToken) => Step(true);
 
-    public ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, string name, string value, CancellationToken cancellationToken) => Step(true);
+    public ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, HeaderField header, CancellationToken cancellationToken) => Step(true);
 
     public ValueTask<MilterVerdict> OnEndOfHeadersAsync(MilterContext context, CancellationToken cancellationToken) => Step(true);
 

@@ -27,8 +27,8 @@ internal sealed class RecordingHandler : IMilterHandler, IDisposable
 
     public ValueTask<MilterVerdict> OnDataAsync(MilterContext context, CancellationToken cancellationToken) => Record(MilterSteps.Data, "data");
 
-    public ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, string name, string value, CancellationToken cancellationToken) =>
-        Record(MilterSteps.Header, $"header {name}: {value}");
+    public ValueTask<MilterVerdict> OnHeaderAsync(MilterContext context, HeaderField header, CancellationToken cancellationToken) =>
+        Record(MilterSteps.Header, $"header {header.Name}: {header.Value}");
 
     public ValueTask<MilterVerdict> OnEndOfHeadersAsync(MilterContext context, CancellationToken cancellationToken) => Record(MilterSteps.EndOfHeaders, "eoh");
 

@@ -9,6 +9,8 @@ internal sealed class StallingHandler : MilterHandler, IDisposable
 
     public Func<EndOfMessageContext, CancellationToken, ValueTask<MilterVerdict>>? EndOfMessage { get; init; }
 
+    public Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask<MilterVerdict>>? Body { get; init; }
+
     public IReadOnlyList<string> Calls
     {
         get
@@ -26,6 +28,12 @@ internal sealed class StallingHandler : MilterHandler, IDisposable
     {
         Note("rcpt");
         return Rcpt?.Invoke(cancellationToken) ?? Continue;
+    }
+
+    public override ValueTask<MilterVerdict> OnBodyChunkAsync(MilterContext context, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+    {
+        Note("body");
+        return Body?.Invoke(chunk, cancellationToken) ?? Continue;
     }
 
     public override ValueTask<MilterVerdict> OnEndOfMessageAsync(EndOfMessageContext message, CancellationToken cancellationToken)

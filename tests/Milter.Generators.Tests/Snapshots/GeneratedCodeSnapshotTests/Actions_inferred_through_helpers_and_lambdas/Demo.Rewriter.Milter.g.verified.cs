@@ -19,28 +19,6 @@ namespace Demo
         /// <summary>Creates a Rewriter for one SMTP connection; constructor parameters come from <paramref name="services"/>.</summary>
         public static global::Milter.IMilterHandler Create(global::System.IServiceProvider? services) => new Rewriter();
 
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnConnectAsync(global::Milter.MilterContext context, global::Milter.ConnectionInfo connection, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
-
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnHeloAsync(global::Milter.MilterContext context, string heloName, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
-
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnMailAsync(global::Milter.MilterContext context, global::Milter.Sender sender, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
-
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnRcptAsync(global::Milter.MilterContext context, global::Milter.Recipient recipient, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
-
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnDataAsync(global::Milter.MilterContext context, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
-
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnHeaderAsync(global::Milter.MilterContext context, string name, string value, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
-
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnEndOfHeadersAsync(global::Milter.MilterContext context, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
-
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnBodyChunkAsync(global::Milter.MilterContext context, global::System.ReadOnlyMemory<byte> chunk, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
-
         global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnEndOfMessageAsync(global::Milter.EndOfMessageContext message, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.From(End(message));
-
-        global::System.Threading.Tasks.ValueTask global::Milter.IMilterHandler.OnAbortAsync(global::Milter.MilterContext context, global::System.Threading.CancellationToken cancellationToken) => default;
-
-        global::System.Threading.Tasks.ValueTask global::Milter.IMilterHandler.OnCloseAsync(global::Milter.MilterContext context, global::System.Threading.CancellationToken cancellationToken) => default;
-
-        global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnUnknownAsync(global::Milter.MilterContext context, string command, global::System.Threading.CancellationToken cancellationToken) => global::Milter.Generated.GeneratedCodeSupport.Continue;
     }
 }

@@ -43,7 +43,7 @@ namespace Demo.Deep
                     return global::Milter.Generated.GeneratedCodeSupport.Continue;
                 }
 
-                global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnHeaderAsync(global::Milter.MilterContext context, string name, string value, global::System.Threading.CancellationToken cancellationToken) => Header(name, value);
+                global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnHeaderAsync(global::Milter.MilterContext context, global::Milter.HeaderField header, global::System.Threading.CancellationToken cancellationToken) => Header(header.Name, header.Value);
 
                 global::System.Threading.Tasks.ValueTask<global::Milter.MilterVerdict> global::Milter.IMilterHandler.OnEndOfHeadersAsync(global::Milter.MilterContext context, global::System.Threading.CancellationToken cancellationToken)
                 {

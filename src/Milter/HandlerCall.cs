@@ -1,0 +1,210 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+using Milter.Protocol;
+
+namespace Milter;
+
+/// <summary>
+/// Runs a session's handler calls, one at a time, on the thread pool, and lets the session await each without
+/// allocating: the object is its own work item and its own awaitable, reused call after call.
+/// </summary>
+/// <remarks>
+/// A call ends in one of two ways, whichever comes first: the handler returns (its verdict or its exception is the
+/// outcome), or the call's token fires (time limit, MTA gone, server abort) and the session is released at once with
+/// <see cref="HandlerOutcome.Abandoned"/>. An abandoned call still runs; <see cref="Straggler"/> completes when it
+/// returns, and the object is not used again, since its fields belong to that call until then.
+/// </remarks>
+internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<HandlerOutcome>
+{
+    private const int Idle = 0;
+    private const int Running = 1;
+    private const int Answered = 2;
+    private const int Abandoned = 3;
+
+    private static readonly Action<object?> s_onCancelled = static state => ((HandlerCall)state!).Abandon();
+
+    private readonly Action _onReturned;
+    private readonly BlockingGuard.Slot _guard = new();
+    private ManualResetValueTaskSourceCore<HandlerOutcome> _core;
+    private int _state;
+    private IMilterHandler? _handler;
+    private MilterContext? _context;
+    private MilterSteps _step;
+    private CallArguments _arguments;
+    private CancellationToken _token;
+    private CancellationTokenRegistration _registration;
+    private ValueTask<MilterVerdict> _pending;
+    private TaskCompletionSource? _straggler;
+
+    public HandlerCall() => _onReturned = OnReturned;
+
+    /// <summary>Completes when an abandoned call finally returns; null until a call is abandoned.</summary>
+    public Task? Straggler => _straggler?.Task;
+
+    /// <summary>
+    /// Calls the handler for <paramref name="step"/> on the thread pool. The outcome is read with one await; then the
+    /// object is ready for the next call, unless the outcome was <see cref="HandlerOutcome.Abandoned"/>.
+    /// </summary>
+    public ValueTask<HandlerOutcome> StartAsync(IMilterHandler handler, MilterContext context, MilterSteps step, in CallArguments arguments, CancellationToken token)
+    {
+        if (_state != Idle)
+            throw new InvalidOperationException("A handler call is already in progress or was abandoned.");
+        if (token.IsCancellationRequested)
+            return new(HandlerOutcome.Abandoned);
+        (_handler, _context, _step, _arguments, _token) = (handler, context, step, arguments, token);
+        _core.Reset();
+        _state = Running;
+        _registration = token.UnsafeRegister(s_onCancelled, this);
+        // Queued where this thread looks first: the session is about to wait, so this thread usually runs the call itself.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        return new(this, _core.Version);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        BlockingGuard.Enter(_guard);
+        try
+        {
+            _pending = Invoke(_handler!, _context!);
+        }
+        catch (Exception e)
+        {
+            _pending = ValueTask.FromException<MilterVerdict>(e);
+        }
+        finally
+        {
+            BlockingGuard.Exit(_guard);
+        }
+
+        if (_pending.IsCompleted)
+            OnReturned();
+        else
+            _pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReturned);
+    }
+
+    private ValueTask<MilterVerdict> Invoke(IMilterHandler handler, MilterContext context) => _step switch
+    {
+        MilterSteps.Connect => handler.OnConnectAsync(context, (ConnectionInfo)_arguments.Subject!, _token),
+        MilterSteps.Helo => handler.OnHeloAsync(context, (string)_arguments.Subject!, _token),
+        MilterSteps.Mail => handler.OnMailAsync(context, (Sender)_arguments.Subject!, _token),
+        MilterSteps.Rcpt => handler.OnRcptAsync(context, (Recipient)_arguments.Subject!, _token),
+        MilterSteps.Data => handler.OnDataAsync(context, _token),
+        MilterSteps.Header => handler.OnHeaderAsync(context, new HeaderField(_arguments.First, _arguments.Second), _token),
+        MilterSteps.EndOfHeaders => handler.OnEndOfHeadersAsync(context, _token),
+        MilterSteps.Body => handler.OnBodyChunkAsync(context, _arguments.First, _token),
+        MilterSteps.Unknown => handler.OnUnknownAsync(context, WireText.Decode(_arguments.First.Span), _token),
+        MilterSteps.EndOfMessage => handler.OnEndOfMessageAsync((EndOfMessageContext)_arguments.Subject!, _token),
+        MilterSteps.Abort => Continue(handler.OnAbortAsync(context, _token)),
+        MilterSteps.Close => CloseAsync(handler, context, _arguments.AbortFirst, _token),
+        _ => throw new ArgumentOutOfRangeException(nameof(_step), _step, "not a handler step"),
+    };
+
+    private void OnReturned()
+    {
+        HandlerOutcome outcome;
+        try
+        {
+            outcome = HandlerOutcome.Returned(_pending.GetAwaiter().GetResult());
+        }
+        catch (Exception e)
+        {
+            outcome = HandlerOutcome.Threw(e);
+        }
+
+        _pending = default;
+        if (Interlocked.CompareExchange(ref _state, Answered, Running) == Running)
+            _core.SetResult(outcome);
+        else
+            Volatile.Read(ref _straggler)!.TrySetResult();
+    }
+
+    /// <summary>The token fired first: the session goes on without this call (on a pool thread, not the canceller's).</summary>
+    private void Abandon()
+    {
+        // Written before the state changes, so a call that returns after the change finds it.
+        Volatile.Write(ref _straggler, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (Interlocked.CompareExchange(ref _state, Abandoned, Running) == Running)
+            ThreadPool.UnsafeQueueUserWorkItem(static call => call._core.SetResult(HandlerOutcome.Abandoned), this, preferLocal: false);
+        else
+            _straggler = null;
+    }
+
+    HandlerOutcome IValueTaskSource<HandlerOutcome>.GetResult(short token)
+    {
+        var outcome = _core.GetResult(token);
+        // The token's callback may be running right now; disposing waits for it, so it cannot act on a later call.
+        _registration.Dispose();
+        if (outcome.IsAbandoned)
+            return outcome; // the call, perhaps not even started yet, still needs its fields
+        (_handler, _context, _arguments, _token) = (null, null, default, default);
+        _state = Idle;
+        return outcome;
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<HandlerOutcome>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<HandlerOutcome>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    private static ValueTask<MilterVerdict> Continue(ValueTask call) =>
+        call.IsCompletedSuccessfully ? new(MilterVerdict.Continue) : ContinueAfterAsync(call);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<MilterVerdict> ContinueAfterAsync(ValueTask call)
+    {
+        await call.ConfigureAwait(false);
+        return MilterVerdict.Continue;
+    }
+
+    /// <summary>The end of an SMTP connection: the abort the open message is owed, the close, and the disposal, whatever fails.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<MilterVerdict> CloseAsync(IMilterHandler handler, MilterContext context, bool abortFirst, CancellationToken token)
+    {
+        try
+        {
+            if (abortFirst)
+                await handler.OnAbortAsync(context, token).ConfigureAwait(false);
+            await handler.OnCloseAsync(context, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await DisposeAsync(handler).ConfigureAwait(false);
+        }
+
+        return MilterVerdict.Continue;
+    }
+
+    /// <summary>Disposes a handler that is disposable.</summary>
+    public static async ValueTask DisposeAsync(IMilterHandler handler)
+    {
+        if (handler is IAsyncDisposable asyncDisposable)
+            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+        else if (handler is IDisposable disposable)
+            disposable.Dispose();
+    }
+}
+
+/// <summary>
+/// What a handler call is given besides the context: the step's subject (connection, HELO name, sender, recipient or
+/// end-of-message context) or its bytes (header name and value, body chunk, unknown command), valid during the call.
+/// </summary>
+internal readonly record struct CallArguments(object? Subject, ReadOnlyMemory<byte> First = default, ReadOnlyMemory<byte> Second = default, bool AbortFirst = false);
+
+/// <summary>How a handler call ended: a verdict, an exception, or abandoned by the session.</summary>
+internal readonly struct HandlerOutcome
+{
+    private HandlerOutcome(MilterVerdict verdict, Exception? error, bool abandoned) => (Verdict, Error, IsAbandoned) = (verdict, error, abandoned);
+
+    /// <summary>The call was left running: its token fired first.</summary>
+    public static HandlerOutcome Abandoned { get; } = new(default, null, true);
+
+    public MilterVerdict Verdict { get; }
+
+    public Exception? Error { get; }
+
+    public bool IsAbandoned { get; }
+
+    public static HandlerOutcome Returned(MilterVerdict verdict) => new(verdict, null, false);
+
+    public static HandlerOutcome Threw(Exception error) => new(default, error, false);
+}

@@ -1,0 +1,56 @@
+namespace Milter;
+
+/// <summary>
+/// What a session knows about one SMTP connection, from option negotiation (or QUIT_NC) to its end: its handler, its
+/// context and where its current message stands. A new one replaces it for the next SMTP connection.
+/// </summary>
+internal sealed class SmtpConnection(IMilterHandler handler, MilterContext context, bool connected)
+{
+    public IMilterHandler Handler { get; } = handler;
+
+    public MilterContext Context { get; } = context;
+
+    public MessageStages Message { get; } = new();
+
+    /// <summary>CONNECT arrived, or was negotiated away.</summary>
+    public bool Connected { get; set; } = connected;
+
+    /// <summary>A final verdict at CONNECT or HELO: the handler sees nothing more of this connection.</summary>
+    public bool Decided { get; set; }
+
+    /// <summary>The handler asked to skip the body and the MTA cannot: the rest of the body passes it by.</summary>
+    public bool SkipBody { get; set; }
+
+    /// <summary>A failure at a step the MTA did not wait for, to be answered at the next step it waits for.</summary>
+    public PendingFailure? PendingFailure { get; set; }
+
+    /// <summary>
+    /// A call overran or lost its MTA and still runs: the handler gets no more calls here; its abort (if owed), close and
+    /// disposal wait for <see cref="Straggler"/>.
+    /// </summary>
+    public bool Retired => Straggler is not null;
+
+    /// <summary>The call still running after it was abandoned.</summary>
+    public Task? Straggler { get; private set; }
+
+    /// <summary>Whether the retired handler saw its message start and will not see it end.</summary>
+    public bool AbortOwed { get; private set; }
+
+    /// <summary>Whether the handler takes part in a message step now.</summary>
+    public bool InMessageStep => !Decided && Message.State != MessageState.Decided;
+
+    public void Retire(Task straggler, bool abortOwed) => (Straggler, AbortOwed) = (straggler, abortOwed);
+
+    /// <summary>The message is over: its state and any failure it left go.</summary>
+    public void EndMessage()
+    {
+        Message.Reset();
+        SkipBody = false;
+        if (PendingFailure is { MessageLevel: true })
+            PendingFailure = null;
+        Context.EndMessage();
+    }
+}
+
+/// <summary>A failure at a step that could not be answered, delivered at the next step the MTA waits for.</summary>
+internal readonly record struct PendingFailure(MilterVerdict Verdict, bool MessageLevel);

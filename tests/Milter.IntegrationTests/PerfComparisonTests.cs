@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+using Milter.IntegrationTests.Support;
+
+namespace Milter.IntegrationTests;
+
+/// <summary>
+/// The parts of tests/perf/compare.sh, checked in seconds (the comparison itself takes minutes and is run by hand):
+/// the C load driver and the libmilter milter build with gcc without a warning, each of the three milters passes
+/// messages with the three changes the driver checks, with and without a body the MTA must send, and ours prints its
+/// allocations on SIGUSR1.
+/// </summary>
+public class PerfComparisonTests
+{
+    private static readonly string Sources = Path.Combine(Repository.Root, "tests", "perf");
+    private static readonly Lazy<Task<string>> Built = new(BuildAsync);
+
+    [Theory]
+    [InlineData("ours")]
+    [InlineData("libmilter")]
+    [InlineData("pymilter")]
+    public async Task Messages_pass_through_the_milter_with_its_three_changes(string milter)
+    {
+        if (Unbuildable() is { } reason)
+            Assert.Skip(reason);
+        if (milter == "pymilter" && await Pymilter.UnavailableAsync() is { } missing)
+            Assert.Skip(missing);
+        var build = await Built.Value;
+        var port = FreePorts.One();
+        var address = $"inet:{port}@127.0.0.1";
+        await using var process = milter switch
+        {
+            "ours" => await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), address),
+            "libmilter" => await ExternalMilter.StartAsync(port, Path.Combine(build, "libmilter_perf"), "-N", address),
+            _ => await ExternalMilter.StartAsync(port, "/usr/bin/python3", Path.Combine(Sources, "pymilter_perf.py"), address),
+        };
+
+        // Without NOBODY offered, a body of four chunks goes to the milter too: the no-reply body path is taken.
+        string[][] loads = [["-c", "2", "-n", "3"], ["-n", "2", "-b", "200000", "-B"]];
+        foreach (var load in loads)
+        {
+            var (exitCode, log) = await Command.RunAsync(Path.Combine(build, "perfload"), [.. load, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture)]);
+            Assert.True(exitCode == 0, log);
+            Assert.Contains($"messages={load[Array.IndexOf(load, "-n") + 1]} errors=0", log, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Our_perf_milter_prints_its_allocations_on_SIGUSR1()
+    {
+        var port = FreePorts.One();
+        using var process = Process.Start(new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), $"inet:{port}@127.0.0.1")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            // Signalled once it listens: its handler is registered before that, and SIGUSR1 would end it sooner.
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!File.ReadLines("/proc/net/tcp").Any(l => l.Contains($"0100007F:{port:X4} ", StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)))
+            {
+                Assert.False(process.HasExited || DateTime.UtcNow > deadline, "Milter.Perf did not listen");
+                await Task.Delay(20);
+            }
+
+            await Command.RunAsync("kill", "-USR1", process.Id.ToString(CultureInfo.InvariantCulture));
+
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Matches("^allocated_bytes=[0-9]+$", line);
+            Assert.False(process.HasExited, "SIGUSR1 ended the process");
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static string? Unbuildable()
+    {
+        if (!File.Exists("/usr/bin/gcc"))
+            return "gcc is not installed (apt-get install gcc libc6-dev; ./test.sh does it as root)";
+        if (!File.Exists("/usr/include/libmilter/mfapi.h"))
+            return "libmilter-dev is not installed (apt-get install libmilter-dev; ./test.sh does it as root)";
+        return null;
+    }
+
+    /// <summary>Compiles the driver and the libmilter milter as compare.sh does, warnings as errors.</summary>
+    private static async Task<string> BuildAsync()
+    {
+        var output = Path.Combine(AppContext.BaseDirectory, "perf-build");
+        Directory.CreateDirectory(output);
+        (string Program, string[] Sources, string Libraries)[] programs =
+        [
+            ("perfload", ["perfload.c", "mta.c"], "-lm"),
+            ("libmilter_perf", ["libmilter_perf.c"], "-lmilter"),
+        ];
+        foreach (var (program, sources, libraries) in programs)
+        {
+            var (exitCode, log) = await Command.RunAsync("gcc",
+                ["-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", Path.Combine(output, program), .. sources.Select(s => Path.Combine(Sources, s)), libraries]);
+            Assert.True(exitCode == 0, $"gcc {program}: {log}");
+        }
+
+        return output;
+    }
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The side-by-side comparison of issue 15: the same milter (reads Subject; at end of message adds a header, changes
+# Subject, adds a recipient; no reply anywhere else) written three ways, driven by the same independent C load driver
+# over loopback, one fresh milter process per configuration, three rounds, medians:
+#   ours       tests/Milter.Perf, published with NativeAOT
+#   libmilter  tests/perf/libmilter_perf.c -N, built here with gcc against Debian's libmilter-dev
+#   pymilter   tests/perf/pymilter_perf.py, Debian's python3-milter under /usr/bin/python3
+# Configurations: 1, 8 and 64 connections with one message per connection; a 1 MiB body at 8 connections with and
+# without NOBODY offered; 10,000 idle connections. Figures: msg/s, p50/p99, CPU µs per message, peak RSS,
+# allocations per message (ours), KiB per idle connection. It prints the table, writes docs/images/comparison.svg
+# and rewrites the marked section of docs/performance.md (--no-docs: print only).
+#
+# Usage: tests/perf/compare.sh [--rounds N] [--scale F] [--no-docs]      (about ten minutes with the defaults)
+#   --scale F   multiplies the message counts (0.1 for a quick try; such figures are noisy)
+# Prerequisites: Debian 12 with the .NET 10 SDK; gcc, libc6-dev, libmilter-dev and python3-milter, which it installs
+# with apt-get when run as root; a hard limit on open files of at least 10,100 (ulimit -Hn). Not part of ./test.sh
+# (too long); Milter.IntegrationTests/PerfComparisonTests checks that each part builds and passes a message.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=3 scale=1 docs=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --scale) scale="$2"; shift 2 ;;
+    --no-docs) docs=0; shift ;;
+    *) echo "usage: tests/perf/compare.sh [--rounds N] [--scale F] [--no-docs]" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in gcc libc6-dev libmilter-dev python3-milter; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "missing: ${missing[*]} (run as root to install them)" >&2; exit 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# 10,000 idle connections need as many descriptors in the milters (which inherit this limit) and in the driver.
+ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10100 ]; then
+  echo "the open-files limit is $(ulimit -n); 10,000 idle connections need more (raise the hard limit)" >&2
+  exit 1
+fi
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/perfload" tests/perf/perfload.c tests/perf/mta.c -lm
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/libmilter_perf" tests/perf/libmilter_perf.c -lmilter
+dotnet publish tests/Milter.Perf -c Release -r linux-x64 -o "$out/ours" > "$out/publish.log" \
+  || { cat "$out/publish.log"; exit 1; }
+
+/usr/bin/python3 tests/perf/measure.py "$out" "$out/results.json" --rounds "$rounds" --scale "$scale"
+
+command="tests/perf/compare.sh"
+[ "$rounds" = 3 ] || command+=" --rounds $rounds"
+[ "$scale" = 1 ] || command+=" --scale $scale"
+commit="$(git rev-parse --short HEAD)"
+[ -z "$(git status --porcelain -- src generators tests/Milter.Perf tests/perf)" ] || commit+=" with uncommitted changes"
+if [ "$docs" = 1 ]; then
+  mkdir -p docs/images
+  /usr/bin/python3 tests/perf/report.py "$out/results.json" --command "$command" --commit "$commit" \
+    --docs docs/performance.md --chart docs/images/comparison.svg
+else
+  /usr/bin/python3 tests/perf/report.py "$out/results.json" --command "$command" --commit "$commit"
+fi
