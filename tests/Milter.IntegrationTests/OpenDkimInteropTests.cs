@@ -73,8 +73,6 @@ public sealed partial class OpenDkimInteropTests(DkimInteropRig rig) : IClassFix
         }
     }
 
-    private static string Result(string result) => result[(result.LastIndexOf(' ') + 1)..];
-
     [GeneratedRegex(@"s=rsa;")]
     private static partial Regex Selector();
 

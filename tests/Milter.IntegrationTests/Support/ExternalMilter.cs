@@ -23,18 +23,10 @@ internal sealed class ExternalMilter : IAsyncDisposable
     {
         var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var milter = new ExternalMilter(process, port);
-        var hex = $":{port:X4} ";
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!File.ReadLines("/proc/net/tcp").Any(l => l.Contains("0100007F" + hex, StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)))
+        if (await LoopbackPort.WaitForListenerAsync(process, port, TimeSpan.FromSeconds(15)) is { } error)
         {
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                var error = process.HasExited ? await process.StandardError.ReadToEndAsync() : "(still running)";
-                await milter.DisposeAsync();
-                throw new InvalidOperationException($"{program} did not listen on port {port}: {error}");
-            }
-
-            await Task.Delay(20);
+            await milter.DisposeAsync();
+            throw new InvalidOperationException($"{program} did not listen on port {port}: {error}");
         }
 
         return milter;

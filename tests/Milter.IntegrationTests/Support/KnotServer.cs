@@ -60,19 +60,11 @@ internal sealed class KnotServer : IAsyncDisposable
         await File.WriteAllTextAsync(configPath, config.ToString());
         var process = Process.Start(new ProcessStartInfo(Daemon, ["-c", configPath]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         var server = new KnotServer(process, directory, port);
-        // Knot listens on TCP once its zones are loaded; read from /proc, not by connecting.
-        var hex = $"0100007F:{port:X4} ";
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!File.ReadLines("/proc/net/tcp").Any(l => l.Contains(hex, StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)))
+        // Knot listens on TCP once its zones are loaded.
+        if (await LoopbackPort.WaitForListenerAsync(process, port, TimeSpan.FromSeconds(15)) is { } error)
         {
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                var error = process.HasExited ? await process.StandardError.ReadToEndAsync() : "(still running)";
-                await server.DisposeAsync();
-                throw new InvalidOperationException($"knotd did not listen on {port}: {error}");
-            }
-
-            await Task.Delay(20);
+            await server.DisposeAsync();
+            throw new InvalidOperationException($"knotd did not listen on {port}: {error}");
         }
 
         return server;
