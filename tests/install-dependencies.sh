@@ -7,12 +7,13 @@
 #   miltertest: OpenDKIM's MTA-side test client, a third peer that runs the samples' Lua scripts.
 #   knot: an authoritative DNS server started per test run on a loopback port, serving the DKIM keys, SPF and DMARC
 #            records of the test domains (Support/MailDns.cs); publicsuffix: the public suffix list DMARC reads.
+#   python3-dkim: dkimpy's test data, signatures made elsewhere (RFC 8463's, Exim's) that Milter.Authentication.Tests verifies.
 #   gcc, libc6-dev, libmilter-dev: build the C load driver and the libmilter milter of tests/perf (PerfComparisonTests).
 #   Sendmail 8.17: conflicts with postfix as a package, so it is not installed: its .debs are downloaded and
 #            unpacked into $SENDMAIL_ROOT (tests/Milter.IntegrationTests/sendmail/harness.sh runs it from there);
 #            m4 builds its configuration, liblockfile1 and libwrap0 are the libraries it needs that postfix does not.
 set -euo pipefail
-packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks knot publicsuffix gcc libc6-dev libmilter-dev)
+packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks knot publicsuffix python3-dkim gcc libc6-dev libmilter-dev)
 SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/milter-tests/sendmail}
 
 export DEBIAN_FRONTEND=noninteractive
