@@ -27,6 +27,18 @@ public class DkimTests
     }
 
     [Fact]
+    public async Task A_key_record_that_changes_is_read_anew_though_keys_are_kept_between_messages()
+    {
+        var message = Messages.Signed(Messages.Plain, [TestKeys.RsaKey()]);
+        var rotated = new FakeDns().Txt("rsa._domainkey.example.org", TestKeys.Record(TestKeys.Ed25519).Replace("k=ed25519", "k=rsa", StringComparison.Ordinal));
+
+        Assert.Equal(AuthResult.Pass, Assert.Single(await _verifier.VerifyAsync(message, TestKeys.Dns())).Result);
+        Assert.Equal(AuthResult.Pass, Assert.Single(await _verifier.VerifyAsync(message, TestKeys.Dns())).Result);
+        Assert.NotEqual(AuthResult.Pass, Assert.Single(await _verifier.VerifyAsync(message, rotated)).Result);
+        Assert.Equal(AuthResult.Pass, Assert.Single(await _verifier.VerifyAsync(message, TestKeys.Dns())).Result);
+    }
+
+    [Fact]
     public async Task Two_keys_give_two_signatures_each_checked_on_its_own()
     {
         var message = Messages.Signed(Messages.Plain, [TestKeys.RsaKey(), TestKeys.EdKey()]);
