@@ -1,5 +1,6 @@
 using MimeKit;
 using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
 
 namespace Milter.Authentication;
 
@@ -58,5 +59,7 @@ public sealed class ArcSealing
             Task.FromResult(results);
 
         protected override long GetTimestamp() => time.GetUtcNow().ToUnixTimeSeconds();
+
+        protected override ISigner CreateSigningContext() => key.CreateSigningContext() ?? base.CreateSigningContext();
     }
 }

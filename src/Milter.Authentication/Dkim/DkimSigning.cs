@@ -1,5 +1,6 @@
 using MimeKit;
 using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
 
 namespace Milter.Authentication;
 
@@ -48,5 +49,7 @@ public sealed class DkimSigning
     private sealed class TimedSigner(DkimSigningKey key, TimeProvider time) : DkimSigner(key.PrivateKey, key.Domain, key.Selector, key.Algorithm)
     {
         protected override long GetTimestamp() => time.GetUtcNow().ToUnixTimeSeconds();
+
+        protected override ISigner CreateSigningContext() => key.CreateSigningContext() ?? base.CreateSigningContext();
     }
 }

@@ -22,7 +22,10 @@ public sealed class DkimSigningKey
             Ed25519PrivateKeyParameters => DkimSignatureAlgorithm.Ed25519Sha256,
             _ => throw new ArgumentException("Only RSA and Ed25519 private keys sign DKIM.", nameof(privateKey)),
         };
+        _platformRsa = privateKey is RsaPrivateCrtKeyParameters rsa ? new Lazy<PlatformRsaKey>(() => new PlatformRsaKey(rsa)) : null;
     }
+
+    private readonly Lazy<PlatformRsaKey>? _platformRsa;
 
     /// <summary>The signing domain (d=).</summary>
     public string Domain { get; }
@@ -35,6 +38,9 @@ public sealed class DkimSigningKey
 
     /// <summary>rsa-sha256 for an RSA key, ed25519-sha256 for an Ed25519 key.</summary>
     public DkimSignatureAlgorithm Algorithm { get; }
+
+    /// <summary>The signing context for one signature: the platform's RSA for an RSA key, null (MimeKit's own) for Ed25519.</summary>
+    internal ISigner? CreateSigningContext() => _platformRsa?.Value.CreateSigner();
 
     /// <summary>
     /// Reads the key at <paramref name="path"/>: PEM as opendkim-genkey or openssl write it, or an Ed25519 seed in base64.
