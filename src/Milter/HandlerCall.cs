@@ -22,6 +22,7 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     private const int Abandoned = 3;
 
     private static readonly Action<object?> s_onCancelled = static state => ((HandlerCall)state!).Abandon();
+    private static readonly ContextCallback s_run = static state => ((HandlerCall)state!).Run();
 
     private readonly Action _onReturned;
     private readonly BlockingGuard.Slot _guard = new();
@@ -32,6 +33,7 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     private MilterSteps _step;
     private CallArguments _arguments;
     private CancellationToken _token;
+    private ExecutionContext? _flow;
     private CancellationTokenRegistration _registration;
     private ValueTask<MilterVerdict> _pending;
     private TaskCompletionSource? _straggler;
@@ -45,13 +47,23 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     /// Calls the handler for <paramref name="step"/> on the thread pool. The outcome is read with one await; then the
     /// object is ready for the next call, unless the outcome was <see cref="HandlerOutcome.Abandoned"/>.
     /// </summary>
-    public ValueTask<HandlerOutcome> StartAsync(IMilterHandler handler, MilterContext context, MilterSteps step, in CallArguments arguments, CancellationToken token)
+    /// <param name="handler">The handler to call.</param>
+    /// <param name="context">Its context.</param>
+    /// <param name="step">Which of its methods.</param>
+    /// <param name="arguments">The step's subject or bytes.</param>
+    /// <param name="flow">
+    /// What the call runs under: the connection's logging scope and the message's activity (work items queued this way
+    /// carry no execution context of their own).
+    /// </param>
+    /// <param name="token">Abandons the call.</param>
+    public ValueTask<HandlerOutcome> StartAsync(IMilterHandler handler, MilterContext context, MilterSteps step, in CallArguments arguments,
+        ExecutionContext? flow, CancellationToken token)
     {
         if (_state != Idle)
             throw new InvalidOperationException("A handler call is already in progress or was abandoned.");
         if (token.IsCancellationRequested)
             return new(HandlerOutcome.Abandoned);
-        (_handler, _context, _step, _arguments, _token) = (handler, context, step, arguments, token);
+        (_handler, _context, _step, _arguments, _flow, _token) = (handler, context, step, arguments, flow, token);
         _core.Reset();
         _state = Running;
         _registration = token.UnsafeRegister(s_onCancelled, this);
@@ -61,6 +73,14 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     }
 
     void IThreadPoolWorkItem.Execute()
+    {
+        if (_flow is { } flow)
+            ExecutionContext.Run(flow, s_run, this);
+        else
+            Run();
+    }
+
+    private void Run()
     {
         BlockingGuard.Enter(_guard);
         try
@@ -136,7 +156,7 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
         _registration.Dispose();
         if (outcome.IsAbandoned)
             return outcome; // the call, perhaps not even started yet, still needs its fields
-        (_handler, _context, _arguments, _token) = (null, null, default, default);
+        (_handler, _context, _arguments, _flow, _token) = (null, null, default, null, default);
         _state = Idle;
         return outcome;
     }

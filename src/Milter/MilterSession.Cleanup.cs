@@ -24,11 +24,15 @@ public sealed partial class MilterSession
         _smtp = null;
         if (smtp.Straggler is { } straggler)
         {
+            if (smtp.Message.InMessage)
+                FinishMessageTrace(smtp);
             _ = FinishRetiredAsync(smtp, straggler);
             return;
         }
 
         var abortFirst = smtp.Message.State == MessageState.Open && !smtp.Decided;
+        if (smtp.Message.InMessage)
+            FinishMessageTrace(smtp);
         smtp.Message.Reset();
         try
         {

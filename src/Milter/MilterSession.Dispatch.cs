@@ -30,7 +30,12 @@ public sealed partial class MilterSession
                 var macros = MacroCommand.Parse(frame.Payload);
                 context.Macros.Set(macros.ForCommand, macros);
                 if (context.Mta == MtaKind.Unknown)
+                {
                     context.Mta = MtaRecognizer.FromMacros(macros);
+                    _scope?.Mta = context.Mta;
+                }
+
+                NoteMacros(context);
                 _lastMacroFor = macros.ForCommand;
                 return true;
 
@@ -41,6 +46,7 @@ public sealed partial class MilterSession
                 smtp.Connected = true;
                 ScopeMacros(context, MacroStage.Connect, macroFor);
                 context.Connection = connection;
+                _scope?.Client = connection.Address;
                 await StepAsync(smtp, MilterSteps.Connect, new(connection)).ConfigureAwait(false);
                 return true;
 
@@ -83,6 +89,7 @@ public sealed partial class MilterSession
                 // Header positions are translated for Sendmail at end of message; Postfix needs no list.
                 if (context.Mta != MtaKind.Postfix)
                     context.AddHeaderName(KnownHeaderNames.Decode(header.Name.Span));
+                smtp.Trace.HeaderCount++;
                 await StepAsync(smtp, MilterSteps.Header, new(null, header.Name, header.Value)).ConfigureAwait(false);
                 return true;
 
@@ -93,11 +100,13 @@ public sealed partial class MilterSession
 
             case MilterCommandCode.Body:
                 EnterStage(smtp, MessageStage.Body, command);
+                smtp.Trace.BodySize += frame.Payload.Length;
                 await StepAsync(smtp, MilterSteps.Body, new(null, frame.Payload)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfBody:
                 EnterStage(smtp, MessageStage.EndOfMessage, command);
+                smtp.Trace.BodySize += frame.Payload.Length;
                 // libmilter treats data on EOB as one more body chunk; a decision there ends the message.
                 if (frame.Payload.IsEmpty || !await LastChunkDecidesAsync(smtp, frame.Payload).ConfigureAwait(false))
                     await EndOfMessageAsync(smtp).ConfigureAwait(false);
@@ -159,6 +168,8 @@ public sealed partial class MilterSession
         var negotiation = _negotiation ?? throw new InvalidOperationException("Option negotiation comes first.");
         var context = new MilterContext(negotiation, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : recognised };
         _smtp = new SmtpConnection(_factory.CreateHandler(), context, connected: (negotiation.Protocol & ProtocolFlags.NoConnect) != 0);
+        if (_scope is { } scope)
+            (scope.Mta, scope.Client, scope.QueueId) = (context.Mta, null, null);
     }
 
     private static void EnsureConnected(SmtpConnection smtp, MilterCommandCode command)
@@ -177,6 +188,7 @@ public sealed partial class MilterSession
         smtp.SkipBody = false;
         smtp.Context.StartMessage(sender);
         _messageCount++;
+        StartMessageTrace(smtp);
     }
 
     private void EnterStage(SmtpConnection smtp, MessageStage stage, MilterCommandCode command)

@@ -5,7 +5,8 @@ namespace Milter;
 public sealed partial class MilterSession
 {
     private IReceiveBufferOwner? _receiveBuffers;
-    private CancellationTokenSource? _stepCancellation;
+    private CancellationTokenRegistration _peerClosedRegistration;
+    private volatile bool _inStep;
     private Timer? _progressTimer;
     private volatile bool _progressDue;
 
@@ -34,7 +35,7 @@ public sealed partial class MilterSession
         HandlerOutcome outcome;
         try
         {
-            outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, token).ConfigureAwait(false);
+            outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _connectionFlow, token).ConfigureAwait(false);
         }
         finally
         {
@@ -99,38 +100,44 @@ public sealed partial class MilterSession
         _receiveBuffers?.Hold(arguments.Second, straggler);
     }
 
+    /// <summary>
+    /// A step's call runs on the session's deadline too (no read or flush waits meanwhile), which the MTA's going away
+    /// also fires while a step runs: one source and one timer per session instead of a second linked pair.
+    /// </summary>
     private CancellationToken ArmStep(TimeSpan limit)
     {
-        var source = _stepCancellation ??= CancellationTokenSource.CreateLinkedTokenSource(_peerClosed, _cancellation);
-        if (limit != Timeout.InfiniteTimeSpan)
-            source.CancelAfter(limit);
-        return source.Token;
+        var token = ArmDeadline(limit);
+        _inStep = true;
+        if (_peerClosed.IsCancellationRequested)
+            OnPeerClosed(); // it went before the step started: the registration found no step to end
+        return token;
     }
 
-    /// <summary>A source that fired cannot be reused: the next call gets a fresh one, and this one is disposed once no call can look at it.</summary>
     private void ReleaseStep(Task? stillUsing)
     {
-        if (_stepCancellation is not { } source || source.TryReset())
-            return;
-        _stepCancellation = null;
-        DisposeWhenDone(source, stillUsing);
+        _inStep = false;
+        ReleaseDeadline(stillUsing);
+    }
+
+    /// <summary>Ends a running step's call when the MTA goes away; abort and close calls, and reads, are left to their deadline.</summary>
+    private void WatchPeer()
+    {
+        if (_peerClosed.CanBeCanceled)
+            _peerClosedRegistration = _peerClosed.UnsafeRegister(static state => ((MilterSession)state!).OnPeerClosed(), this);
+    }
+
+    private void OnPeerClosed()
+    {
+        if (_inStep)
+            _deadline.Cancel();
     }
 
     private TimeSpan LimitOf(MilterSteps step) => step == MilterSteps.EndOfMessage ? _options.EndOfMessageTimeout : _options.HandlerTimeout;
 
-    private static void DisposeWhenDone(CancellationTokenSource source, Task? straggler)
-    {
-        if (straggler is null || straggler.IsCompleted)
-            source.Dispose();
-        else
-            straggler.ContinueWith(static (_, state) => ((CancellationTokenSource)state!).Dispose(), source, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    /// <summary>The call sources and the timer outlive single calls; at the end of the session they go, unregistering from the server's token.</summary>
+    /// <summary>The peer watch and the timer outlive single calls; at the end of the session they go.</summary>
     private void DisposeCallResources()
     {
-        _stepCancellation?.Dispose();
-        _stepCancellation = null;
+        _peerClosedRegistration.Dispose();
         _progressTimer?.Dispose();
     }
 

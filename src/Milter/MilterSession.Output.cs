@@ -43,10 +43,15 @@ public sealed partial class MilterSession
     private async ValueTask FlushAsync()
     {
         _unflushed = false;
+        if (MilterMetrics.Io.Enabled && _output.CanGetUnflushedBytes)
+            MilterMetrics.RecordSent(_output.UnflushedBytes);
         FlushResult flush;
+        // PROGRESS, or a handler's own flush, while its call runs on the session's deadline: the flush gets its own limit.
+        var duringCall = _inStep;
         try
         {
-            flush = await _output.FlushAsync(ArmDeadline(_options.ReadTimeout)).ConfigureAwait(false);
+            var limit = _options.ReadTimeout;
+            flush = await _output.FlushAsync(duringCall ? _flushDuringCall.Arm(limit, _cancellation) : ArmDeadline(limit)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
         {
@@ -60,7 +65,10 @@ public sealed partial class MilterSession
         }
         finally
         {
-            ReleaseDeadline();
+            if (duringCall)
+                _flushDuringCall.Release();
+            else
+                ReleaseDeadline();
         }
 
         if (flush.IsCompleted)
@@ -109,6 +117,7 @@ public sealed partial class MilterSession
     private ValueTask WriteProgressAsync()
     {
         MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
+        MilterMetrics.ProgressSent.Add(1);
         return FlushAsync();
     }
 }

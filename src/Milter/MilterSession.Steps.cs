@@ -69,9 +69,14 @@ public sealed partial class MilterSession
         else if (verdict.IsFinal)
         {
             if (step is MilterSteps.Connect or MilterSteps.Helo)
+            {
                 smtp.Decided = true;
+            }
             else if (step is not (MilterSteps.Rcpt or MilterSteps.Unknown))
+            {
+                smtp.Trace.EarlyVerdict ??= verdict;
                 await DecideMessageAsync(smtp).ConfigureAwait(false);
+            }
         }
 
         return verdict;
@@ -85,7 +90,9 @@ public sealed partial class MilterSession
         if (!verdict.IsFinal)
             return false;
         Reply(verdict);
+        MilterMetrics.RecordVerdict(MilterSteps.EndOfMessage, verdict.Kind);
         await DecideMessageAsync(smtp).ConfigureAwait(false);
+        FinishMessageTrace(smtp, verdict);
         smtp.EndMessage();
         return true;
     }
@@ -103,27 +110,37 @@ public sealed partial class MilterSession
         var outcome = await CallAsync(smtp, step, arguments).ConfigureAwait(false);
         MilterMetrics.RecordDuration(step, started);
         if (!outcome.IsAbandoned && outcome.Error is null && IsAllowed(step, outcome.Verdict.Kind))
+        {
+            TraceCall(smtp, step, outcome, errorType: null);
             return (outcome.Verdict, false);
+        }
+
         var queueId = smtp.Context.QueueId;
+        string errorType;
         if (!outcome.IsAbandoned && outcome.Error is null)
         {
+            errorType = "illegal_verdict";
             SessionLog.IllegalVerdict(_log, ConnectionId, step, outcome.Verdict, queueId, _options.DefaultVerdict);
         }
         else if (outcome.IsAbandoned)
         {
+            errorType = "timeout";
             SessionLog.HandlerTimedOut(_log, ConnectionId, step, LimitOf(step), queueId, _options.DefaultVerdict);
         }
         else if (outcome.Error is ActionNotNegotiatedException missing)
         {
             // A missing action is a set-up mistake, not a crash: its message says what to fix, a stack trace would bury it.
+            errorType = "action_not_negotiated";
             SessionLog.ActionNotNegotiated(_log, ConnectionId, queueId, _options.DefaultVerdict, missing.Message);
         }
         else
         {
+            errorType = outcome.Error!.GetType().FullName ?? "exception";
             SessionLog.HandlerFailed(_log, outcome.Error!, ConnectionId, step, queueId, _options.DefaultVerdict);
         }
 
-        MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", MilterMetrics.StepName(step)));
+        MilterMetrics.RecordHandlerError(step, errorType);
+        TraceCall(smtp, step, outcome, errorType);
         return (_options.DefaultVerdict, true);
     }
 
@@ -166,6 +183,8 @@ public sealed partial class MilterSession
             if (message is not null && !failed && verdict.Kind is MilterVerdictKind.Continue or MilterVerdictKind.Accept)
                 verdict = await WriteChangesAsync(smtp, message, verdict).ConfigureAwait(false);
             Reply(verdict);
+            MilterMetrics.RecordVerdict(MilterSteps.EndOfMessage, verdict.Kind);
+            FinishMessageTrace(smtp, verdict, message is not null && !failed ? message.ActionCodes : null);
         }
         finally
         {
@@ -176,8 +195,6 @@ public sealed partial class MilterSession
                 message.ReturnBuffers();
         }
 
-        MilterMetrics.Messages.Add(1);
-        MilterMetrics.RecordVerdict(MilterSteps.EndOfMessage, verdict.Kind);
         smtp.EndMessage();
     }
 
@@ -193,7 +210,7 @@ public sealed partial class MilterSession
         catch (IOException e) when (!_cancellation.IsCancellationRequested && !_outputBroken)
         {
             // Part of the body may be out: only a tempfail makes the MTA drop every change.
-            MilterMetrics.HandlerErrors.Add(1, new KeyValuePair<string, object?>("step", "eom"));
+            MilterMetrics.RecordHandlerError(MilterSteps.EndOfMessage, e.GetType().FullName ?? "exception");
             SessionLog.HandlerFailed(_log, e, ConnectionId, MilterSteps.EndOfMessage, smtp.Context.QueueId, MilterVerdict.Tempfail());
             return MilterVerdict.Tempfail();
         }
@@ -221,6 +238,7 @@ public sealed partial class MilterSession
             await CallAbortAsync(smtp).ConfigureAwait(false);
         }
 
+        FinishMessageTrace(smtp);
         smtp.EndMessage();
     }
 

@@ -76,9 +76,11 @@ public sealed partial class MilterSession : IMessageOutput
         _receiveBuffers = transport as IReceiveBufferOwner;
         _cancellation = abort;
         _peerClosed = peerClosed;
+        WatchPeer();
         _started = Stopwatch.GetTimestamp();
-        MilterMetrics.Connections.Add(1);
-        MilterMetrics.OpenConnections.Add(1);
+        MilterMetrics.AcceptedConnections.Add(1);
+        MilterMetrics.ActiveConnections.Add(1);
+        BeginLogScope();
         SessionLog.Opened(_log, ConnectionId);
         Exception? broken = null;
         try
@@ -87,7 +89,7 @@ public sealed partial class MilterSession : IMessageOutput
         }
         catch (MilterProtocolException e)
         {
-            MilterMetrics.ProtocolErrors.Add(1, new KeyValuePair<string, object?>("error", e.Error.ToString()));
+            MilterMetrics.RecordProtocolError(e.Error);
             SessionLog.ProtocolError(_log, ConnectionId, e.Error, e.Message);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
@@ -111,9 +113,11 @@ public sealed partial class MilterSession : IMessageOutput
             await CompleteQuietlyAsync(_input.CompleteAsync()).ConfigureAwait(false);
             // Completed with the error, the output drops what a broken connection could not take instead of waiting on it.
             await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
-            _deadline?.Dispose();
-            MilterMetrics.OpenConnections.Add(-1);
+            _deadline.Dispose();
+            _flushDuringCall.Dispose();
+            MilterMetrics.ActiveConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _messageCount);
+            EndLogScope();
         }
     }
 
@@ -146,6 +150,7 @@ public sealed partial class MilterSession : IMessageOutput
                 return;
 
             var buffer = result.Buffer;
+            MilterMetrics.RecordReceived(buffer.Length - _pendingBytes);
             var done = false;
             var consumedAny = false;
             try
@@ -191,29 +196,14 @@ public sealed partial class MilterSession : IMessageOutput
     }
 
     /// <summary>
-    /// Arms the session's own deadline, which serves its waits one at a time: a read, a flush, an abort or close call
-    /// (never two at once: a read waits for no handler, and flushes hold the write lock). Linked to the server's abort.
+    /// Arms the session's own deadline, which serves its waits one at a time: a read, a flush, a handler call (never two
+    /// at once: a read waits for no handler, and a flush during a call has its own, <see cref="_flushDuringCall"/>).
+    /// Linked to the server's abort.
     /// </summary>
-    private CancellationToken ArmDeadline(TimeSpan limit)
-    {
-        var deadline = _deadline ??= CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
-        if (limit != Timeout.InfiniteTimeSpan)
-            deadline.CancelAfter(limit);
-        return deadline.Token;
-    }
+    private CancellationToken ArmDeadline(TimeSpan limit) => _deadline.Arm(limit, _cancellation);
 
-    /// <summary>
-    /// Disarms the deadline; false when it fired. A fired source cannot be reused: the next wait gets a new one, and
-    /// this one is disposed once <paramref name="stillUsing"/> (a call left running with its token) is done.
-    /// </summary>
-    private bool ReleaseDeadline(Task? stillUsing = null)
-    {
-        if (_deadline is not { } deadline || deadline.TryReset())
-            return true;
-        _deadline = null;
-        DisposeWhenDone(deadline, stillUsing);
-        return false;
-    }
+    /// <summary>Disarms the deadline; false when it fired.</summary>
+    private bool ReleaseDeadline(Task? stillUsing = null) => _deadline.Release(stillUsing);
 
     private static TimeSpan Remaining(long since, TimeSpan limit) =>
         limit == Timeout.InfiniteTimeSpan ? limit : limit - Stopwatch.GetElapsedTime(since);
@@ -241,7 +231,8 @@ public sealed partial class MilterSession : IMessageOutput
         Command,
     }
 
-    private CancellationTokenSource? _deadline;
+    private Deadline _deadline;
+    private Deadline _flushDuringCall;
     private long _started;
     private long _frameStarted;
     private long _pendingBytes;

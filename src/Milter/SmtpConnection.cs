@@ -12,6 +12,9 @@ internal sealed class SmtpConnection(IMilterHandler handler, MilterContext conte
 
     public MessageStages Message { get; } = new();
 
+    /// <summary>The current message's clock, counts, early verdict and activity.</summary>
+    public MessageTrace Trace;
+
     /// <summary>CONNECT arrived, or was negotiated away.</summary>
     public bool Connected { get; set; } = connected;
 

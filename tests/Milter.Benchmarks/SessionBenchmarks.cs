@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
@@ -12,6 +14,8 @@ namespace Milter.Benchmarks;
 /// What one message costs the milter, over the real server and a loopback socket: a filter that reads one header and
 /// adds one, behind an MTA that behaves as Postfix does (steps the milter negotiated away are not sent, the headers
 /// wait for no reply). The MTA side sends pre-encoded bytes, so what is allocated is the milter's.
+/// <see cref="Listened"/> adds an activity listener that records every message and a meter listener on every instrument,
+/// as OpenTelemetry would: the cost of tracing and metrics when someone listens, against nobody.
 /// </summary>
 [MemoryDiagnoser]
 public class SessionBenchmarks
@@ -23,10 +27,18 @@ public class SessionBenchmarks
     private byte[] _negotiate = [];
     private byte[] _message = [];
     private byte[] _quit = [];
+    private ActivityListener? _activities;
+    private MeterListener? _meters;
+
+    /// <summary>Whether traces and metrics are listened to.</summary>
+    [Params(false, true)]
+    public bool Listened { get; set; }
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
+        if (Listened)
+            Listen();
         _server = new MilterServer(MilterHandlerFactory.Create(OneHeaderFilter.Description, () => new OneHeaderFilter()),
             new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         await _server.StartAsync();
@@ -49,6 +61,29 @@ public class SessionBenchmarks
     {
         _open.Dispose();
         await _server.DisposeAsync();
+        _activities?.Dispose();
+        _meters?.Dispose();
+    }
+
+    private void Listen()
+    {
+        _activities = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == MilterTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(_activities);
+        _meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == MilterTelemetry.MeterName)
+                    listener.EnableMeasurementEvents(instrument);
+            },
+        };
+        _meters.SetMeasurementEventCallback<long>(static (_, _, _, _) => { });
+        _meters.SetMeasurementEventCallback<double>(static (_, _, _, _) => { });
+        _meters.Start();
     }
 
     [Benchmark(Description = "one message on an open connection")]

@@ -1,6 +1,7 @@
 // The perf milter of tests/perf/compare.sh:   Milter.Perf ADDRESS      e.g. inet:8890@127.0.0.1
 // On SIGUSR1 it prints "allocated_bytes=N" (all threads, since start) on standard output, so the script can take
-// the allocations of a load run as the difference of two readings.
+// the allocations of a load run as the difference of two readings, with what the GC holds (committed, heap after the
+// last collection) to tell the managed heap's share of the RSS.
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Milter.Perf;
@@ -10,7 +11,9 @@ const int SigUsr1 = 10; // Linux x64 and arm64; PosixSignal names only the porta
 using var report = PosixSignalRegistration.Create((PosixSignal)SigUsr1, context =>
 {
     context.Cancel = true; // SIGUSR1 would otherwise end the process
-    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)}"));
+    var gc = GC.GetGCMemoryInfo();
+    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gc_committed_bytes={gc.TotalCommittedBytes} gc_heap_bytes={gc.HeapSizeBytes}"));
     Console.Out.Flush();
 });
 return await MilterServer.RunAsync<PerfFilter>(args);

@@ -58,7 +58,8 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
             return cached.Options;
         long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + BlockSize;
         var options = new PipeOptions(pool: this, minimumSegmentSize: BlockSize,
-            pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false);
+            pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false,
+            readerScheduler: PipeScheduler.Inline);
         Volatile.Write(ref _pipeOptions, new ReceivePipe(maxFrameLength, options));
         return options;
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Milter.Server;
@@ -5,11 +6,13 @@ namespace Milter.Server;
 /// <summary>
 /// The log of the short <see cref="MilterServer.RunAsync(IMilterHandlerFactory, MilterServerOptions, ILoggerFactory?, CancellationToken)"/>
 /// forms when no logger factory is given: one line per entry on standard error (journald keeps it under systemd),
-/// Information and above, the exception below its line. Small on purpose: no dependency, nothing for NativeAOT to trim.
+/// Information and above, the exception below its line, the scopes (a connection's id, MTA, client and queue id) after
+/// the category. Small on purpose: no dependency, nothing for NativeAOT to trim.
 /// </summary>
 internal sealed class ConsoleLogging(LogLevel minimum = LogLevel.Information) : ILoggerFactory
 {
     private readonly Lock _write = new();
+    private readonly LoggerExternalScopeProvider _scopes = new();
 
     private LogLevel Minimum { get; } = minimum;
 
@@ -24,9 +27,11 @@ internal sealed class ConsoleLogging(LogLevel minimum = LogLevel.Information) : 
 
     private void Write(LogLevel level, string category, string message, Exception? exception)
     {
-        var text = $"{Label(level)} {category}: {message}";
+        var text = new StringBuilder().Append(Label(level)).Append(' ').Append(category);
+        _scopes.ForEachScope(static (scope, line) => line.Append(" [").Append(scope).Append(']'), text);
+        text.Append(": ").Append(message);
         if (exception is not null)
-            text += Environment.NewLine + "      " + exception.ToString().ReplaceLineEndings(Environment.NewLine + "      ");
+            text.Append(Environment.NewLine).Append("      ").Append(exception.ToString().ReplaceLineEndings(Environment.NewLine + "      "));
         lock (_write)
             Console.Error.WriteLine(text);
     }
@@ -43,7 +48,7 @@ internal sealed class ConsoleLogging(LogLevel minimum = LogLevel.Information) : 
 
     private sealed class Logger(ConsoleLogging owner, string category) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => owner._scopes.Push(state);
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= owner.Minimum && logLevel != LogLevel.None;
 

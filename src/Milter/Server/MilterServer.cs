@@ -187,6 +187,7 @@ public sealed partial class MilterServer : IAsyncDisposable
             {
                 // Closed at once, so the MTA applies its default action now instead of waiting out its connect timeout.
                 socket.Dispose();
+                MilterMetrics.RecordRefused("limit");
                 if (_refusals.ShouldLog(out var heldBack))
                     ServerLog.Refused(_log, _options.MaxConnections, heldBack);
                 continue;

@@ -113,6 +113,7 @@ public class HostilePeerTests
     [Fact]
     public async Task Connections_over_the_cap_are_refused_at_once_with_one_warning_per_interval()
     {
+        using var metrics = new MetricRecorder();
         var log = new ListLogger();
         await using var server = await TestServer.StartAsync(Plain(), o => o.MaxConnections = 2, log);
         await using var first = await TestServer.OpenAsync(server);
@@ -129,6 +130,8 @@ public class HostilePeerTests
         var warning = Assert.Single(log.Entries, e => e.Message.StartsWith("Connection refused", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("2 connections already open (MaxConnections)", warning.Message, StringComparison.Ordinal);
+        // Other tests may refuse connections meanwhile: at least these fifty were counted.
+        Assert.True(metrics.Snapshot().Count(m => m.Instrument == "milter.connection.refused" && m.Tags == "milter.refusal.reason=limit") >= 50);
 
         // The connections within the cap still work.
         await first.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b.example>"));

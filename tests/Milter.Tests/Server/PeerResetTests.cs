@@ -23,12 +23,12 @@ public class PeerResetTests
         using var meter = new MeterListener();
         meter.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == MilterMetrics.MeterName && instrument.Name is "milter.connections.open" or "milter.connections")
+            if (instrument.Meter.Name == MilterMetrics.MeterName && instrument.Name is "milter.connection.active" or "milter.connection.accepted")
                 l.EnableMeasurementEvents(instrument);
         };
         meter.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {
-            if (instrument.Name == "milter.connections")
+            if (instrument.Name == "milter.connection.accepted")
                 Interlocked.Add(ref accepted, value);
             else
                 Interlocked.Add(ref open, value);

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Milter;
+
+public sealed partial class MilterSession
+{
+    private ConnectionScope? _scope;
+    private IDisposable? _scopeHandle;
+
+    // What handler calls run under: the connection's logging scope, and during a message its activity.
+    private ExecutionContext? _connectionFlow;
+
+    /// <summary>The connection's logging scope; called in <see cref="RunAsync(System.IO.Pipelines.IDuplexPipe, CancellationToken, CancellationToken)"/>, so it covers the whole session.</summary>
+    private void BeginLogScope()
+    {
+        // Without a log nothing reads the scope: no queue id is decoded for it.
+        if (ReferenceEquals(_log, NullLogger.Instance))
+            return;
+        _scope = new ConnectionScope(ConnectionId);
+        _scopeHandle = _log.BeginScope(_scope);
+        _connectionFlow = ExecutionContext.Capture();
+    }
+
+    private void EndLogScope() => _scopeHandle?.Dispose();
+
+    /// <summary>The MTA's queue id arrives in macros: the log scope shows it from then on.</summary>
+    private void NoteMacros(MilterContext context)
+    {
+        if (_scope is { QueueId: null } scope)
+            scope.QueueId = context.QueueId;
+    }
+
+    /// <summary>
+    /// A message starts: its clock, and its activity when someone listens. The activity is a root (the MTA passes no
+    /// trace context) and becomes <see cref="Activity.Current"/> inside the handlers, so their own activities nest under it.
+    /// </summary>
+    private void StartMessageTrace(SmtpConnection smtp)
+    {
+        smtp.Trace.Start();
+        if (!MilterTelemetry.Source.HasListeners())
+            return;
+        var previous = Activity.Current;
+        Activity.Current = null;
+        var activity = MilterTelemetry.Source.StartActivity(MilterTelemetry.MessageActivityName, ActivityKind.Server);
+        if (activity is not null)
+        {
+            if (activity.IsAllDataRequested)
+                TagMessageStart(activity, smtp.Context);
+            smtp.Trace.Activity = activity;
+            smtp.Trace.Flow = ExecutionContext.Capture();
+        }
+
+        Activity.Current = previous;
+    }
+
+    private void TagMessageStart(Activity activity, MilterContext context)
+    {
+        activity.SetTag(TagNames.ConnectionId, ConnectionId);
+        activity.SetTag(TagNames.Mta, ConnectionScope.MtaName(context.Mta));
+        activity.SetTag(TagNames.Filter, _description.Name);
+        if (context.Connection is { } connection)
+        {
+            activity.SetTag(TagNames.ClientAddress, connection.Address);
+            if (connection.Port != 0)
+                activity.SetTag(TagNames.ClientPort, (int)connection.Port);
+        }
+
+        activity.SetTag(TagNames.Helo, context.HeloName);
+        if (context.Sender is { } sender)
+        {
+            var address = sender.Address;
+            var at = address.LastIndexOf('@');
+            activity.SetTag(TagNames.SenderDomain, at >= 0 ? address[(at + 1)..] : "");
+        }
+    }
+
+    /// <summary>A handler call at a message step: an event on the message's activity, with its failure if it failed.</summary>
+    private static void TraceCall(SmtpConnection smtp, MilterSteps step, in HandlerOutcome outcome, string? errorType)
+    {
+        if (smtp.Trace.Activity is not { } activity || step is MilterSteps.Header or MilterSteps.Body)
+            return;
+        if (errorType is null)
+        {
+            activity.AddEvent(new ActivityEvent(MilterMetrics.StepName(step)));
+            return;
+        }
+
+        activity.AddEvent(new ActivityEvent(MilterMetrics.StepName(step), tags: new() { [TagNames.ErrorType] = errorType }));
+        activity.SetTag(TagNames.ErrorType, errorType);
+        activity.SetStatus(ActivityStatusCode.Error, $"the {MilterMetrics.StepName(step)} handler failed: {errorType}");
+        if (outcome.Error is { } error)
+            activity.AddException(error);
+    }
+
+    /// <summary>The message is over: its metrics, and its activity with what the milter decided and changed.</summary>
+    /// <param name="smtp">The connection whose message ends.</param>
+    /// <param name="final">The verdict at end of message; null when the message was abandoned.</param>
+    /// <param name="actions">The changes sent with it.</param>
+    private void FinishMessageTrace(SmtpConnection smtp, MilterVerdict? final = null, List<Protocol.MilterResponseCode>? actions = null)
+    {
+        ref var trace = ref smtp.Trace;
+        var decided = trace.EarlyVerdict ?? final;
+        var verdict = decided is { } known ? MilterMetrics.VerdictName(known.Kind) : "aborted";
+        var reply = decided?.Reply;
+        MilterMetrics.RecordMessage(_description.Name, verdict, trace.Started);
+        if (trace.Activity is { } activity)
+        {
+            if (activity.IsAllDataRequested)
+            {
+                var context = smtp.Context;
+                activity.SetTag(TagNames.QueueId, context.QueueId);
+                activity.SetTag(TagNames.RecipientCount, context.Recipients.Count);
+                activity.SetTag(TagNames.HeaderCount, trace.HeaderCount);
+                activity.SetTag(TagNames.BodySize, trace.BodySize);
+                activity.SetTag(TagNames.Verdict, verdict);
+                if (reply is not null)
+                    activity.SetTag(TagNames.ReplyCode, reply.Code);
+                if (actions is { Count: > 0 })
+                    activity.SetTag(TagNames.Actions, ActionNames(actions));
+            }
+
+            activity.Stop();
+        }
+
+        trace.Reset();
+        if (_scope is not null)
+            _scope.QueueId = null;
+    }
+
+    private static string[] ActionNames(List<Protocol.MilterResponseCode> actions)
+    {
+        var names = new List<string>(actions.Count);
+        foreach (var code in actions)
+        {
+            var name = MilterMetrics.ActionName(code);
+            if (!names.Contains(name))
+                names.Add(name);
+        }
+
+        return [.. names];
+    }
+}
