@@ -8,12 +8,14 @@
 #   knot: an authoritative DNS server started per test run on a loopback port, serving the DKIM keys, SPF and DMARC
 #            records of the test domains (Support/MailDns.cs); publicsuffix: the public suffix list DMARC reads.
 #   python3-dkim: dkimpy's test data, signatures made elsewhere (RFC 8463's, Exim's) that Milter.Authentication.Tests verifies.
+#   redis-server, haproxy: the shared store and the balancer of the scaling tests (several milter instances); each
+#            test starts its own on free ports, so the system-wide services are kept from starting (policy-rc.d).
 #   gcc, libc6-dev, libmilter-dev: build the C load driver and the libmilter milter of tests/perf (PerfComparisonTests).
 #   Sendmail 8.17: conflicts with postfix as a package, so it is not installed: its .debs are downloaded and
 #            unpacked into $SENDMAIL_ROOT (tests/Milter.IntegrationTests/sendmail/harness.sh runs it from there);
 #            m4 builds its configuration, liblockfile1 and libwrap0 are the libraries it needs that postfix does not.
 set -euo pipefail
-packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks knot publicsuffix python3-dkim gcc libc6-dev libmilter-dev)
+packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks knot publicsuffix python3-dkim redis-server haproxy gcc libc6-dev libmilter-dev)
 SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/milter-tests/sendmail}
 
 export DEBIAN_FRONTEND=noninteractive
@@ -27,7 +29,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   update
+  # No service of these packages may start system-wide: a policy-rc.d that says no, unless the machine has one.
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 if [ ! -x "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" ]; then

@@ -22,8 +22,11 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
     private readonly MilterServer _server;
     private readonly IServiceProvider _services;
     private readonly ILogger _log;
+    private readonly MilterLifecycle _lifecycle;
+    private readonly MilterLifecycle.HostedMilter _state;
     private PosixSignalRegistration? _hangup;
     private IDisposable? _reloads;
+    private CancellationTokenRegistration _stopping;
 
     /// <summary>Creates the server from the validated options; filter constructor parameters come from <paramref name="services"/>.</summary>
     public MilterHostedService(IServiceProvider services, IOptions<MilterHostingOptions> options, ILoggerFactory loggers)
@@ -33,6 +36,9 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
         _services = services;
         _log = loggers.CreateLogger("Milter.Hosting");
         _server = new MilterServer(MilterHandlerFactory.For<TFilter>(services), options.Value.ToServerOptions(), loggers);
+        // The health checks and the watchdog read this; a service built without AddMilter reports to a state nobody reads.
+        _lifecycle = services.GetService<MilterLifecycle>() ?? new MilterLifecycle();
+        _state = _lifecycle.Add(TFilter.Description.Name ?? typeof(TFilter).Name, () => _server.Addresses, () => _server.ConnectionCount);
     }
 
     /// <summary>The addresses the server listens on, with the real ports.</summary>
@@ -57,25 +63,38 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
             });
         }
 
+        // The host's stop begins before it reaches this service's StopAsync: readiness fails from its first moment.
+        var lifetime = _services.GetService<IHostApplicationLifetime>();
+        if (lifetime is not null)
+            _stopping = lifetime.ApplicationStopping.Register(static state => ((MilterLifecycle)state!).BeginStopping(), _lifecycle);
+        // With health checks, handler errors count from the first connection, not from the first probe.
+        _services.GetService<HandlerErrorRate>();
+
         try
         {
             await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+            _state.Listening();
         }
         catch (MilterListenException e)
         {
             // One line and a defined exit code, not an unhandled exception with a stack trace.
+            _state.Failed(e.Message);
             HostingLog.CannotListen(_log, e.Message);
             Environment.ExitCode = MilterExitCode.CannotListen;
-            _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+            // Once every service has started: stopping now would cancel the start of the host's other services (a web
+            // server for health checks, say), which ends in an unhandled exception instead of this one line.
+            lifetime?.ApplicationStarted.Register(lifetime.StopApplication);
         }
     }
 
     /// <summary>Stops gracefully: messages in flight finish within the shutdown timeout (and the host's).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _lifecycle.BeginStopping();
         _hangup?.Dispose();
         _reloads?.Dispose();
         await _server.StopAsync(cancellationToken).ConfigureAwait(false);
+        _state.Stopped();
         if (_server.StopWasForced)
             Environment.ExitCode = MilterExitCode.ForcedStop;
     }
@@ -83,6 +102,7 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _stopping.Dispose();
         _hangup?.Dispose();
         _reloads?.Dispose();
         await _server.DisposeAsync().ConfigureAwait(false);

@@ -35,7 +35,6 @@ public sealed partial class MilterSession
                     _scope?.Mta = context.Mta;
                 }
 
-                NoteMacros(context);
                 _lastMacroFor = macros.ForCommand;
                 return true;
 

@@ -30,6 +30,7 @@ public sealed partial class MilterSession
         var limit = LimitOf(step);
         var token = cleanup ? ArmDeadline(limit) : ArmStep(limit);
         var copy = arguments.First.IsEmpty || _receiveBuffers is not null ? null : CopyFrameBytes(ref arguments);
+        RefreshScope(smtp.Context);
         var call = Spares<HandlerCall>.Rent();
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
         HandlerOutcome outcome;

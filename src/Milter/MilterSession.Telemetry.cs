@@ -24,10 +24,13 @@ public sealed partial class MilterSession
 
     private void EndLogScope() => _scopeHandle?.Dispose();
 
-    /// <summary>The MTA's queue id arrives in macros: the log scope shows it from then on.</summary>
-    private void NoteMacros(MilterContext context)
+    /// <summary>
+    /// The queue id the log scope shows, read before each handler call: macros of the transaction before (an RSET)
+    /// stay in scope until the command they belong to arrives, so a macro packet alone does not say which is current.
+    /// </summary>
+    private void RefreshScope(MilterContext context)
     {
-        if (_scope is { QueueId: null } scope)
+        if (_scope is { } scope)
             scope.QueueId = context.QueueId;
     }
 

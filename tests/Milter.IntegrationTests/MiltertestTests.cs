@@ -12,7 +12,7 @@ public class MiltertestTests
 {
     private const string Miltertest = "/usr/bin/miltertest";
 
-    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger", "HostedStamper", "HandWrittenMilter", "AttachmentGuard"];
+    public static TheoryData<string> Samples() => ["HeaderStamper", "RecipientPolicy", "EventLogger", "HostedStamper", "HandWrittenMilter", "AttachmentGuard", "ObservedMilter"];
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -39,6 +39,7 @@ public class MiltertestTests
             "HostedStamper" => "hosted_stamper.py",
             "HandWrittenMilter" => "hand_written_milter.py",
             "AttachmentGuard" => "attachment_guard.py",
+            "ObservedMilter" => "observed_milter.py",
             _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no pymilter milter for this sample"),
         };
         await using var milter = await Pymilter.StartAsync(script);

@@ -9,14 +9,14 @@ namespace Milter.IntegrationTests;
 
 public partial class NativeAotSampleTests
 {
-    private static readonly Lazy<Task<(string Binary, string Log)>> PublishedAuthMilter = new(() => PublishAsync(Path.Combine("samples", "AuthMilter"), "AuthMilter"));
+    private static Task<(string Binary, string Log)> PublishedAuthMilter => Published.SampleAsync("AuthMilter");
 
     [Fact]
     public async Task The_auth_milter_binary_signs_mail_a_real_Postfix_delivers_and_the_signature_verifies()
     {
         if (PostfixInstance.Unavailable() is { } reason)
             Assert.Skip(reason);
-        var (binary, log) = await PublishedAuthMilter.Value;
+        var (binary, log) = await PublishedAuthMilter;
         Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
         Assert.Equal(["AuthMilter", "AuthMilter.dbg", "appsettings.json"],
             Directory.GetFiles(Path.GetDirectoryName(binary)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));

@@ -9,7 +9,7 @@ namespace Milter.IntegrationTests;
 /// <summary>milter-test as CI ships it: one NativeAOT binary, published without warnings, run as a process.</summary>
 public partial class NativeAotSampleTests
 {
-    private static readonly Lazy<Task<(string Binary, string Log)>> PublishedMilterTest = new(() => PublishAsync(Path.Combine("src", "Milter.Cli"), "milter-test"));
+    private static Task<(string Binary, string Log)> PublishedMilterTest => Published.GetAsync(Path.Combine("src", "Milter.Cli"), "milter-test");
 
     private static async Task<MilterServer> StartScenarioMilterAsync(string listen = "inet:0@127.0.0.1")
     {
@@ -21,7 +21,7 @@ public partial class NativeAotSampleTests
     [Fact]
     public async Task The_milter_test_binary_publishes_without_warnings_and_sends_probes_helps_and_versions()
     {
-        var (binary, log) = await PublishedMilterTest.Value;
+        var (binary, log) = await PublishedMilterTest;
         Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
         var message = Path.Combine(Path.GetDirectoryName(binary)!, "message.eml");
         await File.WriteAllTextAsync(message, "From: <a@example.org>\r\nTo: <b@example.net>\r\nSubject: hi\r\nX-Case: add-header\r\n\r\nHello.\r\n");
@@ -59,7 +59,7 @@ public partial class NativeAotSampleTests
     [InlineData("milter-test send --mta ", "postfix")]
     public async Task The_README_bash_completion_line_completes_through_the_binary(string typed, string offered)
     {
-        var (binary, _) = await PublishedMilterTest.Value;
+        var (binary, _) = await PublishedMilterTest;
         var setup = File.ReadLines(Path.Combine(Repository.Root, "README.md")).Single(l => l.StartsWith("_milter_test()", StringComparison.Ordinal));
         // What bash sets before it calls a completion function: the line, the cursor, the words, the current word.
         var words = typed.Split(' ');
@@ -104,7 +104,7 @@ public partial class NativeAotSampleTests
     [Fact]
     public async Task The_milter_test_binary_records_a_session_until_SIGTERM()
     {
-        var (binary, _) = await PublishedMilterTest.Value;
+        var (binary, _) = await PublishedMilterTest;
         var folder = Path.GetDirectoryName(binary)!;
         var listen = Path.Combine(Path.GetTempPath(), $"record-{Guid.NewGuid():N}.sock"); // a socket path has at most 107 bytes
         var capture = Path.Combine(folder, $"record-{Guid.NewGuid():N}.txt");
@@ -141,7 +141,7 @@ public partial class NativeAotSampleTests
     {
         if (PostfixInstance.Unavailable() is { } reason)
             Assert.Skip(reason);
-        var (binary, _) = await PublishedMilterTest.Value;
+        var (binary, _) = await PublishedMilterTest;
         var capture = Path.Combine(Path.GetDirectoryName(binary)!, $"record-{Guid.NewGuid():N}.txt");
         await using var server = await StartScenarioMilterAsync();
         var port = FreePorts.One();

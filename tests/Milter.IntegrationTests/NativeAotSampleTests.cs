@@ -11,26 +11,14 @@ namespace Milter.IntegrationTests;
 [Collection(RepositoryBuilds.Name)]
 public partial class NativeAotSampleTests
 {
-    /// <summary>Published once for the class: the binary and the publish log.</summary>
-    private static readonly Lazy<Task<(string Binary, string Log)>> Published = new(() => PublishAsync(Path.Combine("samples", "HeaderStamper"), "HeaderStamper"));
+    private static Task<(string Binary, string Log)> PublishedStamper => Published.SampleAsync("HeaderStamper");
 
-    private static readonly Lazy<Task<(string Binary, string Log)>> PublishedGuard = new(() => PublishAsync(Path.Combine("samples", "AttachmentGuard"), "AttachmentGuard"));
-
-    private static async Task<(string Binary, string Log)> PublishAsync(string project, string binary)
-    {
-        // Beside the tests, replaced on every run: nothing left behind in the temporary folder.
-        var output = Path.Combine(AppContext.BaseDirectory, "published", binary);
-        if (Directory.Exists(output))
-            Directory.Delete(output, recursive: true);
-        var (exitCode, log) = await Command.RunAsync("dotnet", "publish", Path.Combine(Repository.Root, project), "-c", "Release", "-r", "linux-x64", "-o", output);
-        Assert.True(exitCode == 0, log);
-        return (Path.Combine(output, binary), log);
-    }
+    private static Task<(string Binary, string Log)> PublishedGuard => Published.SampleAsync("AttachmentGuard");
 
     [Fact]
     public async Task The_header_stamper_publishes_with_NativeAOT_without_warnings_and_answers_a_session()
     {
-        var (binary, log) = await Published.Value;
+        var (binary, log) = await PublishedStamper;
         Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
         Assert.True(File.Exists(binary), log);
 
@@ -58,7 +46,7 @@ public partial class NativeAotSampleTests
     {
         if (PostfixInstance.Unavailable() is { } reason)
             Assert.Skip(reason);
-        var (binary, _) = await Published.Value;
+        var (binary, _) = await PublishedStamper;
         await using var stamper = await RunningStamper.StartAsync(binary);
         await using var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{stamper.Port}");
 
@@ -80,7 +68,7 @@ public partial class NativeAotSampleTests
     {
         if ((mtaName == "postfix" ? PostfixInstance.Unavailable() : SendmailInstance.Unavailable()) is { } reason)
             Assert.Skip(reason);
-        var (binary, log) = await PublishedGuard.Value;
+        var (binary, log) = await PublishedGuard;
         Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
         // The binary, its native symbols and its settings; no XML docs or managed .pdb files.
         Assert.Equal(["AttachmentGuard", "AttachmentGuard.dbg", "appsettings.json"],
@@ -118,6 +106,7 @@ public partial class NativeAotSampleTests
             _process = process;
             Port = port;
             Log = process.StandardError.ReadToEndAsync();
+            Output = process.StandardOutput.ReadToEndAsync();
         }
 
         public int Port { get; }
@@ -125,15 +114,22 @@ public partial class NativeAotSampleTests
         /// <summary>What the milter wrote on standard error, complete once it has exited.</summary>
         public Task<string> Log { get; }
 
-        public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null, string? workingDirectory = null)
+        /// <summary>What the milter wrote on standard output (the generic host's console log), complete once it has exited.</summary>
+        public Task<string> Output { get; }
+
+        public static async Task<RunningStamper> StartAsync(string binary, Func<int, string>? arguments = null, string? workingDirectory = null,
+            Dictionary<string, string>? environment = null)
         {
             var port = FreePorts.One();
-            var process = Process.Start(new ProcessStartInfo(binary, arguments?.Invoke(port) ?? $"inet:{port}@127.0.0.1")
+            var start = new ProcessStartInfo(binary, arguments?.Invoke(port) ?? $"inet:{port}@127.0.0.1")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(binary),
-            })!;
+            };
+            foreach (var (name, value) in environment ?? [])
+                start.Environment[name] = value;
+            var process = Process.Start(start)!;
             var stamper = new RunningStamper(process, port);
             await using (await ConnectWhenListeningAsync(new IPEndPoint(IPAddress.Loopback, port), process))
             {

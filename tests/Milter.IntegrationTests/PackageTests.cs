@@ -21,7 +21,7 @@ public class PackageTests
                 Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
 
             var packed = Directory.GetFiles(feed.Directory, "*.nupkg");
-            Assert.Equal(["Milter", "milter-test", "Milter.Authentication", "Milter.Hosting", "Milter.Mime", "Milter.Templates", "Milter.Testing"],
+            Assert.Equal(["Milter", "milter-test", "Milter.Authentication", "Milter.Hosting", "Milter.Mime", "Milter.State", "Milter.Templates", "Milter.Testing"],
                 packed.Select(f => Path.GetFileName(f)[..^($".{version}.nupkg".Length)]).Order(StringComparer.OrdinalIgnoreCase));
             foreach (var package in packed)
             {

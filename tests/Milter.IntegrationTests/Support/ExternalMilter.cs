@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Milter.IntegrationTests.Support;
 
@@ -6,40 +7,76 @@ namespace Milter.IntegrationTests.Support;
 internal sealed class ExternalMilter : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private bool _disposed;
 
-    private ExternalMilter(Process process, int port)
+    private ExternalMilter(Process process, string host, int port)
     {
         _process = process;
+        Host = host;
         Port = port;
+        // Read as it comes: a chatty milter must never block on a full pipe.
+        process.OutputDataReceived += (_, line) => Append(line.Data);
+        process.ErrorDataReceived += (_, line) => Append(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
     }
+
+    public string Host { get; }
 
     public int Port { get; }
 
-    public string Address => $"inet:{Port}@127.0.0.1";
+    public string Address => $"inet:{Port}@{Host}";
 
+    /// <summary>What the program wrote so far, standard output and error together.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the program and waits until something listens on the port (read from /proc, not by connecting).</summary>
-    public static async Task<ExternalMilter> StartAsync(int port, string program, params string[] arguments)
+    public static Task<ExternalMilter> StartAsync(int port, string program, params string[] arguments) =>
+        StartAsync("127.0.0.1", port, program, arguments);
+
+    /// <summary>The same for a program that listens on <paramref name="host"/> (an address of the loopback range).</summary>
+    public static async Task<ExternalMilter> StartAsync(string host, int port, string program, string[] arguments, string? workingDirectory = null)
     {
-        var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var milter = new ExternalMilter(process, port);
-        if (await LoopbackPort.WaitForListenerAsync(process, port, TimeSpan.FromSeconds(15)) is { } error)
+        var process = Process.Start(new ProcessStartInfo(program, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        })!;
+        var milter = new ExternalMilter(process, host, port);
+        if (!await Listening.WaitAsync(process, port, TimeSpan.FromSeconds(15), host))
         {
             await milter.DisposeAsync();
-            throw new InvalidOperationException($"{program} did not listen on port {port}: {error}");
+            throw new InvalidOperationException($"{program} did not listen on {host}:{port}: {milter.Output}");
         }
 
         return milter;
     }
 
+    /// <summary>SIGKILL, as a crash or the OOM killer ends a process: no goodbye to its connections.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
+            await KillAsync();
         _process.Dispose();
     }
 
@@ -56,5 +93,13 @@ internal sealed class ExternalMilter : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.Append(line).Append('\n');
     }
 }

@@ -61,8 +61,9 @@ internal sealed class KnotServer : IAsyncDisposable
         var process = Process.Start(new ProcessStartInfo(Daemon, ["-c", configPath]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         var server = new KnotServer(process, directory, port);
         // Knot listens on TCP once its zones are loaded.
-        if (await LoopbackPort.WaitForListenerAsync(process, port, TimeSpan.FromSeconds(15)) is { } error)
+        if (!await Listening.WaitAsync(process, port, TimeSpan.FromSeconds(15)))
         {
+            var error = process.HasExited ? await process.StandardError.ReadToEndAsync() : "(still running)";
             await server.DisposeAsync();
             throw new InvalidOperationException($"knotd did not listen on {port}: {error}");
         }

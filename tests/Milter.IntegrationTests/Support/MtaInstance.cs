@@ -67,8 +67,27 @@ internal abstract class MtaInstance(string harness, string directory, int smtpPo
         }
     }
 
+    /// <summary>Every message the sink received completely so far, in no particular order.</summary>
+    public async Task<IReadOnlyList<DeliveredMessage>> DeliveredAsync()
+    {
+        var messages = new List<DeliveredMessage>();
+        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(Directory, "sink")))
+        {
+            var dump = await File.ReadAllTextAsync(file);
+            // smtp-sink writes a dump as the transaction goes: its envelope lines come first, the empty line after the message last.
+            if (dump.Contains("X-Mail-Args", StringComparison.Ordinal) && dump.Replace("\r\n", "\n", StringComparison.Ordinal).EndsWith("\n\n", StringComparison.Ordinal))
+                messages.Add(DeliveredMessage.Parse(dump));
+        }
+
+        return messages;
+    }
+
     /// <summary>Runs harness.sh from the test output folder (<paramref name="script"/> is postfix or sendmail); returns its output.</summary>
-    protected static async Task<string> RunHarnessAsync(string script, params string[] arguments)
+    protected static Task<string> RunHarnessAsync(string script, params string[] arguments) =>
+        RunHarnessAsync(script, new Dictionary<string, string>(), arguments);
+
+    /// <summary>The same, with variables added to the harness's environment.</summary>
+    protected static async Task<string> RunHarnessAsync(string script, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var path = Path.Combine(AppContext.BaseDirectory, script, "harness.sh");
         var info = new ProcessStartInfo("/bin/bash", [path, .. arguments])
@@ -76,6 +95,8 @@ internal abstract class MtaInstance(string harness, string directory, int smtpPo
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
+        foreach (var (name, value) in environment)
+            info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var error = process.StandardError.ReadToEndAsync();
         var output = await process.StandardOutput.ReadToEndAsync();

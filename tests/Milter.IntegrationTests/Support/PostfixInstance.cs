@@ -35,14 +35,28 @@ internal sealed partial class PostfixInstance : MtaInstance
     /// Starts an instance whose smtpd uses the milter at <paramref name="milter"/> (Postfix syntax, e.g. inet:127.0.0.1:8890,
     /// several separated by spaces), and on <see cref="OtherSmtpPort"/> the <paramref name="otherMilters"/>.
     /// </summary>
-    public static async Task<PostfixInstance> StartAsync(string milter, string? otherMilters = null)
+    public static Task<PostfixInstance> StartAsync(string milter, string? otherMilters = null) =>
+        LaunchAsync(milter, otherMilters, new Dictionary<string, string>());
+
+    /// <summary>
+    /// Starts an instance without a milter that relays every message to smtpd on 127.0.0.1:<paramref name="port"/>: the
+    /// sending MTA of a test, whose queue keeps and retries what the other instance defers. It has no sink.
+    /// </summary>
+    public static Task<PostfixInstance> StartRelayingAsync(int port) =>
+        LaunchAsync("none", null, new Dictionary<string, string> { ["RELAY_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    /// <summary>Starts an instance that resolves host names (a milter's among them) with <paramref name="hostsFile"/> instead of /etc/hosts.</summary>
+    public static Task<PostfixInstance> StartWithHostsAsync(string milter, string hostsFile) =>
+        LaunchAsync(milter, null, new Dictionary<string, string> { ["HOSTS"] = hostsFile });
+
+    private static async Task<PostfixInstance> LaunchAsync(string milter, string? otherMilters, IReadOnlyDictionary<string, string> environment)
     {
         var directory = Path.Combine("/tmp", $"milter-it-{Guid.NewGuid():N}"[..20]);
         System.IO.Directory.CreateDirectory(directory);
         var ports = FreePorts.Take(4);
         var instance = new PostfixInstance(directory, ports[0], ports[2], otherMilters is null ? ports[0] : ports[3]);
         string[] other = otherMilters is null ? [] : [ports[3].ToString(), otherMilters];
-        await RunHarnessAsync("postfix", ["start", directory, ports[0].ToString(), ports[1].ToString(), milter, ports[2].ToString(), .. other]);
+        await RunHarnessAsync("postfix", environment, ["start", directory, ports[0].ToString(), ports[1].ToString(), milter, ports[2].ToString(), .. other]);
         return instance;
     }
 
@@ -87,6 +101,21 @@ internal sealed partial class PostfixInstance : MtaInstance
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return output;
+    }
+
+    /// <summary>The messages in the queue, with the reason each recipient waits (what the next hop answered).</summary>
+    public async Task<IReadOnlyList<QueuedMessage>> QueuedAsync()
+    {
+        var queued = new List<QueuedMessage>();
+        foreach (var line in (await QueueListingAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            var root = json.RootElement;
+            queued.Add(new QueuedMessage(root.GetProperty("queue_id").GetString()!, root.GetProperty("queue_name").GetString()!,
+                [.. root.GetProperty("recipients").EnumerateArray().Select(r => r.TryGetProperty("delay_reason", out var reason) ? reason.GetString()! : "")]));
+        }
+
+        return queued;
     }
 
     [GeneratedRegex(@"queued as ([0-9A-Za-z]+)")]

@@ -43,6 +43,12 @@ internal sealed class SampleMilter : IAsyncDisposable
             builder.Services.AddSingleton(settings);
             builder.Services.AddSingleton(settings.CreatePolicy());
         }),
+        "ObservedMilter" => HostAsync<ObservedMilter.RecipientLimit>(sample, builder =>
+        {
+            var limit = new ObservedMilter.RecipientLimitSettings();
+            builder.Configuration.GetSection("RecipientLimit").Bind(limit);
+            builder.Services.AddSingleton(limit);
+        }),
         _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no such sample"),
     };
 

@@ -8,6 +8,8 @@
 # MILTER is in Postfix syntax (inet:127.0.0.1:8890, unix:/path, several separated by spaces) or "none".
 # PLAIN_PORT, when given, is a second smtpd listener without the milter, to compare against; OTHER_PORT a third
 # one with OTHER_MILTERS instead. Logs go to DIR/maillog (no syslog).
+# Environment: RELAY_PORT relays all mail to smtpd on 127.0.0.1:RELAY_PORT (another instance) instead of a sink;
+# HOSTS names a file that stands for /etc/hosts for this instance alone (it runs in a mount namespace of its own).
 set -euo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -51,7 +53,7 @@ local_recipient_maps =
 alias_maps =
 alias_database =
 relay_domains =
-relayhost = [127.0.0.1]:$sink_port
+relayhost = [127.0.0.1]:${RELAY_PORT:-$sink_port}
 inet_interfaces = loopback-only
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
@@ -111,12 +113,17 @@ MCF
   touch -d '-1 minute' "$dir/etc/main.cf" "$dir/etc/master.cf"
 
   # smtp-sink dumps each transaction to DIR/sink/<time>.<id>: envelope as X-*-Args lines, then the message.
-  setsid /bin/sh -c 'echo $$ > "$0"; exec "$@"' "$dir/sink.pid" \
-    smtp-sink -u postfix -h sink.harness.test -d "$dir/sink/%Y%m%d%H%M%S." "127.0.0.1:$sink_port" 64 \
-    </dev/null >>"$dir/sink.log" 2>&1 &
+  if [ -z "${RELAY_PORT:-}" ]; then
+    setsid /bin/sh -c 'echo $$ > "$0"; exec "$@"' "$dir/sink.pid" \
+      smtp-sink -u postfix -h sink.harness.test -d "$dir/sink/%Y%m%d%H%M%S." "127.0.0.1:$sink_port" 64 \
+      </dev/null >>"$dir/sink.log" 2>&1 &
+  fi
 
-  postfix -c "$dir/etc" start >>"$dir/start.log" 2>&1 || { cat "$dir/start.log" >&2; stop "$dir"; die "postfix did not start"; }
-  wait_listen "$sink_port" || { stop "$dir"; die "smtp-sink did not listen on $sink_port"; }
+  local run=()
+  # The master and every daemon it starts see HOSTS as /etc/hosts; nothing outside the namespace does.
+  [ -z "${HOSTS:-}" ] || run=(unshare --mount --propagation private /bin/sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$HOSTS")
+  "${run[@]}" postfix -c "$dir/etc" start >>"$dir/start.log" 2>&1 || { cat "$dir/start.log" >&2; stop "$dir"; die "postfix did not start"; }
+  [ -n "${RELAY_PORT:-}" ] || wait_listen "$sink_port" || { stop "$dir"; die "smtp-sink did not listen on $sink_port"; }
   wait_listen "$smtp_port" || { stop "$dir"; die "smtpd did not listen on $smtp_port"; }
 }
 

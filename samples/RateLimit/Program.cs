@@ -1,0 +1,21 @@
+// Rate limiting on the generic host: messages per authenticated user and per client address in a fixed window;
+// over the limit, MAIL FROM gets 451 4.7.1 and the time left. Counters in SQLite by default (ratelimit.db); several
+// instances count together in Redis with one more setting:
+//
+//   dotnet run --project samples/RateLimit
+//   dotnet run --project samples/RateLimit -- --Milter:Store:Redis redis1:6379
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Milter.Hosting;
+using Milter.State;
+using RateLimit;
+
+// appsettings.json beside the binary, wherever it is started from (systemd starts it in /).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var settings = new RateLimitSettings();
+builder.Configuration.GetSection("RateLimit").Bind(settings);
+builder.Services.AddSingleton(settings);
+builder.Services.AddMilterStore();
+builder.Services.AddMilter<RateLimitFilter>();
+await builder.Build().RunAsync();

@@ -1,0 +1,146 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Milter.State;
+
+/// <summary>
+/// The embedded store: one SQLite file, kept across restarts. One connection, used by one operation at a time (SQLite
+/// writes one at a time anyway); several processes on one machine may share the file (WAL, busy timeout).
+/// </summary>
+internal sealed class SqliteMilterStore : MilterStore
+{
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _timeout;
+    private readonly ITimer _purgeTimer;
+    private readonly SqliteStatements _sql;
+
+    public SqliteMilterStore(MilterStoreOptions options, TimeProvider time, ILogger? log)
+        : base(options.WhenUnavailable, log)
+    {
+        var path = ResolvePath(options.SqlitePath);
+        Description = "SQLite " + path;
+        _time = time;
+        _timeout = options.Timeout;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = path,
+                Pooling = false,
+                DefaultTimeout = (int)Math.Ceiling(_timeout.TotalSeconds),
+            }.ToString());
+            _connection.Open();
+            _sql = new SqliteStatements(_connection, _timeout);
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            _connection?.Dispose();
+            throw new InvalidOperationException($"Cannot open the SQLite store {path}: {e.Message}", e);
+        }
+
+        _purgeTimer = time.CreateTimer(_ => _ = PurgeAsync(), null, PurgeInterval, PurgeInterval);
+    }
+
+    public override string Description { get; }
+
+    public override ValueTask<StoreCounter> IncrementAsync(string key, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key, window);
+        return RunAsync(now =>
+        {
+            using var reader = _sql.Increment.With(("$key", key), ("$now", now), ("$expires", now + (long)window.TotalMilliseconds)).ExecuteReader();
+            reader.Read();
+            return new StoreCounter(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
+        }, cancellationToken);
+    }
+
+    public override async ValueTask AddToSetAsync(string set, string member, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        CheckKey(set, lifetime);
+        ArgumentNullException.ThrowIfNull(member);
+        await RunAsync(now => _sql.AddMember.With(("$set", set), ("$member", member), ("$expires", now + (long)lifetime.TotalMilliseconds)).ExecuteNonQuery(),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public override ValueTask<bool> SetContainsAsync(string set, string member, CancellationToken cancellationToken = default)
+    {
+        CheckKey(set);
+        ArgumentNullException.ThrowIfNull(member);
+        return RunAsync(now => _sql.ContainsMember.With(("$set", set), ("$member", member), ("$now", now)).ExecuteScalar() is not null, cancellationToken);
+    }
+
+    public override ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key);
+        return RunAsync(now => (string?)_sql.GetValue.With(("$key", key), ("$now", now)).ExecuteScalar(), cancellationToken);
+    }
+
+    public override ValueTask<bool> CompareAndSetAsync(string key, string? expected, string value, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        CheckKey(key, lifetime);
+        ArgumentNullException.ThrowIfNull(value);
+        return RunAsync(now =>
+        {
+            var expires = now + (long)lifetime.TotalMilliseconds;
+            var command = expected is null
+                ? _sql.InsertIfAbsent.With(("$key", key), ("$value", value), ("$now", now), ("$expires", expires))
+                : _sql.ReplaceIfEqual.With(("$key", key), ("$value", value), ("$now", now), ("$expires", expires), ("$expected", expected));
+            return command.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _purgeTimer.DisposeAsync().ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _sql.Dispose();
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A relative path is the unit's state directory's (systemd's StateDirectory=), else the working directory's.</summary>
+    private static string ResolvePath(string path) =>
+        Path.GetFullPath(path, Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } state
+            ? state.Split(':')[0]
+            : Environment.CurrentDirectory);
+
+    private async ValueTask<T> RunAsync<T>(Func<long, T> operation, CancellationToken cancellationToken)
+    {
+        if (!await _gate.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false))
+            throw new MilterStoreUnavailableException($"{Description}: busy for more than {_timeout.TotalSeconds:0.###} s");
+        try
+        {
+            return operation(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+        catch (SqliteException e)
+        {
+            throw new MilterStoreUnavailableException($"{Description}: {e.Message}", e);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task PurgeAsync()
+    {
+        try
+        {
+            await RunAsync(now => _sql.Purge.With(("$now", now)).ExecuteNonQuery(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MilterStoreUnavailableException or ObjectDisposedException)
+        {
+            // Expired rows are never read as live; the next purge takes them.
+        }
+    }
+}
