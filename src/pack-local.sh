@@ -10,7 +10,7 @@ mkdir -p "$feed"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-for project in src/Milter src/Milter.Hosting src/Milter.Mime src/Milter.Testing src/Milter.Cli src/Milter.Templates; do
+for project in src/Milter src/Milter.Hosting src/Milter.Mime src/Milter.Authentication src/Milter.Testing src/Milter.Cli src/Milter.Templates; do
   dotnet pack "$project" -c Release -o "$out" --nologo -v quiet
 done
 

@@ -21,7 +21,7 @@ public class PackageTests
                 Assert.DoesNotMatch(@"(?i)\bwarning\b", log);
 
             var packed = Directory.GetFiles(feed.Directory, "*.nupkg");
-            Assert.Equal(["Milter", "milter-test", "Milter.Hosting", "Milter.Mime", "Milter.State", "Milter.Templates", "Milter.Testing"],
+            Assert.Equal(["Milter", "milter-test", "Milter.Authentication", "Milter.Hosting", "Milter.Mime", "Milter.State", "Milter.Templates", "Milter.Testing"],
                 packed.Select(f => Path.GetFileName(f)[..^($".{version}.nupkg".Length)]).Order(StringComparer.OrdinalIgnoreCase));
             foreach (var package in packed)
             {
@@ -34,13 +34,16 @@ public class PackageTests
                 Assert.True(package.Contains("Templates", StringComparison.Ordinal) || File.Exists(Path.ChangeExtension(package, ".snupkg")), package);
             }
 
-            var app = await CreateProjectAsync(work, "app", feed, "Exe", $"<PackageReference Include=\"Milter.Mime\" Version=\"{version}\" />");
+            var app = await CreateProjectAsync(work, "app", feed, "Exe",
+                $"<PackageReference Include=\"Milter.Mime\" Version=\"{version}\" /><PackageReference Include=\"Milter.Authentication\" Version=\"{version}\" />");
             await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
                 using Milter;
+                using Milter.Authentication;
                 using Milter.Mime;
 
                 Console.WriteLine($"actions: {Stamp.Description.Actions}; steps: {Stamp.Description.Steps}");
                 Console.WriteLine($"mime actions: {Rewrite.Description.Actions}");
+                Console.WriteLine($"auth actions: {Results.Description.Actions}");
 
                 [MailFilter]
                 public partial class Stamp
@@ -55,12 +58,26 @@ public class PackageTests
                     private readonly MessageCapture _capture = new();
                     [OnEndOfMessage] public MilterVerdict End(EndOfMessageContext m) { m.ApplyChanges(_capture); return MilterVerdict.Accept; }
                 }
+
+                [MailFilter]
+                public partial class Results
+                {
+                    private readonly MessageCapture _capture = new();
+                    [OnEndOfMessage] public MilterVerdict End(EndOfMessageContext m)
+                    {
+                        m.RemoveClaimedResults(_capture.Message, "mx.example");
+                        m.InsertAtTop(new MimeKit.Header("Authentication-Results", "mx.example; dkim=none"));
+                        return MilterVerdict.Accept;
+                    }
+                }
                 """);
             var (runExit, runLog) = await Command.RunAsync(app, Environment(feed), "dotnet", "run");
             Assert.True(runExit == 0, runLog);
             Assert.Contains("actions: AddHeaders; steps: Header", runLog, StringComparison.Ordinal);
             // [UsesActions] on Milter.Mime's ApplyChanges reaches the generator through the package.
             Assert.Contains("mime actions: AddHeaders, ChangeBody, ChangeHeaders", runLog, StringComparison.Ordinal);
+            // And Milter.Authentication's InsertAtTop and RemoveClaimedResults.
+            Assert.Contains("auth actions: AddHeaders, ChangeHeaders", runLog, StringComparison.Ordinal);
 
             // The same class without `partial`: the analyzers from the package must stop the build with MILTER001.
             await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """

@@ -57,12 +57,7 @@ public class PerfComparisonTests
         try
         {
             // Signalled once it listens: its handler is registered before that, and SIGUSR1 would end it sooner.
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (!File.ReadLines("/proc/net/tcp").Any(l => l.Contains($"0100007F:{port:X4} ", StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)))
-            {
-                Assert.False(process.HasExited || DateTime.UtcNow > deadline, "Milter.Perf did not listen");
-                await Task.Delay(20);
-            }
+            Assert.True(await Listening.WaitAsync(process, port, TimeSpan.FromSeconds(20)), "Milter.Perf did not listen");
 
             await Command.RunAsync("kill", "-USR1", process.Id.ToString(CultureInfo.InvariantCulture));
 

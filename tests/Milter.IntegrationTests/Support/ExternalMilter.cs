@@ -54,16 +54,10 @@ internal sealed class ExternalMilter : IAsyncDisposable
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         })!;
         var milter = new ExternalMilter(process, host, port);
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!Listening.On(port, host))
+        if (!await Listening.WaitAsync(process, port, TimeSpan.FromSeconds(15), host))
         {
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                await milter.DisposeAsync();
-                throw new InvalidOperationException($"{program} did not listen on {host}:{port}: {milter.Output}");
-            }
-
-            await Task.Delay(20);
+            await milter.DisposeAsync();
+            throw new InvalidOperationException($"{program} did not listen on {host}:{port}: {milter.Output}");
         }
 
         return milter;

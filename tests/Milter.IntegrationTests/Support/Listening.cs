@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 
@@ -14,5 +15,22 @@ internal static class Listening
         return File.ReadLines("/proc/net/tcp").Skip(1)
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Any(fields => fields[1] == local && fields[3] == "0A");
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="process"/> listens on <paramref name="port"/> at <paramref name="address"/>: true once
+    /// it does, false when the process exits first or <paramref name="timeout"/> passes.
+    /// </summary>
+    public static async Task<bool> WaitAsync(Process process, int port, TimeSpan timeout, string address = "127.0.0.1")
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!On(port, address))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+                return false;
+            await Task.Delay(20);
+        }
+
+        return true;
     }
 }

@@ -37,13 +37,16 @@ internal abstract class MtaInstance(string harness, string directory, int smtpPo
     }
 
     /// <summary>The dump of the delivered message whose text contains <paramref name="marker"/> (the MTA's Received: names the queue id).</summary>
-    protected async Task<DeliveredMessage> ReadSinkAsync(string marker)
+    protected async Task<DeliveredMessage> ReadSinkAsync(string marker) => DeliveredMessage.Parse(await ReadSinkTextAsync(marker));
+
+    /// <summary>The whole dump of the delivered message whose text contains <paramref name="marker"/>, as smtp-sink wrote it.</summary>
+    protected async Task<string> ReadSinkTextAsync(string marker)
     {
         foreach (var file in System.IO.Directory.GetFiles(Path.Combine(Directory, "sink")))
         {
             var text = await File.ReadAllTextAsync(file);
             if (text.Contains(marker, StringComparison.Ordinal))
-                return DeliveredMessage.Parse(text);
+                return text;
         }
 
         throw new InvalidOperationException($"The MTA says it delivered the message with \"{marker}\", but the sink has no such message.");

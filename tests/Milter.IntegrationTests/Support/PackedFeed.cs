@@ -17,7 +17,7 @@ internal sealed class PackedFeed
     }
 
     public static readonly string[] Projects =
-        ["src/Milter", "src/Milter.Hosting", "src/Milter.State", "src/Milter.Mime", "src/Milter.Testing", "src/Milter.Cli", "src/Milter.Templates"];
+        ["src/Milter", "src/Milter.Hosting", "src/Milter.State", "src/Milter.Mime", "src/Milter.Authentication", "src/Milter.Testing", "src/Milter.Cli", "src/Milter.Templates"];
 
     /// <summary>The folder holding the .nupkg and .snupkg files.</summary>
     public string Directory { get; }

@@ -73,6 +73,22 @@ internal sealed partial class PostfixInstance : MtaInstance
         return await ReadSinkAsync($"(Postfix) with ESMTP id {queueId}");
     }
 
+    /// <summary>
+    /// Waits until the message was delivered and gives it back as the next hop received it, byte for byte (LF line
+    /// ends): the sink's meta lines and its own Received: taken off, so it can be sent on unchanged.
+    /// </summary>
+    public async Task<string> WaitForRawDeliveryAsync(string queueId, TimeSpan? timeout = null)
+    {
+        await WaitForLogAsync(new Regex($@" {Regex.Escape(queueId)}: to=<[^>]*>.* status=sent "), timeout);
+        var lines = (await ReadSinkTextAsync($"(Postfix) with ESMTP id {queueId}")).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').ToList();
+        var received = lines.FindIndex(l => l.StartsWith("Received:", StringComparison.Ordinal));
+        var start = received + 1;
+        while (lines[start].StartsWith(' ') || lines[start].StartsWith('\t'))
+            start++;
+        // smtp-sink ends each dump with one empty line of its own.
+        return string.Join('\n', lines.Skip(start).SkipLast(1));
+    }
+
     /// <summary>Waits for a maillog line about this message that matches <paramref name="pattern"/> (after "QUEUEID: ").</summary>
     public Task<string> WaitForLogAsync(string queueId, string pattern, TimeSpan? timeout = null) =>
         WaitForLogAsync(new Regex($" {Regex.Escape(queueId)}: {pattern}"), timeout);

@@ -93,20 +93,14 @@ internal sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!Listening.On(port))
+        if (!await Listening.WaitAsync(process, port, TimeSpan.FromSeconds(15)))
         {
-            if (process.HasExited || DateTime.UtcNow > deadline)
-            {
-                // A bad option is written on standard output, before there is a log.
-                if (!process.HasExited)
-                    process.Kill();
-                var log = Path.Combine(directory, "redis.log");
-                var why = File.Exists(log) ? await File.ReadAllTextAsync(log) : await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-                throw new InvalidOperationException($"redis-server did not listen on {port}: {why.Trim()}");
-            }
-
-            await Task.Delay(20);
+            // A bad option is written on standard output, before there is a log.
+            if (!process.HasExited)
+                process.Kill();
+            var log = Path.Combine(directory, "redis.log");
+            var why = File.Exists(log) ? await File.ReadAllTextAsync(log) : await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+            throw new InvalidOperationException($"redis-server did not listen on {port}: {why.Trim()}");
         }
 
         return process;

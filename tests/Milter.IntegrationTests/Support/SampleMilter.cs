@@ -52,6 +52,10 @@ internal sealed class SampleMilter : IAsyncDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "no such sample"),
     };
 
+    /// <summary>The AuthMilter sample with its appsettings.json and <paramref name="settings"/> on top (--AuthMilter:Mode v ...).</summary>
+    public static Task<SampleMilter> StartAuthMilterAsync(params string[] settings) =>
+        HostAsync<AuthMilter.AuthFilter>("AuthMilter", builder => AuthMilter.AuthMilterSetup.AddAuthPolicy(builder), settings);
+
     public ValueTask DisposeAsync() => _stop();
 
     private static async Task<SampleMilter> ServeAsync(IMilterHandlerFactory factory)
@@ -72,13 +76,13 @@ internal sealed class SampleMilter : IAsyncDisposable
     /// A generic-host sample as if run in its folder with <c>--Milter:Listen:0 inet:0@127.0.0.1</c>: settings from its
     /// own appsettings.json, <paramref name="register"/> doing what its Program.cs does before <c>AddMilter</c>.
     /// </summary>
-    private static async Task<SampleMilter> HostAsync<TFilter>(string sample, Action<HostApplicationBuilder> register)
+    private static async Task<SampleMilter> HostAsync<TFilter>(string sample, Action<HostApplicationBuilder> register, params string[] args)
         where TFilter : IMilterFilter<TFilter>
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             ContentRootPath = Path.Combine(Repository.Root, "samples", sample),
-            Args = ["--Milter:Listen:0", "inet:0@127.0.0.1"],
+            Args = ["--Milter:Listen:0", "inet:0@127.0.0.1", .. args],
         });
         builder.Logging.ClearProviders(); // the samples log to the console; the test output stays readable without it
         register(builder);

@@ -1,0 +1,11 @@
+namespace Milter.Authentication;
+
+/// <summary>The DMARC outcome for a message (RFC 7489 6.6), and what its domain asks for it.</summary>
+/// <param name="Result">pass, fail, none (no policy), temperror or permerror.</param>
+/// <param name="FromDomain">The RFC5322.From domain (<c>header.from</c>), or null when the message has no single one.</param>
+/// <param name="PolicyDomain">The domain whose record applied (the From domain or its organizational domain), or null.</param>
+/// <param name="RequestedPolicy">The policy the record asks for this domain: p=, or sp= for a subdomain.</param>
+/// <param name="Disposition">What to do with the message: <see cref="DmarcPolicy.None"/> unless it failed, and only for the
+/// pct= share of failing messages the policy covers.</param>
+/// <param name="Reason">Why, for logs and comments.</param>
+public sealed record DmarcResult(AuthResult Result, string? FromDomain, string? PolicyDomain, DmarcPolicy RequestedPolicy, DmarcPolicy Disposition, string? Reason);

@@ -1,0 +1,24 @@
+namespace Milter.Authentication;
+
+/// <summary>What <see cref="MessageAuthenticator"/> checks, and within which limits.</summary>
+public sealed class MessageAuthenticatorOptions
+{
+    /// <summary>The longest one message may spend on DNS (20 s), well below the MTA's end-of-message timeouts;
+    /// what is not answered by then is temperror.</summary>
+    public TimeSpan DnsBudget { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>DKIM limits.</summary>
+    public DkimVerifierOptions Dkim { get; set; } = new();
+
+    /// <summary>SPF limits; null to skip SPF.</summary>
+    public SpfOptions? Spf { get; set; } = new();
+
+    /// <summary>Whether the HELO identity is checked with SPF too (true).</summary>
+    public bool CheckHelo { get; set; } = true;
+
+    /// <summary>Whether the ARC chain is validated (true).</summary>
+    public bool CheckArc { get; set; } = true;
+
+    /// <summary>The public suffix list for DMARC; null to skip DMARC.</summary>
+    public PublicSuffixList? PublicSuffixes { get; set; }
+}
