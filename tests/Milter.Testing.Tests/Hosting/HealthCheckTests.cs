@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -46,7 +47,9 @@ public class HealthCheckTests
     [Fact]
     public async Task Readiness_waits_for_listening_and_ends_when_the_host_begins_to_stop_while_liveness_holds_throughout()
     {
-        using var host = Build();
+        // The Milter meter is the process's: other tests' handler calls and failures count here too, so the error rate
+        // is switched off (a rate cannot exceed 1) and the counts are not asserted.
+        using var host = Build(o => o.HandlerErrorRateThreshold = 1);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 
         Assert.Equal((HealthStatus.Unhealthy, "not listening yet"), ((await CheckAsync(host, MilterHealthTags.Ready)).Status, (await CheckAsync(host, MilterHealthTags.Ready)).Description));
@@ -56,7 +59,7 @@ public class HealthCheckTests
         var address = host.Services.GetRequiredService<MilterHostedService<GreetingFilter>>().Addresses[0].ToString();
         var ready = await CheckAsync(host, MilterHealthTags.Ready);
         Assert.Equal(HealthStatus.Healthy, ready.Status);
-        Assert.StartsWith($"listening on {address}; 0 of 0 handler calls failed in the last 60 s", ready.Description, StringComparison.Ordinal);
+        Assert.Matches($@"^listening on {Regex.Escape(address)}; [0-9]+ of [0-9]+ handler calls failed in the last 60 s", ready.Description);
         Assert.Equal(address, ready.Data["listening"]);
         Assert.Equal("GreetingFilter listening", (await CheckAsync(host, MilterHealthTags.Live)).Description);
 
