@@ -145,7 +145,11 @@ public sealed partial class MilterSession : IMessageOutput
             catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
             {
                 ReleaseDeadline();
-                LogTimeout(wait, limit);
+                // The MTA's leaving may end a wait that began just as a step did (the peer watch saw the step).
+                if (_peerClosed.IsCancellationRequested)
+                    SessionLog.PeerGone(_log, ConnectionId, "the MTA closed the connection");
+                else
+                    LogTimeout(wait, limit);
                 return;
             }
 
