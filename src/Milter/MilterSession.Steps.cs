@@ -23,7 +23,10 @@ public sealed partial class MilterSession
             && !(messageStep && smtp.Message.State == MessageState.Decided) && !(step == MilterSteps.Body && smtp.SkipBody);
         if (!takesPart)
         {
-            // Not this milter's step (or already decided): the MTA may still send it and wait.
+            // Not this milter's step (or already decided): the MTA may still send it and wait. A body the milter does not
+            // read, and could not switch off at negotiation, ends at its first chunk where the MTA can skip.
+            if (step == MilterSteps.Body && (_description.Steps & step) == 0 && (smtp.Context.Negotiation.Protocol & ProtocolFlags.Skip) != 0)
+                verdict = MilterVerdict.Skip;
         }
         else if (mustReply && !describedNoReply && smtp.PendingFailure is { } pending)
         {

@@ -14,7 +14,8 @@ public static class OptionNegotiator
     /// Optional actions are added where offered.</item>
     /// <item>No-reply bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.SelfAnsweredSteps"/>.</item>
     /// <item>Step and feature bits the MTA did not offer are dropped and reported in <see cref="NegotiationResult.UnavailableOptions"/>;
-    /// a step the milter wants switched off that the MTA cannot switch off is asked for without reply where it can be.</item>
+    /// a step the milter wants switched off that the MTA cannot switch off is asked for without reply where it can be,
+    /// except the body, which is skipped at its first chunk (<see cref="ProtocolFlags.Skip"/>) where the MTA offers that.</item>
     /// <item>Macro lists go out only when the MTA offers <see cref="ActionFlags.SetMacroLists"/>.</item>
     /// </list>
     /// </remarks>
@@ -61,13 +62,17 @@ public static class OptionNegotiator
         var others = wanted & (ProtocolFlags.AllNoSteps | Features);
         var granted = (noReply | others) & offeredProtocol;
         // A step the milter does not want but the MTA will send anyway (it cannot switch it off): ask for no reply to
-        // it, so the MTA does not wait on every header or body chunk for a CONTINUE that decides nothing.
-        foreach (var (_, no, noReplyToIt) in MilterDescription.StepFlags)
+        // it, so the MTA does not wait on every header or body chunk for a CONTINUE that decides nothing. A body is
+        // better ended at its first chunk, with SKIP, where the MTA understands it: the rest is then never sent.
+        foreach (var (step, no, noReplyToIt) in MilterDescription.StepFlags)
         {
-            if ((wanted & no) != 0 && (offeredProtocol & no) == 0)
+            if ((wanted & no) == 0 || (offeredProtocol & no) != 0)
+                continue;
+            if (step == MilterSteps.Body && (offeredProtocol & ProtocolFlags.Skip) != 0)
+                granted |= ProtocolFlags.Skip;
+            else
                 granted |= noReplyToIt & offeredProtocol;
         }
-
 
         var reply = new OptionNegotiation(Math.Min(offer.Version, OptionNegotiation.CurrentVersion), wantedActions, granted, macroRequests);
         return new NegotiationResult(offer, reply, noReply & ~offeredProtocol, others & ~offeredProtocol, macroListsDropped);

@@ -91,13 +91,26 @@ public class NegotiationTests
     [Fact]
     public void A_step_the_MTA_cannot_switch_off_is_asked_for_without_reply()
     {
-        // An MTA that offers every no-reply bit but not NOBODY or NOHDRS (a milter that only wants end of message).
+        // An MTA that offers every no-reply bit but not NOBODY, NOHDRS or SKIP (a milter that only wants end of message).
+        var offer = new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All & ~(ProtocolFlags.NoBody | ProtocolFlags.NoHeaders | ProtocolFlags.Skip));
+        var request = new NegotiationRequest(ActionFlags.AddHeaders, ProtocolFlags.AllNoSteps);
+
+        var result = OptionNegotiator.Negotiate(offer, request);
+
+        Assert.Equal(ProtocolFlags.NoReplyBody | ProtocolFlags.NoReplyHeader, result.Protocol & (ProtocolFlags.AllNoReply | ProtocolFlags.Skip));
+        Assert.Equal(ProtocolFlags.NoBody | ProtocolFlags.NoHeaders, result.UnavailableOptions);
+    }
+
+    [Fact]
+    public void A_body_the_MTA_cannot_switch_off_is_skipped_where_the_MTA_understands_skip()
+    {
+        // The same milter before an MTA that offers SKIP: the body ends at its first chunk instead of streaming whole.
         var offer = new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All & ~(ProtocolFlags.NoBody | ProtocolFlags.NoHeaders));
         var request = new NegotiationRequest(ActionFlags.AddHeaders, ProtocolFlags.AllNoSteps);
 
         var result = OptionNegotiator.Negotiate(offer, request);
 
-        Assert.Equal(ProtocolFlags.NoReplyBody | ProtocolFlags.NoReplyHeader, result.Protocol & (ProtocolFlags.AllNoReply | ProtocolFlags.NoReplyHeader | ProtocolFlags.NoReplyEndOfHeaders | ProtocolFlags.NoReplyBody));
+        Assert.Equal(ProtocolFlags.NoReplyHeader | ProtocolFlags.Skip, result.Protocol & (ProtocolFlags.AllNoReply | ProtocolFlags.Skip));
         Assert.Equal(ProtocolFlags.NoBody | ProtocolFlags.NoHeaders, result.UnavailableOptions);
     }
 

@@ -46,11 +46,26 @@ public class SessionTests
     }
 
     [Fact]
-    public async Task A_body_the_MTA_cannot_switch_off_is_taken_without_a_reply_per_chunk()
+    public async Task A_body_the_MTA_cannot_switch_off_ends_at_its_first_chunk_with_skip()
     {
         await using var mta = FakeMta.Start(Factory(new MilterDescription { Steps = MilterSteps.None, Actions = EveryAction }));
         var reply = await mta.NegotiateAsync(new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All & ~ProtocolFlags.NoBody));
-        Assert.Equal(ProtocolFlags.NoReplyBody, reply.Protocol & ProtocolFlags.NoReplyBody);
+        Assert.Equal(ProtocolFlags.Skip, reply.Protocol & (ProtocolFlags.NoReplyBody | ProtocolFlags.Skip));
+
+        await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, new byte[65535]));
+        Assert.Equal(MilterResponse.Skip, await mta.ReadAsync());
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+
+        Assert.Equal(MilterResponse.Continue, await mta.ReadAsync());
+        Assert.Equal(["eom"], _calls);
+    }
+
+    [Fact]
+    public async Task A_body_the_MTA_can_neither_switch_off_nor_skip_is_taken_without_a_reply_per_chunk()
+    {
+        await using var mta = FakeMta.Start(Factory(new MilterDescription { Steps = MilterSteps.None, Actions = EveryAction }));
+        var reply = await mta.NegotiateAsync(new OptionNegotiation(6, ActionFlags.All, ProtocolFlags.All & ~(ProtocolFlags.NoBody | ProtocolFlags.Skip)));
+        Assert.Equal(ProtocolFlags.NoReplyBody, reply.Protocol & (ProtocolFlags.NoReplyBody | ProtocolFlags.Skip));
 
         await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, new byte[65535]));
         await mta.SendAsync(w => MtaCommandWriter.WriteBody(w, new byte[65535]));
