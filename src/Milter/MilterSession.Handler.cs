@@ -4,7 +4,7 @@ namespace Milter;
 
 public sealed partial class MilterSession
 {
-    private IReceiveBufferOwner? _receiveBuffers;
+    private IReceiveBuffers? _receiveBuffers;
     private CancellationTokenRegistration _peerClosedRegistration;
     private volatile bool _inStep;
     private Timer? _progressTimer;
@@ -34,12 +34,14 @@ public sealed partial class MilterSession
         var call = Spares<HandlerCall>.Rent();
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
         HandlerOutcome outcome;
+        _receiveBuffers?.CallStarted();
         try
         {
             outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _connectionFlow, token).ConfigureAwait(false);
         }
         finally
         {
+            _receiveBuffers?.CallEnded();
             if (progress)
                 StopProgress();
         }
@@ -76,7 +78,7 @@ public sealed partial class MilterSession
     }
 
     /// <summary>
-    /// Over a transport that cannot hold its buffers (<see cref="IReceiveBufferOwner"/>), the handler reads a pooled copy of
+    /// Over a transport that cannot hold its buffers (<see cref="IReceiveBuffers"/>), the handler reads a pooled copy of
     /// the frame's bytes, so a call left running past its limit never sees the next frames' bytes in their place.
     /// </summary>
     private static byte[] CopyFrameBytes(ref CallArguments arguments)

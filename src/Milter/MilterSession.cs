@@ -47,6 +47,9 @@ public sealed partial class MilterSession : IMessageOutput
         ConnectionId = Interlocked.Increment(ref s_nextId);
     }
 
+    /// <summary>Whether the milter reads body chunks; when not, a transport may drop their payloads (<see cref="IReceiveBuffers"/>).</summary>
+    internal bool ReadsBodyChunks => (_description.Steps & MilterSteps.Body) != 0;
+
     /// <summary>A number that identifies this connection in logs.</summary>
     public long ConnectionId { get; }
 
@@ -76,7 +79,8 @@ public sealed partial class MilterSession : IMessageOutput
         ArgumentNullException.ThrowIfNull(transport);
         _input = transport.Input;
         _output = transport.Output;
-        _receiveBuffers = transport as IReceiveBufferOwner;
+        _receiveBuffers = transport as IReceiveBuffers;
+        _reader.BodyPayloadsRemoved = _receiveBuffers?.DropsBodyPayloads == true;
         _cancellation = abort;
         _peerClosed = peerClosed;
         WatchPeer();

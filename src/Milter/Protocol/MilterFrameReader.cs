@@ -46,6 +46,12 @@ public sealed class MilterFrameReader
     /// </summary>
     internal bool SkipsBodyPayload { get; init; }
 
+    /// <summary>
+    /// The transport took every BODY payload out of the stream (the server's sockets, for a milter that reads no body
+    /// chunk): a BODY frame is its 5-byte header alone, and comes back with its announced length and no payload.
+    /// </summary>
+    internal bool BodyPayloadsRemoved { get; set; }
+
     /// <summary>Reads one frame from the start of <paramref name="buffer"/>, if it holds a whole one.</summary>
     /// <param name="buffer">Bytes received so far.</param>
     /// <param name="frame">The frame, when the method returns <see langword="true"/>.</param>
@@ -93,6 +99,13 @@ public sealed class MilterFrameReader
         }
 
         var payloadLength = (int)(length - 1);
+        if (BodyPayloadsRemoved && (MilterCommandCode)command == MilterCommandCode.Body)
+        {
+            frame = new MilterFrame(command, payloadLength);
+            consumed = buffer.GetPosition(HeaderLength);
+            return true;
+        }
+
         if (first.Length >= HeaderLength + payloadLength)
         {
             // The common case: the whole frame is in the first segment.

@@ -16,6 +16,9 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     /// <summary>The size of one receive buffer.</summary>
     public const int BlockSize = 16 * 1024;
 
+    /// <summary>The size of a receive buffer while the MTA streams (the last receive filled its buffer): fewer system calls.</summary>
+    public const int StreamingBlockSize = 64 * 1024;
+
     private readonly ConcurrentDictionary<byte[], Task> _holds = new();
 
     // Block objects go round: a receive costs no allocation once as many exist as are ever in use at once.
@@ -29,7 +32,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     /// <summary>Bytes held now.</summary>
     public long Used => Interlocked.Read(ref _used);
 
-    public override int MaxBufferSize => BlockSize;
+    public override int MaxBufferSize => StreamingBlockSize;
 
     /// <exception cref="BudgetExhaustedException">The budget is spent.</exception>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)

@@ -196,7 +196,7 @@ public sealed partial class MilterServer : IAsyncDisposable
             Configure(socket, listener);
             var settings = _reloadable;
             var session = new MilterSession(_factory, settings, _loggers.CreateLogger("Milter.Session"));
-            var connection = new Connection(session, new SocketConnection(socket, _budget, settings.MaxFrameLength));
+            var connection = new Connection(session, new SocketConnection(socket, _budget, settings.MaxFrameLength, dropBodyPayloads: !session.ReadsBodyChunks));
             _connections.TryAdd(connection, 0);
             connection.Run = RunConnectionAsync(connection);
         }

@@ -1,5 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+using Milter.Protocol;
 
 namespace Milter.Server;
 
@@ -8,19 +10,39 @@ namespace Milter.Server;
 /// fills the input pipe, so the connection notices the MTA closing or resetting even while a handler runs
 /// (<see cref="Closed"/> fires, and the socket is not left in CLOSE-WAIT). It waits for data with a zero-byte read, so an
 /// idle connection holds no buffer; buffers come from the server's <see cref="BufferBudget"/>, and one connection may
-/// hold at most one frame and one receive buffer unread.
+/// hold at most one frame and one receive buffer unread. While a handler call runs it reads at most
+/// <see cref="ReadAheadDuringCall"/> bytes, then waits for the call to end: an MTA that streams a body without waiting
+/// for replies cannot make a slow handler's connection hold megabytes. (The MTA's leaving is then noticed when the call
+/// ends or reaches its time limit, not at once.)
 /// </summary>
-internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyncDisposable
+internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTaskSource, IAsyncDisposable
 {
+    /// <summary>How far the receive loop reads ahead while a handler call runs: enough to overlap the next frames' arrival.</summary>
+    public const int ReadAheadDuringCall = 4 * BufferBudget.BlockSize;
+
     private readonly Socket _socket;
     private readonly BufferBudget _budget;
     private readonly Pipe _input;
     private readonly CancellationTokenSource _closed = new();
     private readonly QuickAck _quickAck;
     private Task _receiving = Task.CompletedTask;
+    private BodyPayloadDropper _dropper;
+    // Where discarded body payloads go when the kernel copies them anyway (Unix sockets). Never read.
+    private static readonly byte[] s_discarded = new byte[BufferBudget.StreamingBlockSize];
 
-    public SocketConnection(Socket socket, BufferBudget budget, int maxFrameLength)
+    private ManualResetValueTaskSourceCore<bool> _callEnd = new() { RunContinuationsAsynchronously = true };
+    private volatile bool _inCall;
+    private long _receivedDuringCall;
+    private int _loopWaiting;
+
+    /// <param name="socket">The accepted socket.</param>
+    /// <param name="budget">Where receive buffers come from.</param>
+    /// <param name="maxFrameLength">The largest payload the session accepts.</param>
+    /// <param name="dropBodyPayloads">The milter reads no body chunk: BODY payloads are discarded as they arrive.</param>
+    public SocketConnection(Socket socket, BufferBudget budget, int maxFrameLength, bool dropBodyPayloads)
     {
+        DropsBodyPayloads = dropBodyPayloads;
+        _dropper = new BodyPayloadDropper(maxFrameLength);
         _socket = socket;
         _budget = budget;
         _quickAck = new QuickAck(socket);
@@ -40,11 +62,26 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
 
     public void Hold(ReadOnlyMemory<byte> memory, Task until) => _budget.Hold(memory, until);
 
+    public bool DropsBodyPayloads { get; }
+
     public void StartReceiving() => _receiving = ReceiveLoopAsync();
+
+    public void CallStarted()
+    {
+        Volatile.Write(ref _receivedDuringCall, 0);
+        _inCall = true;
+    }
+
+    public void CallEnded()
+    {
+        _inCall = false;
+        WakeReceiveLoop();
+    }
 
     /// <summary>Closes the socket now: the MTA sees the connection end, whatever the session is doing.</summary>
     public void Abort()
     {
+        CallEnded();
         try
         {
             _closed.Cancel();
@@ -73,6 +110,7 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
             // Already reset or closed: there is nothing left to close gracefully.
         }
 
+        CallEnded();
         await _receiving.ConfigureAwait(false);
         Abort();
         _closed.Dispose();
@@ -85,8 +123,27 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
         try
         {
             var drained = true;
+            var afterDiscard = false;
             while (true)
             {
+                if (_dropper.PayloadToDiscard > 0)
+                {
+                    // MSG_TRUNC: TCP drops the bytes without copying them out; a Unix socket writes them here, unread.
+                    var want = (int)Math.Min(_dropper.PayloadToDiscard, s_discarded.Length);
+                    var discarded = await _socket.ReceiveAsync(s_discarded.AsMemory(0, want), SocketFlags.Truncated).ConfigureAwait(false);
+                    if (discarded == 0)
+                    {
+                        error = new MilterProtocolException(MilterProtocolError.TruncatedFrame,
+                            $"The connection closed in the middle of a frame: {_dropper.PayloadToDiscard} bytes of a {_dropper.DiscardedPayloadLength}-byte body chunk never came.");
+                        break;
+                    }
+
+                    _dropper.Discarded(discarded);
+                    drained = discarded < want;
+                    afterDiscard = true;
+                    continue;
+                }
+
                 // Wait for data before taking a buffer: an idle connection costs no buffer memory. After a receive that
                 // filled its buffer more is usually waiting (a body streamed without replies): read on at once.
                 if (drained)
@@ -95,15 +152,32 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
                     await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 }
 
-                var memory = writer.GetMemory(1);
+                // After a dropped payload the next frame is most likely another body chunk: its header alone, and the
+                // payload that follows is dropped unread.
+                var memory = afterDiscard
+                    ? writer.GetMemory(1)[..MilterFrameReader.HeaderLength]
+                    : writer.GetMemory(drained ? 1 : BufferBudget.StreamingBlockSize);
+                afterDiscard = false;
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                     break;
                 drained = received < memory.Length;
-                writer.Advance(received);
+                writer.Advance(DropsBodyPayloads ? _dropper.Filter(memory.Span[..received]) : received);
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)
                     break;
+                if (_inCall && Interlocked.Add(ref _receivedDuringCall, received) >= ReadAheadDuringCall)
+                {
+                    while (ReadAheadSpent())
+                    {
+                        _callEnd.Reset();
+                        Volatile.Write(ref _loopWaiting, 1);
+                        // The call may have ended between the test and the flag: take the flag back, unless its end took it.
+                        if (!ReadAheadSpent() && Interlocked.Exchange(ref _loopWaiting, 0) == 1)
+                            break;
+                        await new ValueTask(this, _callEnd.Version).ConfigureAwait(false);
+                    }
+                }
             }
         }
         catch (SocketException e)
@@ -123,4 +197,19 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBufferOwner, IAsyn
         await writer.CompleteAsync(error).ConfigureAwait(false);
         await _closed.CancelAsync().ConfigureAwait(false);
     }
+
+    private bool ReadAheadSpent() => _inCall && Volatile.Read(ref _receivedDuringCall) >= ReadAheadDuringCall;
+
+    private void WakeReceiveLoop()
+    {
+        if (Interlocked.Exchange(ref _loopWaiting, 0) == 1)
+            _callEnd.SetResult(true);
+    }
+
+    void IValueTaskSource.GetResult(short token) => _callEnd.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _callEnd.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _callEnd.OnCompleted(continuation, state, token, flags);
 }
