@@ -4,8 +4,7 @@ namespace Milter;
 
 public sealed partial class MilterSession
 {
-    private IReceiveBuffers? _receiveBuffers;
-    private CancellationTokenRegistration _peerClosedRegistration;
+    private ISocketTransport? _socket;
     private volatile bool _inStep;
     private Timer? _progressTimer;
     private volatile bool _progressDue;
@@ -29,19 +28,19 @@ public sealed partial class MilterSession
         // Steps end when the MTA goes away; abort and close calls run on the session's own deadline.
         var limit = LimitOf(step);
         var token = cleanup ? ArmDeadline(limit) : ArmStep(limit);
-        var copy = arguments.First.IsEmpty || _receiveBuffers is not null ? null : CopyFrameBytes(ref arguments);
+        var copy = arguments.First.IsEmpty || _socket is not null ? null : CopyFrameBytes(ref arguments);
         RefreshScope(smtp.Context);
         var call = Spares<HandlerCall>.Rent();
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
         HandlerOutcome outcome;
-        _receiveBuffers?.CallStarted();
+        _socket?.CallStarted();
         try
         {
             outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _connectionFlow, token).ConfigureAwait(false);
         }
         finally
         {
-            _receiveBuffers?.CallEnded();
+            _socket?.CallEnded();
             if (progress)
                 StopProgress();
         }
@@ -72,13 +71,13 @@ public sealed partial class MilterSession
         if (!ours)
             return outcome;
         _cancellation.ThrowIfCancellationRequested();
-        if (!cleanup && _peerClosed.IsCancellationRequested)
+        if (!cleanup && PeerClosed)
             throw new PeerClosedException(step);
         return HandlerOutcome.Abandoned;
     }
 
     /// <summary>
-    /// Over a transport that cannot hold its buffers (<see cref="IReceiveBuffers"/>), the handler reads a pooled copy of
+    /// Over a transport that cannot hold its buffers (<see cref="ISocketTransport"/>), the handler reads a pooled copy of
     /// the frame's bytes, so a call left running past its limit never sees the next frames' bytes in their place.
     /// </summary>
     private static byte[] CopyFrameBytes(ref CallArguments arguments)
@@ -99,8 +98,8 @@ public sealed partial class MilterSession
         // The copies are left to the garbage collector; the socket's buffers go back once the straggler returns.
         copy = null;
         _reader.ReleaseCopy();
-        _receiveBuffers?.Hold(arguments.First, straggler);
-        _receiveBuffers?.Hold(arguments.Second, straggler);
+        _socket?.Hold(arguments.First, straggler);
+        _socket?.Hold(arguments.Second, straggler);
     }
 
     /// <summary>
@@ -111,8 +110,9 @@ public sealed partial class MilterSession
     {
         var token = ArmDeadline(limit);
         _inStep = true;
-        if (_peerClosed.IsCancellationRequested)
-            OnPeerClosed(); // it went before the step started: the registration found no step to end
+        Interlocked.MemoryBarrier(); // the flag before the look at the MTA: the socket does the same the other way round
+        if (PeerClosed)
+            OnPeerClosed(); // it went before the step started: the watch found no step to end
         return token;
     }
 
@@ -122,14 +122,11 @@ public sealed partial class MilterSession
         ReleaseDeadline(stillUsing);
     }
 
-    /// <summary>Ends a running step's call when the MTA goes away; abort and close calls, and reads, are left to their deadline.</summary>
-    private void WatchPeer()
-    {
-        if (_peerClosed.CanBeCanceled)
-            _peerClosedRegistration = _peerClosed.UnsafeRegister(static state => ((MilterSession)state!).OnPeerClosed(), this);
-    }
+    /// <summary>Whether the MTA has gone; known at once over the server's sockets, elsewhere at the next read.</summary>
+    private bool PeerClosed => _socket?.PeerClosed == true;
 
-    private void OnPeerClosed()
+    /// <summary>Ends a running step's call when the MTA goes away; abort and close calls, and reads, are left to their deadline.</summary>
+    internal void OnPeerClosed()
     {
         if (_inStep)
             _deadline.Cancel();
@@ -137,12 +134,8 @@ public sealed partial class MilterSession
 
     private TimeSpan LimitOf(MilterSteps step) => step == MilterSteps.EndOfMessage ? _options.EndOfMessageTimeout : _options.HandlerTimeout;
 
-    /// <summary>The peer watch and the timer outlive single calls; at the end of the session they go.</summary>
-    private void DisposeCallResources()
-    {
-        _peerClosedRegistration.Dispose();
-        _progressTimer?.Dispose();
-    }
+    /// <summary>The timer outlives single calls; at the end of the session it goes.</summary>
+    private void DisposeCallResources() => _progressTimer?.Dispose();
 
     /// <summary>
     /// While an end-of-message handler runs, PROGRESS goes out every <see cref="MilterSessionOptions.ProgressInterval"/>, so

@@ -11,7 +11,7 @@ public sealed partial class MilterSession
     // What handler calls run under: the connection's logging scope, and during a message its activity.
     private ExecutionContext? _connectionFlow;
 
-    /// <summary>The connection's logging scope; called in <see cref="RunAsync(System.IO.Pipelines.IDuplexPipe, CancellationToken, CancellationToken)"/>, so it covers the whole session.</summary>
+    /// <summary>The connection's logging scope; called in <see cref="RunAsync(System.IO.Pipelines.IDuplexPipe, CancellationToken)"/>, so it covers the whole session.</summary>
     private void BeginLogScope()
     {
         // Without a log nothing reads the scope: no queue id is decoded for it.

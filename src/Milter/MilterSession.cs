@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Milter.Protocol;
@@ -29,7 +30,6 @@ public sealed partial class MilterSession : IMessageOutput
     private PipeWriter _output = null!;
     private PipeReader _input = null!;
     private CancellationToken _cancellation;
-    private CancellationToken _peerClosed;
     private volatile bool _stopRequested;
 
     /// <summary>Creates a session for one connection.</summary>
@@ -47,7 +47,7 @@ public sealed partial class MilterSession : IMessageOutput
         ConnectionId = Interlocked.Increment(ref s_nextId);
     }
 
-    /// <summary>Whether the milter reads body chunks; when not, a transport may drop their payloads (<see cref="IReceiveBuffers"/>).</summary>
+    /// <summary>Whether the milter reads body chunks; when not, a transport may drop their payloads (<see cref="ISocketTransport"/>).</summary>
     internal bool ReadsBodyChunks => (_description.Steps & MilterSteps.Body) != 0;
 
     /// <summary>A number that identifies this connection in logs.</summary>
@@ -70,20 +70,15 @@ public sealed partial class MilterSession : IMessageOutput
     /// <summary>Runs the session until the MTA quits or closes, a protocol error, a timeout, a stop request or cancellation.</summary>
     /// <param name="transport">The connection to the MTA.</param>
     /// <param name="cancellationToken">Aborts the session at once (handlers see it too).</param>
-    public Task RunAsync(IDuplexPipe transport, CancellationToken cancellationToken = default) =>
-        RunAsync(transport, cancellationToken, cancellationToken);
-
-    /// <summary>Runs the session; <paramref name="peerClosed"/> fires when the MTA went away, and cancels a running handler.</summary>
-    internal async Task RunAsync(IDuplexPipe transport, CancellationToken abort, CancellationToken peerClosed)
+    public async Task RunAsync(IDuplexPipe transport, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
         _input = transport.Input;
         _output = transport.Output;
-        _receiveBuffers = transport as IReceiveBuffers;
-        _reader.BodyPayloadsRemoved = _receiveBuffers?.DropsBodyPayloads == true;
-        _cancellation = abort;
-        _peerClosed = peerClosed;
-        WatchPeer();
+        _socket = transport as ISocketTransport;
+        _reader.BodyPayloadsRemoved = _socket?.DropsBodyPayloads == true;
+        _cancellation = cancellationToken;
+        _socket?.WatchPeer(this);
         _started = Stopwatch.GetTimestamp();
         MilterMetrics.AcceptedConnections.Add(1);
         MilterMetrics.ActiveConnections.Add(1);
@@ -92,7 +87,35 @@ public sealed partial class MilterSession : IMessageOutput
         Exception? broken = null;
         try
         {
-            await ReadLoopAsync().ConfigureAwait(false);
+            // The wait for data is here, not in a method of its own: an idle connection keeps one async state, not two.
+            while (!(_stopRequested && !IsInMessage))
+            {
+                var (limit, wait) = NextDeadline();
+                if (limit <= TimeSpan.Zero)
+                {
+                    LogTimeout(wait, limit);
+                    break;
+                }
+
+                ReadResult result;
+                try
+                {
+                    result = await _input.ReadAsync(ArmDeadline(limit)).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
+                {
+                    ReleaseDeadline();
+                    // The MTA's leaving may end a wait that began just as a step did (the peer watch saw the step).
+                    if (PeerClosed)
+                        SessionLog.PeerGone(_log, ConnectionId, "the MTA closed the connection");
+                    else
+                        LogTimeout(wait, limit);
+                    break;
+                }
+
+                if (!ReleaseDeadline() || !await HandleReadAsync(result).ConfigureAwait(false))
+                    break;
+            }
         }
         catch (MilterProtocolException e)
         {
@@ -104,7 +127,7 @@ public sealed partial class MilterSession : IMessageOutput
             broken = e;
             SessionLog.PeerGone(_log, ConnectionId, e.Message);
         }
-        catch (OperationCanceledException e) when (abort.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
             // Aborted by the owner (server shutdown deadline).
             broken = e;
@@ -128,72 +151,42 @@ public sealed partial class MilterSession : IMessageOutput
         }
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>Handles the frames of one read and answers them; false when the session is over (QUIT, EOF).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> HandleReadAsync(ReadResult result)
     {
-        while (true)
+        var buffer = result.Buffer;
+        MilterMetrics.RecordReceived(buffer.Length - _pendingBytes);
+        var done = false;
+        var consumedAny = false;
+        try
         {
-            if (_stopRequested && !IsInMessage)
-                return;
-            var (limit, wait) = NextDeadline();
-            if (limit <= TimeSpan.Zero)
+            while (!done && _reader.TryRead(buffer, out var frame, out var consumed))
             {
-                LogTimeout(wait, limit);
-                return;
+                done = !await HandleFrameAsync(frame).ConfigureAwait(false);
+                buffer = buffer.Slice(consumed);
+                consumedAny = true;
             }
 
-            ReadResult result;
-            try
+            if (_unflushed)
+                await FlushAsync().ConfigureAwait(false);
+            if (!done && result.IsCompleted)
             {
-                result = await _input.ReadAsync(ArmDeadline(limit)).ConfigureAwait(false);
+                // EOF means quit; leftover bytes mean the MTA went away in the middle of a frame.
+                MilterFrameReader.ThrowIfIncomplete(buffer);
+                done = true;
             }
-            catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
-            {
-                ReleaseDeadline();
-                // The MTA's leaving may end a wait that began just as a step did (the peer watch saw the step).
-                if (_peerClosed.IsCancellationRequested)
-                    SessionLog.PeerGone(_log, ConnectionId, "the MTA closed the connection");
-                else
-                    LogTimeout(wait, limit);
-                return;
-            }
-
-            if (!ReleaseDeadline())
-                return;
-
-            var buffer = result.Buffer;
-            MilterMetrics.RecordReceived(buffer.Length - _pendingBytes);
-            var done = false;
-            var consumedAny = false;
-            try
-            {
-                while (!done && _reader.TryRead(buffer, out var frame, out var consumed))
-                {
-                    done = !await HandleFrameAsync(frame).ConfigureAwait(false);
-                    buffer = buffer.Slice(consumed);
-                    consumedAny = true;
-                }
-
-                if (_unflushed)
-                    await FlushAsync().ConfigureAwait(false);
-                if (!done && result.IsCompleted)
-                {
-                    // EOF means quit; leftover bytes mean the MTA went away in the middle of a frame.
-                    MilterFrameReader.ThrowIfIncomplete(buffer);
-                    done = true;
-                }
-            }
-            finally
-            {
-                // A frame's time runs from its first byte: bytes left after whole frames start a new one.
-                if (buffer.Length > 0 && (consumedAny || _pendingBytes == 0))
-                    _frameStarted = Stopwatch.GetTimestamp();
-                _pendingBytes = buffer.Length;
-                _input.AdvanceTo(buffer.Start, buffer.End);
-            }
-
-            if (done)
-                return;
         }
+        finally
+        {
+            // A frame's time runs from its first byte: bytes left after whole frames start a new one.
+            if (buffer.Length > 0 && (consumedAny || _pendingBytes == 0))
+                _frameStarted = Stopwatch.GetTimestamp();
+            _pendingBytes = buffer.Length;
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+
+        return !done;
     }
 
     /// <summary>What the next read waits for, and for how long: negotiation, a whole frame, or the next command.</summary>

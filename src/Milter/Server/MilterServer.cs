@@ -221,7 +221,7 @@ public sealed partial class MilterServer : IAsyncDisposable
         try
         {
             transport.StartReceiving();
-            await connection.Session.RunAsync(transport, _abort.Token, transport.Closed).ConfigureAwait(false);
+            await connection.Session.RunAsync(transport, _abort.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {

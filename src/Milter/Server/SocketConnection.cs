@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Threading.Tasks.Sources;
 using Milter.Protocol;
 
 namespace Milter.Server;
@@ -8,14 +7,14 @@ namespace Milter.Server;
 /// <summary>
 /// One accepted socket as the duplex pipe a session runs on, the way Kestrel's socket transport does it: a receive loop
 /// fills the input pipe, so the connection notices the MTA closing or resetting even while a handler runs
-/// (<see cref="Closed"/> fires, and the socket is not left in CLOSE-WAIT). It waits for data with a zero-byte read, so an
+/// (<see cref="MilterSession.OnPeerClosed"/> is called, and the socket is not left in CLOSE-WAIT). It waits for data with a zero-byte read, so an
 /// idle connection holds no buffer; buffers come from the server's <see cref="BufferBudget"/>, and one connection may
 /// hold at most one frame and one receive buffer unread. While a handler call runs it reads at most
 /// <see cref="ReadAheadDuringCall"/> bytes, then waits for the call to end: an MTA that streams a body without waiting
 /// for replies cannot make a slow handler's connection hold megabytes. (The MTA's leaving is then noticed when the call
 /// ends or reaches its time limit, not at once.)
 /// </summary>
-internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTaskSource, IAsyncDisposable
+internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDisposable
 {
     /// <summary>How far the receive loop reads ahead while a handler call runs: enough to overlap the next frames' arrival.</summary>
     public const int ReadAheadDuringCall = 4 * BufferBudget.BlockSize;
@@ -23,17 +22,17 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTas
     private readonly Socket _socket;
     private readonly BufferBudget _budget;
     private readonly Pipe _input;
-    private readonly CancellationTokenSource _closed = new();
-    private readonly QuickAck _quickAck;
+    private QuickAck _quickAck;
     private Task _receiving = Task.CompletedTask;
     private BodyPayloadDropper _dropper;
     // Where discarded body payloads go when the kernel copies them anyway (Unix sockets). Never read.
     private static readonly byte[] s_discarded = new byte[BufferBudget.StreamingBlockSize];
 
-    private ManualResetValueTaskSourceCore<bool> _callEnd = new() { RunContinuationsAsynchronously = true };
+    private CallEndSignal? _callEnd;
     private volatile bool _inCall;
     private long _receivedDuringCall;
-    private int _loopWaiting;
+    private MilterSession? _watcher;
+    private int _peerClosed;
 
     /// <param name="socket">The accepted socket.</param>
     /// <param name="budget">Where receive buffers come from.</param>
@@ -44,6 +43,7 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTas
         DropsBodyPayloads = dropBodyPayloads;
         _dropper = new BodyPayloadDropper(maxFrameLength);
         _socket = socket;
+        socket.Blocking = false; // replies are sent at once where they fit (SocketPipeWriter)
         _budget = budget;
         _quickAck = new QuickAck(socket);
         _input = new Pipe(budget.PipeOptionsFor(maxFrameLength));
@@ -54,8 +54,8 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTas
 
     public PipeWriter Output { get; }
 
-    /// <summary>Fires when the MTA closed or reset the connection, the receive buffer budget ran out, or <see cref="Abort"/>.</summary>
-    public CancellationToken Closed => _closed.Token;
+    /// <summary>The MTA closed or reset the connection, the receive buffer budget ran out, or <see cref="Abort"/>.</summary>
+    public bool PeerClosed => Volatile.Read(ref _peerClosed) != 0;
 
     /// <summary>Why the receive loop ended early, for the log: null for a plain close by the MTA.</summary>
     public Exception? ReceiveError { get; private set; }
@@ -75,23 +75,29 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTas
     public void CallEnded()
     {
         _inCall = false;
-        WakeReceiveLoop();
+        Interlocked.MemoryBarrier(); // the flag before the look at the signal: the loop does the same the other way round
+        Volatile.Read(ref _callEnd)?.Wake();
+    }
+
+    public void WatchPeer(MilterSession session)
+    {
+        Interlocked.Exchange(ref _watcher, session);
+        if (PeerClosed)
+            session.OnPeerClosed();
     }
 
     /// <summary>Closes the socket now: the MTA sees the connection end, whatever the session is doing.</summary>
     public void Abort()
     {
         CallEnded();
-        try
-        {
-            _closed.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // A forced stop can meet a connection that has just ended on its own.
-        }
-
+        PeerGone();
         _socket.Dispose();
+    }
+
+    private void PeerGone()
+    {
+        Interlocked.Exchange(ref _peerClosed, 1);
+        Volatile.Read(ref _watcher)?.OnPeerClosed();
     }
 
     /// <summary>
@@ -113,7 +119,6 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTas
         CallEnded();
         await _receiving.ConfigureAwait(false);
         Abort();
-        _closed.Dispose();
     }
 
     private async Task ReceiveLoopAsync()
@@ -168,14 +173,14 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTas
                     break;
                 if (_inCall && Interlocked.Add(ref _receivedDuringCall, received) >= ReadAheadDuringCall)
                 {
+                    var callEnd = _callEnd ??= new CallEndSignal();
                     while (ReadAheadSpent())
                     {
-                        _callEnd.Reset();
-                        Volatile.Write(ref _loopWaiting, 1);
-                        // The call may have ended between the test and the flag: take the flag back, unless its end took it.
-                        if (!ReadAheadSpent() && Interlocked.Exchange(ref _loopWaiting, 0) == 1)
+                        var ended = callEnd.Arm();
+                        // The call may have ended between the test and the arming: take it back, unless its end took it.
+                        if (!ReadAheadSpent() && callEnd.Disarm())
                             break;
-                        await new ValueTask(this, _callEnd.Version).ConfigureAwait(false);
+                        await ended.ConfigureAwait(false);
                     }
                 }
             }
@@ -195,21 +200,8 @@ internal sealed class SocketConnection : IDuplexPipe, IReceiveBuffers, IValueTas
 
         ReceiveError = error;
         await writer.CompleteAsync(error).ConfigureAwait(false);
-        await _closed.CancelAsync().ConfigureAwait(false);
+        PeerGone();
     }
 
     private bool ReadAheadSpent() => _inCall && Volatile.Read(ref _receivedDuringCall) >= ReadAheadDuringCall;
-
-    private void WakeReceiveLoop()
-    {
-        if (Interlocked.Exchange(ref _loopWaiting, 0) == 1)
-            _callEnd.SetResult(true);
-    }
-
-    void IValueTaskSource.GetResult(short token) => _callEnd.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _callEnd.GetStatus(token);
-
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _callEnd.OnCompleted(continuation, state, token, flags);
 }

@@ -7,7 +7,7 @@ namespace Milter.Server;
 /// <summary>
 /// The session's replies straight onto the socket: written into one buffer rented from the shared pool, sent at each
 /// flush, and the buffer given back once sent, so an idle connection holds no send buffer (and no stream or pipe
-/// machinery around the socket). Used by one session, one write or flush at a time.
+/// machinery around the socket). The socket must be non-blocking. Used by one session, one write or flush at a time.
 /// </summary>
 internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
 {
@@ -33,19 +33,45 @@ internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
 
     public override long UnflushedBytes => _written;
 
-    public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         if (_buffer is not { } buffer)
             return default;
+
+        // A reply nearly always fits the socket's send buffer: sent here, without the socket's asynchronous send, whose
+        // state the socket would keep for as long as the connection lasts. (The socket is non-blocking.)
+        int sent;
         try
         {
-            for (var sent = 0; sent < _written;)
+            sent = socket.Send(buffer, 0, _written, SocketFlags.None, out var error);
+            if (error is not (SocketError.Success or SocketError.WouldBlock))
+                throw Broken(new SocketException((int)error));
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+
+        if (sent == _written)
+        {
+            Release();
+            return default;
+        }
+
+        return SendRestAsync(buffer, sent, cancellationToken);
+    }
+
+    private async ValueTask<FlushResult> SendRestAsync(byte[] buffer, int sent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (sent < _written)
                 sent += await socket.SendAsync(buffer.AsMemory(sent, _written - sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
-            // As NetworkStream reports it: the session treats an IOException as the MTA gone.
-            throw new IOException(e.SocketErrorCode == SocketError.ConnectionReset ? "the MTA reset the connection" : e.Message, e);
+            throw Broken(e);
         }
         finally
         {
@@ -54,6 +80,10 @@ internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
 
         return default;
     }
+
+    /// <summary>As NetworkStream reports it: the session treats an IOException as the MTA gone.</summary>
+    private static IOException Broken(SocketException e) =>
+        new(e.SocketErrorCode == SocketError.ConnectionReset ? "the MTA reset the connection" : e.Message, e);
 
     /// <summary>Not supported: the session never cancels its own flush but through the flush's token.</summary>
     public override void CancelPendingFlush() => throw new NotSupportedException();

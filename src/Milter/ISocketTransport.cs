@@ -1,10 +1,11 @@
 namespace Milter;
 
 /// <summary>
-/// The receive buffers of a transport that a session can steer: the server's sockets. Over any other transport the
-/// session gives handlers a copy of a frame's bytes instead, and reads ahead as the transport does.
+/// What the server's sockets offer a session beyond a duplex pipe: receive buffers it can steer, and word of the MTA's
+/// leaving. Over any other transport the session gives handlers a copy of a frame's bytes, reads ahead as the transport
+/// does, and learns of the MTA's leaving at its next read.
 /// </summary>
-internal interface IReceiveBuffers
+internal interface ISocketTransport
 {
     /// <summary>
     /// Keeps the buffer behind <paramref name="memory"/> from reuse until <paramref name="until"/> completes: a handler
@@ -23,4 +24,13 @@ internal interface IReceiveBuffers
 
     /// <summary>The handler call has ended: the session reads again.</summary>
     void CallEnded();
+
+    /// <summary>Whether the MTA closed or reset the connection (or the server aborted it).</summary>
+    bool PeerClosed { get; }
+
+    /// <summary>
+    /// Calls <see cref="MilterSession.OnPeerClosed"/> when the MTA goes (at once if it has gone already; perhaps twice), so
+    /// a running handler call ends with it.
+    /// </summary>
+    void WatchPeer(MilterSession session);
 }
