@@ -16,7 +16,12 @@ public sealed partial class MilterServer
         try
         {
             if (unixPath is null)
+            {
                 Posix.AllowRebindAfterRestart(socket);
+                if (OperatingSystem.IsLinux())
+                    ConfigureTcp(socket);
+            }
+
             socket.Bind(address.EndPoint);
             socket.Listen(_options.Backlog);
             if (unixPath is not null && !OperatingSystem.IsWindows())

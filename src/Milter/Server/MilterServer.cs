@@ -204,8 +204,13 @@ public sealed partial class MilterServer : IAsyncDisposable
 
     private static void Configure(Socket socket, Listener listener)
     {
-        if (listener.UnixPath is not null)
-            return;
+        // Linux gives an accepted socket its listener's options (set in Bind): five system calls fewer per connection.
+        if (listener.UnixPath is null && !OperatingSystem.IsLinux())
+            ConfigureTcp(socket);
+    }
+
+    private static void ConfigureTcp(Socket socket)
+    {
         socket.NoDelay = true; // Replies are batched already; Nagle would only add delay against delayed ACKs.
         // A peer that vanished without a FIN or RST (a crashed host, a dropped NAT entry) is found within about two minutes.
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
