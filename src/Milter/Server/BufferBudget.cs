@@ -59,7 +59,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     {
         if (Volatile.Read(ref _pipeOptions) is { } cached && cached.MaxFrameLength == maxFrameLength)
             return cached.Options;
-        long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + BlockSize;
+        long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + StreamingBlockSize;
         var options = new PipeOptions(pool: this, minimumSegmentSize: BlockSize,
             pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false,
             readerScheduler: PipeScheduler.Inline);

@@ -23,7 +23,7 @@ public sealed class MilterServerOptions : MilterSessionOptions
     /// <summary>
     /// The memory all connections together may hold for bytes received but not yet handled (frames still arriving).
     /// A connection that needs more while it is all in use is closed, with a warning. One connection holds at most
-    /// <see cref="MilterSessionOptions.MaxFrameLength"/> plus 16 KiB; an idle one holds nothing. Default 128 MiB.
+    /// <see cref="MilterSessionOptions.MaxFrameLength"/> plus 64 KiB; an idle one holds nothing. Default 128 MiB.
     /// </summary>
     public long MaxBufferedBytes { get; set; } = 128L * 1024 * 1024;
 
