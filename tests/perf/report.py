@@ -26,6 +26,7 @@ SHORT = {'c1': '1 connection', 'c8': '8 connections', 'c64': '64 connections', '
 STEPS = [('connect', 0x1, 0x1000), ('HELO', 0x2, 0x2000), ('MAIL', 0x4, 0x4000), ('RCPT', 0x8, 0x8000),
          ('DATA', 0x200, 0x10000), ('headers', 0x20, 0x80), ('end of headers', 0x40, 0x40000),
          ('body chunks', 0x10, 0x80000)]
+SKIP = 0x400  # SMFIP_SKIP: the MTA takes SKIP as a reply to a body chunk
 
 
 def medians(runs, config, milter, key):
@@ -56,7 +57,10 @@ def answered_steps(protocol):
     for name, skip, no_reply in STEPS:
         if flags & skip:
             continue
-        parts.append('%s (%s)' % (name, 'no reply' if flags & no_reply else 'reply each'))
+        answer = 'no reply' if flags & no_reply else 'reply each'
+        if name == 'body chunks' and not flags & no_reply and flags & SKIP:
+            answer += '; SKIP negotiated, so the milter may end the body at any chunk'
+        parts.append('%s (%s)' % (name, answer))
     return ', '.join(parts + ['end of message (reply)'])
 
 
