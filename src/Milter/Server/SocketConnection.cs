@@ -160,7 +160,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
                 // After a dropped payload the next frame is most likely another body chunk: its header alone, and the
                 // payload that follows is dropped unread.
                 var memory = afterDiscard
-                    ? writer.GetMemory(1)[..MilterFrameReader.HeaderLength]
+                    ? writer.GetMemory(MilterFrameReader.HeaderLength)[..MilterFrameReader.HeaderLength]
                     : writer.GetMemory(drained ? 1 : BufferBudget.StreamingBlockSize);
                 afterDiscard = false;
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
