@@ -105,6 +105,23 @@ public sealed class ReceiveFlowTests
     }
 
     [Fact]
+    public async Task An_oversized_body_chunk_for_a_milter_that_reads_none_is_refused_not_discarded()
+    {
+        var log = new ListLogger();
+        var factory = MilterHandlerFactory.Create(new MilterDescription { Steps = MilterSteps.EndOfMessage }, () => new Handler());
+        await using var server = await TestServer.StartAsync(factory, _ => { }, log);
+        var mta = await FakeMta.ConnectAsync(server.Addresses[0].EndPoint);
+        await mta.NegotiateAsync(StreamingOffer);
+
+        // A header announcing 16 MiB: the session refuses it as it would any frame, instead of the loop discarding 16 MiB.
+        await mta.SendAsync(w => w.Write<byte>([0x01, 0x00, 0x00, 0x01, (byte)'B', 1, 2, 3]));
+
+        Assert.True(await TestServer.EventuallyAsync(() => server.ConnectionCount == 0));
+        Assert.Contains(log.Entries, e => e.Message.Contains("FrameTooLarge", StringComparison.Ordinal));
+        await mta.DisposeAsync();
+    }
+
+    [Fact]
     public async Task While_a_handler_runs_a_streaming_MTA_fills_no_more_than_the_read_ahead()
     {
         var handler = new Handler();
