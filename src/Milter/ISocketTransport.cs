@@ -30,7 +30,11 @@ internal interface ISocketTransport
 
     /// <summary>
     /// Calls <see cref="MilterSession.OnPeerClosed"/> when the MTA goes (at once if it has gone already; perhaps twice), so
-    /// a running handler call ends with it.
+    /// a running handler call ends with it, and <see cref="MilterSession.OnAborted"/> when the server aborts the
+    /// connection (after cancelling the token the session runs with).
     /// </summary>
     void WatchPeer(MilterSession session);
+
+    /// <summary>The session is over (its replies are flushed): the transport closes its side and ends its receive.</summary>
+    void SessionEnded();
 }

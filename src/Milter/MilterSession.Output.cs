@@ -51,7 +51,7 @@ public sealed partial class MilterSession
         try
         {
             var limit = _options.ReadTimeout;
-            flush = await _output.FlushAsync(duringCall ? _flushDuringCall.Arm(limit, _cancellation) : ArmDeadline(limit)).ConfigureAwait(false);
+            flush = await _output.FlushAsync(duringCall ? Arm(ref _flushDuringCall, limit) : ArmDeadline(limit)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
         {

@@ -148,6 +148,7 @@ public sealed partial class MilterSession : IMessageOutput
             MilterMetrics.ActiveConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _messageCount);
             EndLogScope();
+            _socket?.SessionEnded();
         }
     }
 
@@ -202,9 +203,30 @@ public sealed partial class MilterSession : IMessageOutput
     /// <summary>
     /// Arms the session's own deadline, which serves its waits one at a time: a read, a flush, a handler call (never two
     /// at once: a read waits for no handler, and a flush during a call has its own, <see cref="_flushDuringCall"/>).
-    /// Linked to the server's abort.
+    /// It also ends with the owner's abort.
     /// </summary>
-    private CancellationToken ArmDeadline(TimeSpan limit) => _deadline.Arm(limit, _cancellation);
+    private CancellationToken ArmDeadline(TimeSpan limit) => Arm(ref _deadline, limit);
+
+    /// <summary>
+    /// Arms <paramref name="deadline"/>. Over the server's sockets the abort comes as a call (<see cref="OnAborted"/>)
+    /// rather than through a source linked to the server's token: a registration fewer on that token per connection.
+    /// </summary>
+    private CancellationToken Arm(ref Deadline deadline, TimeSpan limit)
+    {
+        var token = deadline.Arm(limit, _socket is null ? _cancellation : default);
+        // The abort may have come before this wait began; the fence pairs with the one in the cancellation itself.
+        Interlocked.MemoryBarrier();
+        if (_socket is not null && _cancellation.IsCancellationRequested)
+            deadline.Cancel();
+        return token;
+    }
+
+    /// <summary>The server aborts: the current wait or handler call ends now.</summary>
+    internal void OnAborted()
+    {
+        _deadline.Cancel();
+        _flushDuringCall.Cancel();
+    }
 
     /// <summary>Disarms the deadline; false when it fired.</summary>
     private bool ReleaseDeadline(Task? stillUsing = null) => _deadline.Release(stillUsing);

@@ -17,7 +17,7 @@ public sealed partial class MilterServer : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private readonly List<Listener> _listeners = [];
-    private readonly ConcurrentDictionary<Connection, byte> _connections = new();
+    private readonly ConcurrentDictionary<SocketConnection, byte> _connections = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _slots;
@@ -27,6 +27,7 @@ public sealed partial class MilterServer : IAsyncDisposable
     private readonly LogThrottle _budgetExhausted = new(TimeSpan.FromSeconds(10));
     private readonly MemoryTrim _trim = new();
     private readonly List<Task> _acceptLoops = [];
+    private readonly Action<SocketConnection, Exception?> _connectionEnded;
     private int _state;
 
     /// <summary>Creates a server; nothing listens until <see cref="StartAsync"/>.</summary>
@@ -45,6 +46,7 @@ public sealed partial class MilterServer : IAsyncDisposable
         _log = _loggers.CreateLogger("Milter.Server");
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         _budget = new BufferBudget(options.MaxBufferedBytes);
+        _connectionEnded = OnConnectionEnded;
     }
 
     /// <summary>The addresses the server listens on, with the real ports when 0 was asked for.</summary>
@@ -123,7 +125,7 @@ public sealed partial class MilterServer : IAsyncDisposable
         StopWasForced = true;
         await _abort.CancelAsync().ConfigureAwait(false);
         foreach (var connection in _connections.Keys)
-            connection.Transport.Abort();
+            connection.Abort();
         try
         {
             // Sessions end at once when aborted; only code that blocks a thread and ignores its token is still running.
@@ -196,9 +198,9 @@ public sealed partial class MilterServer : IAsyncDisposable
             Configure(socket, listener);
             var settings = _reloadable;
             var session = new MilterSession(_factory, settings, _loggers.CreateLogger("Milter.Session"));
-            var connection = new Connection(session, new SocketConnection(socket, _budget, settings.MaxFrameLength, dropBodyPayloads: !session.ReadsBodyChunks));
+            var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength);
             _connections.TryAdd(connection, 0);
-            connection.Run = RunConnectionAsync(connection);
+            connection.Start(_abort.Token, _connectionEnded);
         }
     }
 
@@ -219,37 +221,16 @@ public sealed partial class MilterServer : IAsyncDisposable
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 6);
     }
 
-    private async Task RunConnectionAsync(Connection connection)
+    /// <summary>What the server does when a connection has ended and its socket is closed.</summary>
+    private void OnConnectionEnded(SocketConnection connection, Exception? failure)
     {
-        await Task.Yield();
-        var transport = connection.Transport;
-        try
-        {
-            transport.StartReceiving();
-            await connection.Session.RunAsync(transport, _abort.Token).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            // A session logs its own errors; this is a last line so one connection can never take the server down.
-            ServerLog.ConnectionFailed(_log, e);
-        }
-        finally
-        {
-            if (transport.ReceiveError?.InnerException is BudgetExhaustedException && _budgetExhausted.ShouldLog(out var heldBack))
-                ServerLog.BudgetExhausted(_log, _options.MaxBufferedBytes / (1024 * 1024), heldBack);
-            await transport.DisposeAsync().ConfigureAwait(false);
-            _connections.TryRemove(connection, out _);
-            _slots.Release();
-            _trim.Observe(_connections.Count, _budget.Used);
-        }
-    }
-
-    private sealed class Connection(MilterSession session, SocketConnection transport)
-    {
-        public MilterSession Session { get; } = session;
-
-        public SocketConnection Transport { get; } = transport;
-
-        public Task Run { get; set; } = Task.CompletedTask;
+        // A session logs its own errors; this is a last line so one connection can never take the server down.
+        if (failure is not null)
+            ServerLog.ConnectionFailed(_log, failure);
+        if (connection.ReceiveError?.InnerException is BudgetExhaustedException && _budgetExhausted.ShouldLog(out var heldBack))
+            ServerLog.BudgetExhausted(_log, _options.MaxBufferedBytes / (1024 * 1024), heldBack);
+        _connections.TryRemove(connection, out _);
+        _slots.Release();
+        _trim.Observe(_connections.Count, _budget.Used);
     }
 }

@@ -14,7 +14,7 @@ namespace Milter.Server;
 /// for replies cannot make a slow handler's connection hold megabytes. (The MTA's leaving is then noticed when the call
 /// ends or reaches its time limit, not at once.)
 /// </summary>
-internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDisposable
+internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
 {
     /// <summary>How far the receive loop reads ahead while a handler call runs: enough to overlap the next frames' arrival.</summary>
     public const int ReadAheadDuringCall = 4 * BufferBudget.BlockSize;
@@ -23,7 +23,6 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
     private readonly BufferBudget _budget;
     private readonly Pipe _input;
     private QuickAck _quickAck;
-    private Task _receiving = Task.CompletedTask;
     private BodyPayloadDropper _dropper;
     // Where discarded body payloads go when the kernel copies them anyway (Unix sockets). Never read.
     private static readonly byte[] s_discarded = new byte[BufferBudget.StreamingBlockSize];
@@ -35,20 +34,27 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
     private int _peerClosed;
 
     /// <param name="socket">The accepted socket.</param>
+    /// <param name="session">The session that runs on it.</param>
     /// <param name="budget">Where receive buffers come from.</param>
     /// <param name="maxFrameLength">The largest payload the session accepts.</param>
-    /// <param name="dropBodyPayloads">The milter reads no body chunk: BODY payloads are discarded as they arrive.</param>
-    public SocketConnection(Socket socket, BufferBudget budget, int maxFrameLength, bool dropBodyPayloads)
+    public SocketConnection(Socket socket, MilterSession session, BufferBudget budget, int maxFrameLength)
     {
-        DropsBodyPayloads = dropBodyPayloads;
+        // A milter that reads no body chunk: BODY payloads are discarded as they arrive.
+        DropsBodyPayloads = !session.ReadsBodyChunks;
         _dropper = new BodyPayloadDropper(maxFrameLength);
         _socket = socket;
         socket.Blocking = false; // replies are sent at once where they fit (SocketPipeWriter)
+        Session = session;
         _budget = budget;
         _quickAck = new QuickAck(socket);
         _input = new Pipe(budget.PipeOptionsFor(maxFrameLength));
         Output = new SocketPipeWriter(socket);
     }
+
+    public MilterSession Session { get; }
+
+    /// <summary>The whole life of the connection: the session, the receive loop and the close; set by <see cref="Start"/>.</summary>
+    public Task Run { get; private set; } = Task.CompletedTask;
 
     public PipeReader Input => _input.Reader;
 
@@ -64,7 +70,13 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
 
     public bool DropsBodyPayloads { get; }
 
-    public void StartReceiving() => _receiving = ReceiveLoopAsync();
+    /// <summary>
+    /// Runs the session and the receive loop, then closes the socket and calls <paramref name="ended"/> with what the
+    /// session threw, if anything (it logs its own errors).
+    /// </summary>
+    public void Start(CancellationToken abort, Action<SocketConnection, Exception?> ended) => Run = RunAsync(abort, ended);
+
+    public void SessionEnded() => ShutDown();
 
     public void CallStarted()
     {
@@ -91,6 +103,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
     {
         CallEnded();
         PeerGone();
+        Volatile.Read(ref _watcher)?.OnAborted();
         _socket.Dispose();
     }
 
@@ -105,7 +118,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
     /// abort it, and the MTA, or a relay between, would read "connection reset" after a clean QUIT.) Shutting both
     /// directions down first ends the pending receive, so the socket is closed with nothing outstanding.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    private void ShutDown()
     {
         try
         {
@@ -117,12 +130,17 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
         }
 
         CallEnded();
-        await _receiving.ConfigureAwait(false);
-        Abort();
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>
+    /// One async method for the receive loop and the connection's end, so that an idle connection keeps one async state
+    /// here besides its session's.
+    /// </summary>
+    private async Task RunAsync(CancellationToken abort, Action<SocketConnection, Exception?> ended)
     {
+        await Task.Yield(); // off the accept loop
+        // Runs until its first read waits; it calls SessionEnded when it is over, which ends the receive below.
+        var session = Session.RunAsync(this, abort);
         var writer = _input.Writer;
         Exception? error = null;
         try
@@ -176,11 +194,11 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
                     var callEnd = _callEnd ??= new CallEndSignal();
                     while (ReadAheadSpent())
                     {
-                        var ended = callEnd.Arm();
+                        var callEnded = callEnd.Arm();
                         // The call may have ended between the test and the arming: take it back, unless its end took it.
                         if (!ReadAheadSpent() && callEnd.Disarm())
                             break;
-                        await ended.ConfigureAwait(false);
+                        await callEnded.ConfigureAwait(false);
                     }
                 }
             }
@@ -201,6 +219,20 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport, IAsyncDi
         ReceiveError = error;
         await writer.CompleteAsync(error).ConfigureAwait(false);
         PeerGone();
+
+        Exception? failure = null;
+        try
+        {
+            await session.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        ShutDown();
+        Abort();
+        ended(this, failure);
     }
 
     private bool ReadAheadSpent() => _inCall && Volatile.Read(ref _receivedDuringCall) >= ReadAheadDuringCall;
