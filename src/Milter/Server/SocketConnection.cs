@@ -184,7 +184,9 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                     break;
-                drained = received < memory.Length;
+                // Only a full-size buffer filled says more is waiting: the small tail of a buffer filled says nothing, and
+                // reading on at once would leave an idle connection waiting with a buffer of its own.
+                drained = received < memory.Length || memory.Length < BufferBudget.BlockSize;
                 writer.Advance(DropsBodyPayloads ? _dropper.Filter(memory.Span[..received]) : received);
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)
