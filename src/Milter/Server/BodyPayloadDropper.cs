@@ -25,7 +25,7 @@ internal struct BodyPayloadDropper(int maxPayloadLength)
     public long PayloadToDiscard { readonly get; private set; }
 
     /// <summary>The length of the BODY payload being discarded, for the error when the connection ends inside it.</summary>
-    public long DiscardedPayloadLength { readonly get; private set; }
+    private long DiscardedPayloadLength { readonly get; set; }
 
     /// <summary>Takes body payload bytes out of <paramref name="received"/> in place.</summary>
     /// <returns>How many bytes remain, at the start of <paramref name="received"/>.</returns>
@@ -64,6 +64,10 @@ internal struct BodyPayloadDropper(int maxPayloadLength)
 
         return kept;
     }
+
+    /// <summary>The error for a connection that ended inside a payload being discarded.</summary>
+    public readonly MilterProtocolException Truncated() => new(MilterProtocolError.TruncatedFrame,
+        $"The connection closed in the middle of a frame: {PayloadToDiscard} bytes of a {DiscardedPayloadLength}-byte body chunk never came.");
 
     /// <summary>The receive loop discarded <paramref name="count"/> payload bytes in the kernel.</summary>
     public void Discarded(int count) => PayloadToDiscard -= count;

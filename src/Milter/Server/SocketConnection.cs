@@ -1,32 +1,37 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Milter.Protocol;
 
 namespace Milter.Server;
 
 /// <summary>
-/// One accepted socket as the duplex pipe a session runs on, the way Kestrel's socket transport does it: a receive loop
-/// fills the input pipe, so the connection notices the MTA closing or resetting even while a handler runs
-/// (<see cref="MilterSession.OnPeerClosed"/> is called, and the socket is not left in CLOSE-WAIT). It waits for data with a zero-byte read, so an
-/// idle connection holds no buffer; buffers come from the server's <see cref="BufferBudget"/>, and one connection may
-/// hold at most one frame and one receive buffer unread. While a handler call runs it reads at most
-/// <see cref="ReadAheadDuringCall"/> bytes, then waits for the call to end: an MTA that streams a body without waiting
-/// for replies cannot make a slow handler's connection hold megabytes. (The MTA's leaving is then noticed when the call
-/// ends or reaches its time limit, not at once.)
+/// One accepted socket as the duplex pipe a session runs on, the way Kestrel's socket transport does it, and the whole
+/// life of that connection: a receive loop fills the input pipe, runs the session, and closes the socket when both are
+/// done. Because the loop keeps reading, the connection notices the MTA closing or resetting even while a handler runs
+/// (<see cref="MilterSession.OnPeerClosed"/> is called, and the socket is not left in CLOSE-WAIT).
 /// </summary>
+/// <remarks>
+/// It waits for data with a zero-byte read, so an idle connection holds no buffer; buffers come from the server's
+/// <see cref="BufferBudget"/>, and one connection holds at most one frame and one receive buffer unread. While a handler
+/// call runs it reads at most <see cref="ReadAheadDuringCall"/> bytes, then waits for the call to end: an MTA that
+/// streams a body without waiting for replies cannot make a slow handler's connection hold megabytes (the MTA's leaving
+/// is then noticed when the call ends or reaches its time limit, not at once). For a milter that reads no body chunk,
+/// BODY payloads are taken out as they arrive (<see cref="BodyPayloadDropper"/>).
+/// </remarks>
 internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
 {
     /// <summary>How far the receive loop reads ahead while a handler call runs: enough to overlap the next frames' arrival.</summary>
     public const int ReadAheadDuringCall = 4 * BufferBudget.BlockSize;
+
+    // Where discarded body payloads go when the kernel copies them anyway (Unix sockets). Never read.
+    private static readonly byte[] s_discarded = new byte[BufferBudget.StreamingBlockSize];
 
     private readonly Socket _socket;
     private readonly BufferBudget _budget;
     private readonly Pipe _input;
     private QuickAck _quickAck;
     private BodyPayloadDropper _dropper;
-    // Where discarded body payloads go when the kernel copies them anyway (Unix sockets). Never read.
-    private static readonly byte[] s_discarded = new byte[BufferBudget.StreamingBlockSize];
-
     private CallEndSignal? _callEnd;
     private volatile bool _inCall;
     private long _receivedDuringCall;
@@ -98,7 +103,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
             session.OnPeerClosed();
     }
 
-    /// <summary>Closes the socket now: the MTA sees the connection end, whatever the session is doing.</summary>
+    /// <summary>The server aborts: the socket closes now, whatever the session is doing, and the session is told.</summary>
     public void Abort()
     {
         CallEnded();
@@ -156,8 +161,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                     var discarded = await _socket.ReceiveAsync(s_discarded.AsMemory(0, want), SocketFlags.Truncated).ConfigureAwait(false);
                     if (discarded == 0)
                     {
-                        error = new MilterProtocolException(MilterProtocolError.TruncatedFrame,
-                            $"The connection closed in the middle of a frame: {_dropper.PayloadToDiscard} bytes of a {_dropper.DiscardedPayloadLength}-byte body chunk never came.");
+                        error = _dropper.Truncated();
                         break;
                     }
 
@@ -192,17 +196,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 if (flush.IsCompleted)
                     break;
                 if (_inCall && Interlocked.Add(ref _receivedDuringCall, received) >= ReadAheadDuringCall)
-                {
-                    var callEnd = _callEnd ??= new CallEndSignal();
-                    while (ReadAheadSpent())
-                    {
-                        var callEnded = callEnd.Arm();
-                        // The call may have ended between the test and the arming: take it back, unless its end took it.
-                        if (!ReadAheadSpent() && callEnd.Disarm())
-                            break;
-                        await callEnded.ConfigureAwait(false);
-                    }
-                }
+                    await WaitForCallEndAsync().ConfigureAwait(false);
             }
         }
         catch (SocketException e)
@@ -233,8 +227,23 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         }
 
         ShutDown();
-        Abort();
+        _socket.Dispose();
         ended(this, failure);
+    }
+
+    /// <summary>The loop has read as far ahead as it may during a handler call: it waits for the call to end.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitForCallEndAsync()
+    {
+        var callEnd = _callEnd ??= new CallEndSignal();
+        while (ReadAheadSpent())
+        {
+            var ended = callEnd.Arm();
+            // The call may have ended between the test and the arming: take it back, unless its end took it.
+            if (!ReadAheadSpent() && callEnd.Disarm())
+                break;
+            await ended.ConfigureAwait(false);
+        }
     }
 
     private bool ReadAheadSpent() => _inCall && Volatile.Read(ref _receivedDuringCall) >= ReadAheadDuringCall;
