@@ -213,10 +213,12 @@ public sealed partial class MilterSession : IMessageOutput
     /// </summary>
     private CancellationToken Arm(ref Deadline deadline, TimeSpan limit)
     {
-        var token = deadline.Arm(limit, _socket is null ? _cancellation : default);
+        if (_socket is null)
+            return deadline.Arm(limit, _cancellation);
+        var token = deadline.Arm(limit, default);
         // The abort may have come before this wait began; the fence pairs with the one in the cancellation itself.
         Interlocked.MemoryBarrier();
-        if (_socket is not null && _cancellation.IsCancellationRequested)
+        if (_cancellation.IsCancellationRequested)
             deadline.Cancel();
         return token;
     }

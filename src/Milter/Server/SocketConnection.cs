@@ -201,7 +201,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         }
         catch (SocketException e)
         {
-            error = new IOException(e.SocketErrorCode == SocketError.ConnectionReset ? "the MTA reset the connection" : e.Message, e);
+            error = SocketPipeWriter.Broken(e);
         }
         catch (ObjectDisposedException)
         {

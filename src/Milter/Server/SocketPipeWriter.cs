@@ -81,8 +81,8 @@ internal sealed class SocketPipeWriter(Socket socket) : PipeWriter
         return default;
     }
 
-    /// <summary>As NetworkStream reports it: the session treats an IOException as the MTA gone.</summary>
-    private static IOException Broken(SocketException e) =>
+    /// <summary>A socket error as NetworkStream reports it: the session treats an IOException as the MTA gone.</summary>
+    internal static IOException Broken(SocketException e) =>
         new(e.SocketErrorCode == SocketError.ConnectionReset ? "the MTA reset the connection" : e.Message, e);
 
     /// <summary>Not supported: the session never cancels its own flush but through the flush's token.</summary>

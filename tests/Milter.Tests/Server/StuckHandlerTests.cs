@@ -245,6 +245,68 @@ public class StuckHandlerTests
     }
 
     [Fact]
+    public async Task A_forced_stop_cancels_the_token_of_a_handler_that_listens_to_it_and_abandons_nothing()
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new StallingHandler
+        {
+            EndOfMessage = async (_, cancellationToken) =>
+            {
+                using var watch = cancellationToken.Register(() => cancelled.TrySetResult());
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return MilterVerdict.Accept;
+            },
+        };
+        var log = new ListLogger();
+        var options = new MilterServerOptions { Listen = { "inet:0@127.0.0.1" }, ShutdownTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var server = new MilterServer(handler.Factory(), options, log);
+        await server.StartAsync();
+        await using var mta = await TestServer.OpenAsync(server);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b.example>"));
+        await mta.ReadAsync();
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+        await Task.Delay(100);
+
+        await server.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(server.StopWasForced);
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, server.ConnectionCount);
+        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("abandon", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private sealed class SlowAbortHandler : MilterHandler
+    {
+        public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask OnAbortAsync(MilterContext context, CancellationToken cancellationToken)
+        {
+            using var watch = cancellationToken.Register(() => Cancelled.TrySetResult());
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task A_forced_stop_cancels_the_token_of_an_abort_handler_too_though_the_MTA_is_still_there()
+    {
+        // An abort call is not ended by the MTA's leaving, only by its own limit or the server's abort.
+        var handler = new SlowAbortHandler();
+        var options = new MilterServerOptions { Listen = { "inet:0@127.0.0.1" }, ShutdownTimeout = TimeSpan.FromMilliseconds(300) };
+        await using var server = new MilterServer(MilterHandlerFactory.Create(new MilterDescription(), () => handler), options);
+        await server.StartAsync();
+        await using var mta = await TestServer.OpenAsync(server);
+        await mta.SendAsync(w => MtaCommandWriter.WriteMail(w, "<a@b.example>"));
+        await mta.ReadAsync();
+        await mta.SendAsync(MilterCommandCode.Abort);
+        await Task.Delay(100);
+
+        await server.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(server.StopWasForced);
+        await handler.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task A_stop_with_a_stuck_handler_closes_its_connection_and_reports_a_forced_stop()
     {
         using var release = new ManualResetEventSlim();
