@@ -104,6 +104,78 @@ public class ActionInferenceTests
             "static class Async { public static async Task RunAsync(EndOfMessageContext m) { await Task.Yield(); m.AddRecipient(\"<b@c>\", \"NOTIFY=NEVER\"); } }",
             ActionFlags.AddRecipientsWithParameters
         },
+        {
+            "a C# 14 extension block member",
+            "message.Tag(\"spam\");",
+            "static class Tags { extension(EndOfMessageContext m) { public void Tag(string v) => m.AddHeader(\"X-Tag\", v); } }",
+            ActionFlags.AddHeaders
+        },
+        {
+            "a C# 14 extension block property",
+            "_ = message.Held;",
+            "static class Holds { extension(EndOfMessageContext m) { public bool Held { get { m.Quarantine(\"held\"); return true; } } } }",
+            ActionFlags.Quarantine
+        },
+        {
+            "a disposable whose Dispose changes the message (using declaration)",
+            "using var t = new Timing(message);",
+            "sealed class Timing(EndOfMessageContext m) : IDisposable { public void Dispose() => m.AddHeader(\"X-Time\", \"1\"); }",
+            ActionFlags.AddHeaders
+        },
+        {
+            "an async disposable whose DisposeAsync changes the message (await using)",
+            "Run(message).GetAwaiter().GetResult(); static async Task Run(EndOfMessageContext message) { await using (var t = new Timing(message)) { await Task.Yield(); } }",
+            "sealed class Timing(EndOfMessageContext m) : IAsyncDisposable { public ValueTask DisposeAsync() { m.ChangeHeader(\"Subject\", \"x\"); return default; } }",
+            ActionFlags.ChangeHeaders
+        },
+        {
+            "a disposable made by a factory, its Dispose found through its type",
+            "using (Timing.Start(message)) { }",
+            "sealed class Timing : IDisposable { private readonly EndOfMessageContext _m; private Timing(EndOfMessageContext m) => _m = m; public static Timing Start(EndOfMessageContext m) => new(m); public void Dispose() => _m.DeleteHeader(\"X-Old\"); }",
+            ActionFlags.ChangeHeaders
+        },
+        {
+            "a context method as a method group",
+            "new List<string> { \"<a@b>\" }.ForEach(message.DeleteRecipient);",
+            "",
+            ActionFlags.DeleteRecipients
+        },
+        {
+            "AddRecipient as a method group, which may or may not get ESMTP arguments",
+            "Action<string, string?> add = message.AddRecipient; add(\"<a@b>\", null);",
+            "",
+            ActionFlags.AddRecipients | ActionFlags.AddRecipientsWithParameters
+        },
+        {
+            "a delegate table in another class, run through a local and foreach",
+            "var rules = Rules.All; foreach (var rule in rules) rule(message);",
+            "static class Rules { public static readonly IReadOnlyList<Action<EndOfMessageContext>> All = [m => m.AddHeader(\"X\", \"1\"), m => m.ChangeHeader(\"Subject\", \"s\")]; }",
+            ActionFlags.AddHeaders | ActionFlags.ChangeHeaders
+        },
+        {
+            "a delegate table built in a static constructor, run through LINQ",
+            "foreach (var rule in Rules.All.Where(r => r is not null)) rule(message);",
+            "static class Rules { public static readonly List<Action<EndOfMessageContext>> All = new(); static Rules() { All.Add(m => m.ChangeSender(\"<s@b>\")); } }",
+            ActionFlags.ChangeSender
+        },
+        {
+            "a local function used as a method group",
+            "new List<int> { 1 }.ForEach(Stamp); void Stamp(int n) => message.ReplaceBody(\"x\\r\\n\"u8.ToArray());",
+            "",
+            ActionFlags.ChangeBody
+        },
+        {
+            "a static lambda with the context as its state argument",
+            "Run(static m => m.AddHeader(\"X\", \"1\"), message); static void Run<T>(Action<T> a, T state) => a(state);",
+            "",
+            ActionFlags.AddHeaders
+        },
+        {
+            "an object the context is handed to, whose other members run implicitly",
+            "foreach (var r in new Recipients(message)) { }",
+            "sealed class Recipients(EndOfMessageContext m) { public Enumerator GetEnumerator() => new(m); public struct Enumerator(EndOfMessageContext m) { public bool MoveNext() { m.DeleteRecipient(\"<a@b>\"); return false; } public int Current => 0; } }",
+            ActionFlags.DeleteRecipients
+        },
     };
 
     [Theory]

@@ -12,12 +12,28 @@ namespace Milter.Generators.Rules;
 /// <summary>
 /// Which message changes code can make on an end-of-message context. A change needs an object of type
 /// EndOfMessageContext, which the runtime hands only to the end-of-message handler; from there it can go wherever
-/// code carries it. So this follows every call from a filter's code into source in the compilation (other classes,
-/// static helpers, extension methods, constructors, property accessors, operators, every source override or
-/// implementation of a virtual or interface member), and takes what [UsesActions] declares where the code is not in
-/// the compilation. Where the context reaches code nobody can see, it records an escape instead of guessing.
+/// code carries it. So this counts every change written anywhere in the code a filter reaches, and reaches code
+/// generously: soundness is the floor, precision the bonus.
 /// </summary>
-/// <remarks>One instance per compilation; thread-safe, with each method body read once.</remarks>
+/// <remarks>
+/// <para>What is positively understood, and followed:</para>
+/// <list type="bullet">
+/// <item>a call on the context (its action), and a context method used as a method group (its action, wherever the delegate runs);</item>
+/// <item>calls, constructors, property and indexer accessors, event accessors, operators and conversions into source in the compilation,
+/// with every source override and implementation of a virtual or interface member, and C# 14 extension members;</item>
+/// <item>lambdas, local functions and their method groups, read with the body they are written in, wherever they end up;</item>
+/// <item>a member of a source type read or called: that type's field and property initializers and static constructors, where delegate tables are filled;</item>
+/// <item>what C# calls implicitly: <c>using</c>/<c>await using</c>, <c>foreach</c>, deconstruction and <c>await</c> on a source type run its members, so all of them are followed;</item>
+/// <item>an object that receives the context or a delegate at construction, or a type whose member is assigned one: every member of that type, since any may use what it keeps;</item>
+/// <item>code outside the compilation: what its [UsesActions] declares.</item>
+/// </list>
+/// <para>
+/// Everything else that carries the context out of sight (a call into metadata without [UsesActions] that receives
+/// it, a delegate from such code, a dynamic call, a body the generator fails to read) is an escape: the filter asks
+/// for every change the MTA offers, optionally, and MILTER017 says where.
+/// </para>
+/// <para>One instance per compilation; thread-safe, with each method body read once.</para>
+/// </remarks>
 internal sealed class ContextFlow
 {
     private readonly MilterSymbols _symbols;
@@ -66,6 +82,10 @@ internal sealed class ContextFlow
             _ => 0x004 | KnownNames.AddRecipientsWithParameters,
         };
     }
+
+    /// <summary>The actions a context method used as a method group needs: whoever invokes the delegate picks the arguments.</summary>
+    public static uint ActionOfMethodGroup(IMethodSymbol method) =>
+        method.Name == "AddRecipient" ? 0x004 | KnownNames.AddRecipientsWithParameters : KnownNames.ActionOf(method.Name);
 
     /// <summary>The method to look at for a call target: the definition of a generic or extension method, the implementation of a partial one.</summary>
     public static IMethodSymbol Definition(IMethodSymbol method)
@@ -149,10 +169,19 @@ internal sealed class ContextFlow
     private BodyFacts Collect(ISymbol body, CancellationToken cancellationToken)
     {
         var facts = new BodyFacts(body is IMethodSymbol declaring && _symbols.DeclaredActions(declaring) is not null);
-        foreach (var operation in BodiesOf(body, cancellationToken))
+        try
         {
-            foreach (var op in operation.DescendantsAndSelf())
-                Read(op, body, facts);
+            foreach (var operation in BodiesOf(body, cancellationToken))
+            {
+                foreach (var op in operation.DescendantsAndSelf())
+                    Read(op, body, facts);
+            }
+        }
+        catch (System.Exception e) when (e is not System.OperationCanceledException)
+        {
+            // Syntax or symbols this version has not met: take the safe side (every change, optionally) and say where.
+            var where = body.Locations.FirstOrDefault() ?? Location.None;
+            facts.Escapes.Add(new Escape(where, $"the generator could not read the code of '{body.Name}' ({e.GetType().Name}), so it assumes any change", body));
         }
 
         return facts;
@@ -199,10 +228,18 @@ internal sealed class ContextFlow
     {
         if (EscapeAt(op, body) is { } escape)
             facts.Escapes.Add(escape);
+        // A member of a source type: the type's initializers and static constructors run before it (delegate tables live there).
+        if (op is IMemberReferenceOperation { Member.ContainingType: { } memberType })
+            ReachType(memberType, facts);
+        else if (op is IInvocationOperation { TargetMethod: { IsStatic: true, ContainingType: { } staticType } })
+            ReachType(staticType, facts);
         switch (op)
         {
             case IInvocationOperation call when _symbols.IsEndOfMessageContext(call.TargetMethod.ContainingType):
                 facts.Actions |= ActionOfChange(call);
+                break;
+            case IMethodReferenceOperation group when _symbols.IsEndOfMessageContext(group.Method.ContainingType):
+                facts.Actions |= ActionOfMethodGroup(group.Method);
                 break;
             case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } call:
                 // Delegates kept in a member are usually set by its type's initializers and constructors.
@@ -216,10 +253,31 @@ internal sealed class ContextFlow
             case IInvocationOperation call:
                 Follow(call.TargetMethod, facts);
                 break;
-            case IObjectCreationOperation { Constructor: { } constructor }:
+            case IObjectCreationOperation { Constructor: { } constructor } creation:
                 Follow(constructor, facts);
-                if (constructor.ContainingType.DeclaringSyntaxReferences.Length > 0)
-                    facts.Next.Add(constructor.ContainingType.OriginalDefinition);
+                ReachType(constructor.ContainingType, facts);
+                // An object that keeps the context (or a delegate) may use it from any member, implicitly called ones too.
+                if (creation.Arguments.Any(a => PassesContext(a) || IsDelegate(a.Value)))
+                    FollowAllMembers(constructor.ContainingType, facts);
+                break;
+            case ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment
+                when _symbols.IsEndOfMessageContext(Unwrap(assignment.Value).Type) || IsDelegate(assignment.Value):
+                FollowAllMembers(target.Member.ContainingType, facts);
+                break;
+            case IUsingOperation { Resources: var resources }:
+                FollowImplicitCalls(resources, facts);
+                break;
+            case IUsingDeclarationOperation { DeclarationGroup: var group }:
+                FollowImplicitCalls(group, facts);
+                break;
+            case IForEachLoopOperation loop:
+                FollowImplicitCalls(loop.Collection, facts);
+                break;
+            case IDeconstructionAssignmentOperation deconstruction:
+                FollowImplicitCalls(deconstruction.Value, facts);
+                break;
+            case IAwaitOperation awaited:
+                FollowImplicitCalls(awaited.Operation, facts);
                 break;
             case IMethodReferenceOperation reference:
                 Follow(reference.Method, facts);
@@ -264,9 +322,10 @@ internal sealed class ContextFlow
                     ? new Escape(call.Syntax.GetLocation(), $"the end-of-message context is passed to a delegate from {origin}, whose code the generator cannot trace", owner)
                     : null;
             case IInvocationOperation call:
-                return CallEscape(call.TargetMethod, call, call.Arguments, owner);
+                // A C# 14 extension member gets the context as its receiver, not as an argument.
+                return CallEscape(call.TargetMethod, call, call.Arguments, owner, call.Instance is { } receiver && _symbols.IsEndOfMessageContext(Unwrap(receiver).Type));
             case IObjectCreationOperation { Constructor: { } constructor } creation:
-                return CallEscape(constructor, creation, creation.Arguments, owner);
+                return CallEscape(constructor, creation, creation.Arguments, owner, false);
             case IDynamicInvocationOperation dynamic when dynamic.Arguments.Any(a => _symbols.IsEndOfMessageContext(Unwrap(a).Type)):
                 return new Escape(dynamic.Syntax.GetLocation(), "the end-of-message context is passed through a dynamic call", owner);
             default:
@@ -284,10 +343,70 @@ internal sealed class ContextFlow
         facts.Next.AddRange(Implementations(target));
     }
 
-    private Escape? CallEscape(IMethodSymbol called, IOperation at, ImmutableArray<IArgumentOperation> arguments, ISymbol owner)
+    /// <summary>A source type is in use: read its initializers and static constructors.</summary>
+    private static void ReachType(INamedTypeSymbol type, BodyFacts facts)
+    {
+        type = type.OriginalDefinition;
+        if (type.DeclaringSyntaxReferences.Length == 0)
+            return;
+        facts.Next.Add(type);
+        facts.Next.AddRange(type.StaticConstructors.Where(HasSource));
+    }
+
+    /// <summary>
+    /// Every member with code of a source type and its source base types: what C# may call on it without a call in
+    /// the text (Dispose, DisposeAsync, GetEnumerator, MoveNext, Current, Deconstruct, GetAwaiter, GetResult…), and
+    /// what may use a context or delegate it keeps. The types those members return are followed one level on, for
+    /// enumerators and awaiters.
+    /// </summary>
+    private void FollowAllMembers(ITypeSymbol? type, BodyFacts facts, int depth = 0)
+    {
+        for (var current = type as INamedTypeSymbol; current is not null && current.DeclaringSyntaxReferences.Length > 0; current = current.BaseType)
+        {
+            ReachType(current, facts);
+            foreach (var member in current.OriginalDefinition.GetMembers())
+            {
+                var methods = member switch
+                {
+                    IMethodSymbol method => new[] { method },
+                    IPropertySymbol property => new[] { property.GetMethod, property.SetMethod },
+                    IEventSymbol e => new[] { e.AddMethod, e.RemoveMethod },
+                    _ => System.Array.Empty<IMethodSymbol?>(),
+                };
+                foreach (var method in methods)
+                {
+                    if (method is null)
+                        continue;
+                    Follow(method, facts);
+                    if (depth == 0 && method.MethodKind == MethodKind.Ordinary && method.Name is "GetEnumerator" or "GetAsyncEnumerator" or "GetAwaiter")
+                        FollowAllMembers(method.ReturnType, facts, depth + 1);
+                }
+            }
+        }
+    }
+
+    /// <summary>The implicit calls C# makes on a value (using, foreach, deconstruction, await): every member of its source type.</summary>
+    private void FollowImplicitCalls(IOperation? value, BodyFacts facts)
+    {
+        if (value is null)
+            return;
+        if (value is IVariableDeclarationGroupOperation group)
+        {
+            foreach (var declarator in group.Declarations.SelectMany(d => d.Declarators))
+                FollowAllMembers(declarator.Symbol.Type, facts);
+            return;
+        }
+
+        FollowAllMembers(Unwrap(value).Type, facts);
+    }
+
+    /// <summary>Whether a value is a delegate (a lambda, a method group, a delegate-typed expression).</summary>
+    private static bool IsDelegate(IOperation value) => value.Type?.TypeKind == TypeKind.Delegate || Unwrap(value).Type?.TypeKind == TypeKind.Delegate;
+
+    private Escape? CallEscape(IMethodSymbol called, IOperation at, ImmutableArray<IArgumentOperation> arguments, ISymbol owner, bool contextIsReceiver)
     {
         var target = Definition(called);
-        if (!arguments.Any(PassesContext) || _symbols.DeclaredActions(target) is not null || HasSource(target) || Implementations(target).Any())
+        if (!(contextIsReceiver || arguments.Any(PassesContext)) || _symbols.DeclaredActions(target) is not null || HasSource(target) || Implementations(target).Any())
             return null;
         var what = target.MethodKind == MethodKind.Constructor ? $"the constructor of '{target.ContainingType.Name}'" : $"'{target.ContainingType.Name}.{target.Name}'";
         return new Escape(at.Syntax.GetLocation(), $"{what} receives the end-of-message context, and its code is not in this compilation", owner);

@@ -86,9 +86,13 @@ internal sealed class MilterSymbols
     /// <summary>The event a handler handles, or null for a method without an event attribute.</summary>
     public MilterEvent? EventOf(IMethodSymbol method) => EventsOf(method) is { Length: > 0 } events ? events[0] : null;
 
-    /// <summary>Whether a type is the end-of-message context.</summary>
+    /// <summary>Whether a type is the end-of-message context (with or without a nullable annotation).</summary>
+    /// <remarks>
+    /// The default comparer ignores nullable annotations, so no type is rewritten: ITypeSymbol.WithNullableAnnotation
+    /// throws on kinds it does not know (a C# 14 extension block's type, for one).
+    /// </remarks>
     public bool IsEndOfMessageContext(ITypeSymbol? type) =>
-        type is not null && EndOfMessageContext is not null && SymbolEqualityComparer.Default.Equals(type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), EndOfMessageContext);
+        type is not null && EndOfMessageContext is not null && SymbolEqualityComparer.Default.Equals(type, EndOfMessageContext);
 
     /// <summary>The actions a method declares with [UsesActions], or null when it declares none (0 declares "no change").</summary>
     public uint? DeclaredActions(IMethodSymbol method)
