@@ -15,16 +15,13 @@ public sealed class BlockingCallAnalyzer : MilterAnalyzer
 
     private protected override void Start(CompilationStartAnalysisContext context, MilterSymbols symbols)
     {
-        var task = context.Compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
-        var genericTask = context.Compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
-        var valueTask = context.Compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
         var thread = context.Compilation.GetTypeByMetadataName("System.Threading.Thread");
-        if (task is null || genericTask is null || valueTask is null || thread is null)
+        if (thread is null)
             return;
 
-        bool IsTask(ITypeSymbol? type) => type is INamedTypeSymbol named
-            && (SymbolEqualityComparer.Default.Equals(named, task) || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, genericTask)
-                || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, valueTask));
+        // Task, Task<T>, ValueTask, ValueTask<T>, and what .ConfigureAwait(...) makes of them.
+        static bool IsTask(IOperation? instance) =>
+            instance is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured } ? IsTask(configured) : KnownCallbacks.IsTaskType(instance?.Type);
 
         context.RegisterOperationAction(op =>
         {
@@ -32,10 +29,10 @@ public sealed class BlockingCallAnalyzer : MilterAnalyzer
                 return;
             var what = op.Operation switch
             {
-                IPropertyReferenceOperation { Property.Name: "Result" } p when IsTask(p.Instance?.Type) => ".Result",
-                IInvocationOperation { TargetMethod.Name: "Wait" } i when IsTask(i.Instance?.Type) => ".Wait()",
+                IPropertyReferenceOperation { Property.Name: "Result" } p when IsTask(p.Instance) => ".Result",
+                IInvocationOperation { TargetMethod.Name: "Wait" } i when IsTask(i.Instance) => ".Wait()",
                 IInvocationOperation { TargetMethod.Name: "GetResult", Instance: IInvocationOperation { TargetMethod.Name: "GetAwaiter" } awaiter }
-                    when IsTask(awaiter.Instance?.Type) => ".GetAwaiter().GetResult()",
+                    when IsTask(awaiter.Instance) => ".GetAwaiter().GetResult()",
                 IInvocationOperation { TargetMethod.Name: "Sleep" } s when SymbolEqualityComparer.Default.Equals(s.TargetMethod.ContainingType, thread) => "Thread.Sleep",
                 _ => null,
             };

@@ -50,10 +50,17 @@ internal sealed class ChangeRoutes(ContextFlow flow, CancellationToken cancellat
             };
             if (function is null)
                 continue;
-            // A context the function received as its own parameter comes from whoever runs it: no later than they do.
+            var run = parent is IAnonymousFunctionOperation anonymous ? RunOfDelegate(anonymous, 0) : RunOfLocalFunction((ILocalFunctionOperation)parent, 0);
+            // A context the function received as its own parameter comes from whoever runs it: no later than they do,
+            // unless the function is queued with the context as its state (ThreadPool.QueueUserWorkItem(static m => ..., message, false)).
             if (contextOwner is not null && SymbolEqualityComparer.Default.Equals(function, contextOwner))
+            {
+                if (run.Timing == Timing.Certainly)
+                    route = Route.Worst(route, run);
                 break;
-            route = Route.Worst(route, parent is IAnonymousFunctionOperation anonymous ? RunOfDelegate(anonymous, 0) : RunOfLocalFunction((ILocalFunctionOperation)parent, 0));
+            }
+
+            route = Route.Worst(route, run);
         }
 
         return route;
@@ -133,7 +140,12 @@ internal sealed class ChangeRoutes(ContextFlow flow, CancellationToken cancellat
         if (KnownCallbacks.RunsSynchronously(callee))
             return Route.Inline;
         if (KnownCallbacks.StartsTask(callee))
-            return TaskRoute(call, callee);
+        {
+            // StartNew does not unwrap the task an async delegate returns: awaiting its task waits only for the first await.
+            if (callee.Name == "StartNew" && ReturnsTask(argument.Value) && !Unwrapped(call))
+                return new Route(Timing.Certainly, $"Task.Factory.StartNew does not unwrap the task of an async delegate, so awaiting it waits only until the delegate's first await and the rest may run after the handler returned; use Task.Run, or .Unwrap()");
+            return TaskRoute(call, $"a task started by {callee.ContainingType.Name}.{callee.Name}");
+        }
         if (KnownCallbacks.QueuesCallback(callee) is { } thread)
             return new Route(Timing.Certainly, $"it runs on {thread}, after the handler returned");
         if (KnownCallbacks.StartsThread(callee))
@@ -143,30 +155,79 @@ internal sealed class ChangeRoutes(ContextFlow flow, CancellationToken cancellat
         return new Route(Timing.Possibly, $"it runs in a delegate handed to '{callee.ContainingType.Name}.{callee.Name}', which may keep it and run it after the handler returned");
     }
 
-    /// <summary>A task started from the delegate: inline when the handler waits for it.</summary>
-    private static Route TaskRoute(IOperation start, IMethodSymbol callee)
+    /// <summary>
+    /// When the rest of a task runs, from where the code that produced it (<paramref name="start"/>) puts it: inline
+    /// when the handler awaits or returns it (directly, through a local, or through Task.WhenAll/WhenAny), certainly
+    /// later when it is dropped, possibly later anywhere else. <paramref name="what"/> names the task, for the reason.
+    /// </summary>
+    public static Route TaskRoute(IOperation start, string what)
     {
         var node = start;
-        // Look through conversions and .ConfigureAwait(...).
-        while (node.Parent is IConversionOperation or IParenthesizedOperation
-               || (node.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && configure.Instance == node))
+        // Look through conversions, .ConfigureAwait(...), .AsTask() and .Unwrap() (an extension method: its task is an argument).
+        while (true)
         {
-            node = node.Parent;
+            if (node.Parent is IConversionOperation or IParenthesizedOperation
+                || (node.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" } configure && configure.Instance == node))
+                node = node.Parent;
+            else if (node.Parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Unwrap" } unwrap })
+                node = unwrap;
+            else
+                break;
         }
 
-        var name = $"{callee.ContainingType.Name}.{callee.Name}";
         switch (node.Parent)
         {
             case IAwaitOperation or IReturnOperation:
                 return Route.Inline;
+            // Waited for by blocking (MILTER013 says why that is bad in an async handler), but waited for.
+            case IInvocationOperation { TargetMethod.Name: "GetAwaiter" or "Wait" } waited when waited.Instance == node:
+            case IPropertyReferenceOperation { Property.Name: "Result" } result when result.Instance == node:
+                return Route.Inline;
             case IExpressionStatementOperation:
             case ISimpleAssignmentOperation { Target: IDiscardOperation }:
-                return new Route(Timing.Certainly, $"it runs in a task started by {name} that nothing awaits, so it may run after the handler returned");
+                return new Route(Timing.Certainly, $"it runs in {what} that nothing awaits, so it may run after the handler returned");
             case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } when Awaited(declarator.Symbol, start):
                 return Route.Inline;
+            case IArgumentOperation or IArrayInitializerOperation or ICollectionExpressionOperation when Combinator(node) is { } combined:
+                return TaskRoute(combined, what);
             default:
-                return new Route(Timing.Possibly, $"it runs in a task started by {name} that the handler may not wait for");
+                return new Route(Timing.Possibly, $"it runs in {what} that the handler may not wait for");
         }
+    }
+
+    /// <summary>The Task.WhenAll/WhenAny call a task is handed to (as an argument, or in an array or collection expression), or null.</summary>
+    private static IInvocationOperation? Combinator(IOperation task)
+    {
+        for (var parent = task.Parent; parent is not null; parent = parent.Parent)
+        {
+            switch (parent)
+            {
+                case IInvocationOperation { TargetMethod.Name: "WhenAll" or "WhenAny" } combinator when KnownCallbacks.IsTaskType(combinator.TargetMethod.ContainingType):
+                    return combinator;
+                case IArgumentOperation or IArrayInitializerOperation or IArrayCreationOperation or ICollectionExpressionOperation or IConversionOperation:
+                    continue;
+                default:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether a StartNew call's task is unwrapped (<c>.Unwrap()</c>, as an extension or a static call).</summary>
+    private static bool Unwrapped(IOperation call)
+    {
+        var node = call;
+        while (node.Parent is IConversionOperation or IParenthesizedOperation or IArgumentOperation)
+            node = node.Parent;
+        return node.Parent is IInvocationOperation { TargetMethod.Name: "Unwrap" };
+    }
+
+    /// <summary>Whether a delegate returns a task (an async lambda or method, or any delegate whose result is awaitable).</summary>
+    private static bool ReturnsTask(IOperation value)
+    {
+        var type = ContextFlow.Unwrap(value).Type as INamedTypeSymbol ?? value.Type as INamedTypeSymbol;
+        return type?.DelegateInvokeMethod?.ReturnType is { } returns && KnownCallbacks.IsTaskType(returns);
     }
 
     /// <summary>Whether a task kept in a local is awaited (directly, or through Task.WhenAll/WhenAny) somewhere in the same body.</summary>

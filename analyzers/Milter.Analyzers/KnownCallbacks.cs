@@ -41,5 +41,9 @@ internal static class KnownCallbacks
     public static bool StartsThread(IMethodSymbol method) =>
         method.MethodKind == MethodKind.Constructor && Owner(method) == "System.Threading.Thread";
 
+    /// <summary>Whether a type is Task, Task&lt;T&gt;, ValueTask or ValueTask&lt;T&gt;.</summary>
+    public static bool IsTaskType(ITypeSymbol? type) => type is INamedTypeSymbol named
+        && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks" && named.Name is "Task" or "ValueTask";
+
     private static string Owner(IMethodSymbol method) => method.ContainingType.OriginalDefinition.ToDisplayString();
 }

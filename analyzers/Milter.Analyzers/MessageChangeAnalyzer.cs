@@ -92,6 +92,13 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
 
         var origin = Origin(change.Context);
         var route = new ChangeRoutes(flow, context.CancellationToken).Of(context.Operation, origin.Owner);
+        // A call into an async helper whose task nothing awaits: what the helper does after its first await runs later.
+        if (route.Timing == Timing.Inline && !change.Direct && context.Operation is IInvocationOperation { TargetMethod: { } helper } call
+            && KnownCallbacks.IsTaskType(helper.ReturnType) && (ContextFlow.Definition(helper).IsAsync || !ContextFlow.HasSource(ContextFlow.Definition(helper))))
+        {
+            route = ChangeRoutes.TaskRoute(call, $"the task of {change.Name} (all it does after its first await)");
+        }
+
         if (route.Timing == Timing.Inline)
         {
             var handler = member is IMethodSymbol method && filter.Handlers.TryGetValue(method, out var e) ? e : (MilterEvent?)null;
@@ -127,6 +134,12 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
         {
             case IInvocationOperation call when symbols.IsEndOfMessageContext(call.TargetMethod.ContainingType):
                 return ContextFlow.ActionOfChange(call) is var direct and not 0 ? new ChangePoint(direct, call.TargetMethod.Name, true, Receiver(call)) : null;
+            case IMethodReferenceOperation group when symbols.IsEndOfMessageContext(group.Method.ContainingType):
+                // message.AddHeader as a delegate: the change is made wherever that delegate runs.
+                return ContextFlow.ActionOfMethodGroup(group.Method) is var grouped and not 0 ? new ChangePoint(grouped, group.Method.Name, true, group.Instance) : null;
+            case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } call when KeptDelegate(call) is { } member:
+                // A delegate read from a member: it makes the changes of whatever the code stores there.
+                return flow.ActionsOfDelegatesKeptIn(member, cancellationToken) is var kept and not 0 ? new ChangePoint(kept, $"'{member.Name}'", false, null) : null;
             case IInvocationOperation call:
                 return Indirect(call.TargetMethod, call.Arguments);
             case IObjectCreationOperation { Constructor: { } constructor } creation:
@@ -150,6 +163,13 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
             return new ChangePoint(actions, name, false, arguments.FirstOrDefault(flow.PassesContext)?.Value);
         }
     }
+
+    /// <summary>The field or property of a source type a delegate is read from to be invoked (looking through <c>?.</c>), or null.</summary>
+    private static ISymbol? KeptDelegate(IInvocationOperation call) =>
+        Receiver(call) is { } receiver && ContextFlow.Unwrap(receiver) is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member
+        && member.Member.ContainingType.DeclaringSyntaxReferences.Length > 0
+            ? member.Member.OriginalDefinition
+            : null;
 
     /// <summary>Where the context of a change comes from: the function or method whose parameter or local holds it, or a field.</summary>
     private static (ISymbol? Owner, string? Field) Origin(IOperation? context) => context is null ? (null, null) : ContextFlow.Unwrap(context) switch

@@ -8,6 +8,7 @@ public class BlockingCallAnalyzerTests
         public partial class Slow
         {
             private static Task<bool> CheckAsync(string a) => Task.FromResult(true);
+            private static ValueTask FlushAsync() => ValueTask.CompletedTask;
 
             [OnRcpt]
             public async Task<MilterVerdict> Rcpt(string address)
@@ -16,6 +17,9 @@ public class BlockingCallAnalyzerTests
                 {|MILTER013:Task.Delay(1).Wait()|};
                 {|MILTER013:Thread.Sleep(1)|};
                 _ = {|MILTER013:CheckAsync(address).GetAwaiter().GetResult()|};
+                {|MILTER013:FlushAsync().GetAwaiter().GetResult()|};
+                {|MILTER013:FlushAsync().ConfigureAwait(false).GetAwaiter().GetResult()|};
+                _ = {|MILTER013:new ValueTask<int>(1).GetAwaiter().GetResult()|};
                 await Task.Yield();
                 return ok ? MilterVerdict.Continue : MilterVerdict.Reject();
             }

@@ -294,4 +294,83 @@ public class DeferredChangeTests
             public Rewriter(EndOfMessageContext message) => message.Quarantine("constructed");
         }
         """);
+
+    [Fact]
+    public Task Changes_that_run_after_the_handler_returned_in_todays_idioms_are_reported() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        [MailFilter]
+        public partial class Stamp
+        {
+            private Action<string, string>? _add;
+            private Action<string>? _drop;
+
+            [OnEndOfMessage]
+            public async Task<MilterVerdict> End(EndOfMessageContext message)
+            {
+                _add = {|MILTER018:message.AddHeader|};
+                _drop ??= {|MILTER018:message.DeleteRecipient|};
+                await Task.Factory.StartNew(async () => { await Task.Delay(50); {|MILTER009:message.AddHeader("X-Late", "1")|}; });
+                ThreadPool.QueueUserWorkItem(static m => {|MILTER009:m.AddHeader("X-Pool", "1")|}, message, preferLocal: false);
+                _ = {|MILTER009:AuditAsync(message)|};
+                {|MILTER009:AuditAsync(message)|};
+                return MilterVerdict.Accept;
+            }
+
+            [OnClose]
+            public void Close()
+            {
+                {|MILTER009:_add?.Invoke("X-Closed", "1")|};
+                {|MILTER009:_drop!("<a@b>")|};
+            }
+
+            private static async Task AuditAsync(EndOfMessageContext message)
+            {
+                await Task.Delay(1);
+                message.AddHeader("X-Audit", "1");
+            }
+        }
+        """);
+
+    [Fact]
+    public Task The_same_idioms_run_before_the_handler_returns_are_silent() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        public sealed class Timing(EndOfMessageContext message) : IDisposable
+        {
+            public void Dispose() => message.AddHeader("X-Time", "1");
+        }
+
+        [MailFilter]
+        public partial class Stamp
+        {
+            private readonly Action<string>? _log = Console.WriteLine;
+            private static readonly Action<EndOfMessageContext>[] Rules = [m => m.AddHeader("X-Rule", "1"), static m => m.ChangeHeader("Subject", "s")];
+
+            [OnEndOfMessage]
+            public async Task<MilterVerdict> End(EndOfMessageContext message)
+            {
+                using var timing = new Timing(message);
+                new List<string> { "<a@b>" }.ForEach(message.DeleteRecipient);
+                Action<string, string> add = message.AddHeader;
+                add("X-Local", "1");
+                foreach (var rule in Rules)
+                    rule(message);
+                await Task.Factory.StartNew(async () => { await Task.Delay(1); message.AddHeader("X-Unwrapped", "1"); }).Unwrap();
+                await Task.Factory.StartNew(() => message.AddHeader("X-Sync", "1"));
+                await AuditAsync(message);
+                var audit = AuditAsync(message);
+                await audit;
+                await Task.WhenAll(AuditAsync(message), AuditAsync(message));
+                await Task.WhenAll([AuditAsync(message)]);
+                ThreadPool.QueueUserWorkItem(static m => Console.WriteLine(m.QueueId), message, preferLocal: false);
+                return MilterVerdict.Accept;
+            }
+
+            [OnClose]
+            public void Close() => _log?.Invoke("closed");
+
+            private static async Task AuditAsync(EndOfMessageContext message)
+            {
+                await Task.Delay(1);
+                message.AddHeader("X-Audit", "1");
+            }
+        }
+        """);
 }

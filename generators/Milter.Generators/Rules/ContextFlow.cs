@@ -40,6 +40,7 @@ internal sealed class ContextFlow
     private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
     private readonly ConcurrentDictionary<ISymbol, BodyFacts> _facts = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, uint> _reachable = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, uint> _kept = new(SymbolEqualityComparer.Default);
     private ImmutableArray<INamedTypeSymbol> _sourceTypes;
 
     public ContextFlow(MilterSymbols symbols) => _symbols = symbols;
@@ -64,6 +65,72 @@ internal sealed class ContextFlow
         var actions = (_symbols.DeclaredActions(method) ?? 0) | (roots.Count > 0 ? Walk(roots, cancellationToken).Actions : 0);
         return _reachable[method] = actions;
     }
+
+    /// <summary>
+    /// The changes the delegates stored in a field or property can make: every value the code of its type assigns
+    /// to it (initializer, assignment, <c>??=</c>, <c>+=</c>), read with the code it calls.
+    /// </summary>
+    public uint ActionsOfDelegatesKeptIn(ISymbol member, CancellationToken cancellationToken)
+    {
+        member = member.OriginalDefinition;
+        if (_kept.TryGetValue(member, out var known))
+            return known;
+        uint actions = 0;
+        var type = member.ContainingType;
+        var bodies = new List<ISymbol> { type };
+        bodies.AddRange(type.GetMembers().SelectMany(m => m switch
+        {
+            IMethodSymbol method => new[] { method },
+            IPropertySymbol property => new[] { property.GetMethod, property.SetMethod },
+            _ => System.Array.Empty<IMethodSymbol?>(),
+        }).OfType<IMethodSymbol>().Where(HasSource));
+        foreach (var body in bodies)
+        {
+            foreach (var root in BodiesOf(body, cancellationToken))
+            {
+                foreach (var op in root.DescendantsAndSelf())
+                {
+                    var value = op switch
+                    {
+                        IAssignmentOperation { Target: IMemberReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Member.OriginalDefinition, member) => assignment.Value,
+                        ISymbolInitializerOperation initializer when InitializedSymbols(initializer).Contains(member, SymbolEqualityComparer.Default) => initializer.Value,
+                        _ => null,
+                    };
+                    if (value is not null)
+                        actions |= ActionsOfCode(value, cancellationToken);
+                }
+            }
+        }
+
+        return _kept[member] = actions;
+    }
+
+    /// <summary>The changes a piece of code (a lambda, a method group, an expression) makes, with what it calls.</summary>
+    private uint ActionsOfCode(IOperation code, CancellationToken cancellationToken)
+    {
+        uint actions = 0;
+        foreach (var op in code.DescendantsAndSelf())
+        {
+            actions |= op switch
+            {
+                IInvocationOperation call when _symbols.IsEndOfMessageContext(call.TargetMethod.ContainingType) => ActionOfChange(call),
+                IMethodReferenceOperation group when _symbols.IsEndOfMessageContext(group.Method.ContainingType) => ActionOfMethodGroup(group.Method),
+                IInvocationOperation { TargetMethod.MethodKind: not (MethodKind.LocalFunction or MethodKind.AnonymousFunction or MethodKind.DelegateInvoke) } call => ActionsReachableFrom(call.TargetMethod, cancellationToken),
+                IMethodReferenceOperation reference => ActionsReachableFrom(reference.Method, cancellationToken),
+                IObjectCreationOperation { Constructor: { } constructor } => ActionsReachableFrom(constructor, cancellationToken),
+                _ => 0,
+            };
+        }
+
+        return actions;
+    }
+
+    private static IEnumerable<ISymbol> InitializedSymbols(ISymbolInitializerOperation initializer) => initializer switch
+    {
+        IFieldInitializerOperation field => field.InitializedFields.Select(f => (ISymbol)f.OriginalDefinition),
+        IPropertyInitializerOperation property => property.InitializedProperties.Select(p => (ISymbol)p.OriginalDefinition),
+        _ => Enumerable.Empty<ISymbol>(),
+    };
 
     /// <summary>The actions a direct call on EndOfMessageContext needs, or 0 when it is not a change.</summary>
     public static uint ActionOfChange(IInvocationOperation call)
