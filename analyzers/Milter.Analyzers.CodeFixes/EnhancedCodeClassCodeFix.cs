@@ -23,8 +23,8 @@ public sealed class EnhancedCodeClassCodeFix : MilterCodeFix
         foreach (var diagnostic in context.Diagnostics)
         {
             if (!diagnostic.Properties.TryGetValue(VerdictAnalyzer.EnhancedClassProperty, out var digit) || digit is not { Length: 1 }
-                || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not InvocationExpressionSyntax call
-                || call.ArgumentList.Arguments.ElementAtOrDefault(1)?.Expression is not LiteralExpressionSyntax literal
+                || diagnostic.AdditionalLocations.FirstOrDefault() is not { } where
+                || root.FindNode(where.SourceSpan, getInnermostNodeForTie: true) is not LiteralExpressionSyntax literal
                 || literal.Token.ValueText is not { Length: > 1 } text)
             {
                 continue;

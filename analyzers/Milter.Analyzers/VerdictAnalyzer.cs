@@ -49,30 +49,53 @@ public sealed class VerdictAnalyzer : MilterAnalyzer
         else
             return;
 
-        var code = invocation.Arguments[0].Value.ConstantValue;
-        var extended = invocation.Arguments[1].Value.ConstantValue;
+        // By parameter name, not position: named arguments may come in any order.
+        var codeArgument = Argument(invocation, "code");
+        var extendedArgument = Argument(invocation, "extendedCode");
+        var code = codeArgument?.Value.ConstantValue is { HasValue: true, Value: int value } ? value : (int?)null;
+        var extended = extendedArgument?.Value.ConstantValue is { HasValue: true } constant ? (constant.Value as string, true) : (null, false);
         char? fixableClass = null;
-        var problem = ReplyRules.CheckCode(code.HasValue ? code.Value as int? : null, permanent)
-            ?? ReplyRules.CheckExtendedCode(code.HasValue ? code.Value as int? : null, extended.HasValue ? (extended.Value as string, true) : (null, false), out fixableClass)
-            ?? ReplyRules.CheckLines(Lines(invocation.Arguments[2]));
+        var problem = ReplyRules.CheckCode(code, permanent)
+            ?? ReplyRules.CheckExtendedCode(code, extended, out fixableClass)
+            ?? ReplyRules.CheckLines(Argument(invocation, "lines") is { } lines ? Lines(lines) : null);
         if (problem is null)
             return;
-        // The code fix rewrites the enhanced code's class when that is all that is wrong and the code is a literal.
-        var properties = fixableClass is { } digit && invocation.Arguments[1].Value.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax
-            ? ImmutableDictionary<string, string?>.Empty.Add(EnhancedClassProperty, digit.ToString())
+        // The code fix rewrites the enhanced code's class when that is all that is wrong and the code is a literal, found by the additional location.
+        var literal = fixableClass is not null && extendedArgument?.Value.Syntax is Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax syntax ? syntax : null;
+        var properties = literal is not null
+            ? ImmutableDictionary<string, string?>.Empty.Add(EnhancedClassProperty, fixableClass!.Value.ToString())
             : null;
-        context.ReportDiagnostic(Diagnostic.Create(Descriptors.BadReply, invocation.Syntax.GetLocation(), properties, problem));
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.BadReply, invocation.Syntax.GetLocation(),
+            literal is null ? null : new[] { literal.GetLocation() }, properties, problem));
     }
 
-    /// <summary>The constant lines of a params argument; null when any line is not a constant.</summary>
+    private static IArgumentOperation? Argument(IInvocationOperation invocation, string parameter) =>
+        invocation.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter);
+
+    /// <summary>
+    /// The constant lines of the params argument: expanded, an explicit array, or a collection expression (<c>["a"]</c>,
+    /// <c>[]</c>); null when any line is not a constant, or the lines are not written out (a variable, a spread).
+    /// </summary>
     private static ImmutableArray<string?>? Lines(IArgumentOperation argument)
     {
-        if (argument.Value is IArrayCreationOperation { Initializer: { } initializer })
+        var elements = WithoutConversions(argument.Value) switch
         {
-            var lines = initializer.ElementValues.Select(v => v.ConstantValue.HasValue ? v.ConstantValue.Value as string : null).ToImmutableArray();
-            return lines.Any(l => l is null) ? null : lines;
-        }
+            IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
+            IArrayCreationOperation { DimensionSizes.Length: 1 } empty when empty.DimensionSizes[0].ConstantValue is { HasValue: true, Value: 0 } => ImmutableArray<IOperation>.Empty,
+            ICollectionExpressionOperation collection => collection.Elements,
+            _ => (ImmutableArray<IOperation>?)null,
+        };
+        if (elements is not { } values || values.Any(v => v is ISpreadOperation))
+            return null;
+        var lines = values.Select(v => v.ConstantValue.HasValue ? v.ConstantValue.Value as string : null).ToImmutableArray();
+        return lines.Any(l => l is null) ? null : lines;
+    }
 
-        return null;
+    /// <summary>Looks through conversions (a collection expression reaches a params parameter converted).</summary>
+    private static IOperation WithoutConversions(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+            operation = conversion.Operand;
+        return operation;
     }
 }

@@ -132,12 +132,14 @@ public class NewCodeFixTests
         {
             public static readonly MilterVerdict A = {|MILTER008:MilterVerdict.Reject(550, "4.7.1", "wrong class")|};
             public static readonly MilterVerdict B = {|MILTER008:MilterVerdict.Tempfail(451, "2.0.0", "success class")|};
+            public static readonly MilterVerdict C = {|MILTER008:MilterVerdict.Tempfail(extendedCode: "5.7.1", code: 451, lines: ["named, out of order"])|};
         }
         """, """
         public static class Replies
         {
             public static readonly MilterVerdict A = MilterVerdict.Reject(550, "5.7.1", "wrong class");
             public static readonly MilterVerdict B = MilterVerdict.Tempfail(451, "4.0.0", "success class");
+            public static readonly MilterVerdict C = MilterVerdict.Tempfail(extendedCode: "4.7.1", code: 451, lines: ["named, out of order"]);
         }
         """);
 
