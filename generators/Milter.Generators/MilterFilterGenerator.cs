@@ -35,6 +35,8 @@ public sealed class MilterFilterGenerator : IIncrementalGenerator
                 output.AddSource(spec.HintName, Emitter.Emit(spec));
             else if (outcome.Failure is { } failure)
                 output.ReportDiagnostic(failure.ToDiagnostic());
+            else if (outcome.Placeholder is { } placeholder)
+                output.AddSource(placeholder.HintName, Emitter.EmitPlaceholder(placeholder));
         });
     }
 
@@ -44,11 +46,14 @@ public sealed class MilterFilterGenerator : IIncrementalGenerator
             return GenerationOutcome.Skipped;
         try
         {
-            if (MilterSymbols.Resolve(syntax.SemanticModel.Compilation) is not { } symbols
-                || FilterRules.Blocks(FilterRules.Check(type, symbols, cancellationToken)))
-            {
-                // The analyzers report the same rules' errors.
+            if (MilterSymbols.Resolve(syntax.SemanticModel.Compilation) is not { } symbols)
                 return GenerationOutcome.Skipped;
+            if (FilterRules.Blocks(FilterRules.Check(type, symbols, cancellationToken)))
+            {
+                // The analyzers report the same rules' errors; a placeholder keeps them the only ones (no CS0311 in Program.cs).
+                return FilterRules.CanExtend(type, symbols)
+                    ? new GenerationOutcome(null, null, Parser.Placeholder(type, declaration))
+                    : GenerationOutcome.Skipped;
             }
 
             return new GenerationOutcome(Parser.Parse(type, declaration, symbols, cancellationToken), null);

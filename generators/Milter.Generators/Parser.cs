@@ -96,6 +96,13 @@ internal static class Parser
             new EquatableArray<ConstructorParameter>(ParseConstructor(constructor)));
     }
 
+    /// <summary>What a placeholder for a class the rules refuse needs: where it is declared.</summary>
+    public static PlaceholderSpec Placeholder(INamedTypeSymbol type, TypeDeclarationSyntax declaration) => new(
+        type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+        new EquatableArray<ContainingType>(Containers(type)),
+        type.Name,
+        Keyword(declaration));
+
     private static HandlerSpec? ParseHandler(IMethodSymbol method, MilterEvent e)
     {
         var returns = HandlerShapes.ReturnKindOf(method.ReturnType);

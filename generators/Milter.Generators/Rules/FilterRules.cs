@@ -29,6 +29,22 @@ internal static class FilterRules
     /// <summary>Whether any of the problems stops the generator.</summary>
     public static bool Blocks(IEnumerable<Diagnostic> problems) => problems.Any(d => d.Severity == DiagnosticSeverity.Error);
 
+    /// <summary>
+    /// Whether generated code can add the IMilterFilter members to a class the rules refuse: partial all the way out,
+    /// not static, generic or file-local, not an IMilterHandler already, with no Description or Create of its own.
+    /// </summary>
+    public static bool CanExtend(INamedTypeSymbol type, MilterSymbols symbols)
+    {
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.IsGenericType || current.IsFileLocal)
+                return false;
+        }
+
+        return IsPartialAll(type) && !type.IsStatic && !ImplementsHandler(type, symbols)
+            && type.GetMembers().All(m => m.Name is not ("Description" or "Create") || m.DeclaringSyntaxReferences.All(r => IsGenerated(r.SyntaxTree)));
+    }
+
     /// <summary>Handler attributes on a type without [MailFilter]: nothing will ever call them.</summary>
     public static Diagnostic? CheckNonFilter(INamedTypeSymbol type, MilterSymbols symbols) =>
         type.GetMembers().OfType<IMethodSymbol>().Any(m => symbols.EventsOf(m).Length > 0)
