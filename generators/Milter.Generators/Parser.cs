@@ -55,9 +55,9 @@ internal static class Parser
 
         var actions = extraActions & KnownNames.AllActions;
         uint optionalActions = 0;
+        var flow = new ContextFlow(symbols).ForFilter(type, cancellationToken);
         if (inferActions)
         {
-            var flow = new ContextFlow(symbols).ForFilter(type, cancellationToken);
             actions |= flow.Actions & KnownNames.AllActions;
             // Code nobody can see may make any change: ask for every one the MTA offers rather than none.
             if (!flow.Escapes.IsEmpty)
@@ -76,6 +76,10 @@ internal static class Parser
             if (handler.Return is ReturnKind.Void or ReturnKind.ValueTask or ReturnKind.Task)
                 noReply |= KnownNames.StepOf(handler.Event);
         }
+
+        // Code that reads Sender or Recipients needs MAIL or RCPT sent, handler or not (no reply is awaited without one).
+        noReply |= flow.ReadsSteps & ~steps;
+        steps |= flow.ReadsSteps;
 
         var constructor = FilterRules.ChooseConstructor(type, out var problem) ?? throw new InvalidOperationException(problem);
         return new FilterSpec(

@@ -284,4 +284,24 @@ public class ActionInferenceTests
         Assert.Equal("MILTER014", missing.Id);
         Assert.Contains("'Drop' needs the DeleteRecipients action", missing.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Code_that_reads_the_envelope_gets_MAIL_and_RCPT_sent_without_handlers_for_them()
+    {
+        var (_, _, result) = await NegotiatedAsync("if (message.Recipients.Count > 1 && Helper.Bounce(message)) message.Quarantine(\"many\");",
+            "static class Helper { public static bool Bounce(EndOfMessageContext m) => m.Sender is { Address: \"\" }; }");
+        var generated = result.Generated.Single(g => g.Key.EndsWith(".F.Milter.g.cs", StringComparison.Ordinal)).Value;
+
+        Assert.Contains("Steps = global::Milter.MilterSteps.Mail | global::Milter.MilterSteps.Rcpt,", generated, StringComparison.Ordinal);
+        Assert.Contains("NoReplySteps = global::Milter.MilterSteps.Mail | global::Milter.MilterSteps.Rcpt,", generated, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Code_that_does_not_read_the_envelope_leaves_MAIL_and_RCPT_off()
+    {
+        var (_, _, result) = await NegotiatedAsync("message.AddHeader(\"X\", message.QueueId ?? \"-\");");
+        var generated = result.Generated.Single(g => g.Key.EndsWith(".F.Milter.g.cs", StringComparison.Ordinal)).Value;
+
+        Assert.Contains("Steps = global::Milter.MilterSteps.None,", generated, StringComparison.Ordinal);
+    }
 }

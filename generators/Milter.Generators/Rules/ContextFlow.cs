@@ -206,6 +206,7 @@ internal sealed class ContextFlow
         }
 
         uint actions = 0;
+        var reads = 0;
         var escapes = ImmutableArray.CreateBuilder<Escape>();
         while (queue.Count > 0)
         {
@@ -213,6 +214,7 @@ internal sealed class ContextFlow
             var (body, covered) = queue.Dequeue();
             var facts = FactsOf(body, cancellationToken);
             actions |= facts.Actions;
+            reads |= facts.ReadsSteps;
             covered |= facts.Declares;
             if (!covered)
                 escapes.AddRange(facts.Escapes);
@@ -226,7 +228,7 @@ internal sealed class ContextFlow
             }
         }
 
-        return new FlowResult(actions, escapes.ToImmutable());
+        return new FlowResult(actions, escapes.ToImmutable(), reads);
     }
 
     private BodyFacts FactsOf(ISymbol body, CancellationToken cancellationToken) =>
@@ -350,6 +352,7 @@ internal sealed class ContextFlow
                 Follow(reference.Method, facts);
                 break;
             case IPropertyReferenceOperation property:
+                facts.ReadsSteps |= EnvelopeStep(property.Property);
                 foreach (var accessor in new[] { property.Property.GetMethod, property.Property.SetMethod })
                 {
                     if (accessor is not null)
@@ -408,6 +411,19 @@ internal sealed class ContextFlow
         if (HasSource(target))
             facts.Next.Add(target);
         facts.Next.AddRange(Implementations(target));
+    }
+
+    /// <summary>The step that fills an envelope property of a context (Sender: MAIL, Recipients: RCPT), or 0.</summary>
+    private int EnvelopeStep(IPropertySymbol property)
+    {
+        if (!_symbols.IsEndOfMessageContext(property.ContainingType) && property.ContainingType.ToDisplayString() != KnownNames.MilterContext)
+            return 0;
+        return property.Name switch
+        {
+            "Sender" => KnownNames.StepOf(Milter.Generators.Model.MilterEvent.Mail),
+            "Recipients" => KnownNames.StepOf(Milter.Generators.Model.MilterEvent.Rcpt),
+            _ => 0,
+        };
     }
 
     /// <summary>A source type is in use: read its initializers and static constructors.</summary>
@@ -587,6 +603,9 @@ internal sealed class ContextFlow
         /// <summary>Changes made on a context here, and actions declared by the code it calls.</summary>
         public uint Actions;
 
+        /// <summary>The envelope steps whose data the code reads (Sender, Recipients), as <see cref="KnownNames.StepOf"/> bits.</summary>
+        public int ReadsSteps;
+
         /// <summary>The method carries [UsesActions]: what it and everything below it does is declared.</summary>
         public bool Declares { get; } = declares;
 
@@ -597,8 +616,11 @@ internal sealed class ContextFlow
 }
 
 /// <summary>What a flow found: the actions, and where the context went out of sight.</summary>
-internal sealed class FlowResult(uint actions, ImmutableArray<Escape> escapes)
+internal sealed class FlowResult(uint actions, ImmutableArray<Escape> escapes, int readsSteps)
 {
+    /// <summary>The envelope steps whose data the code reads: without them negotiated, Sender and Recipients stay empty.</summary>
+    public int ReadsSteps { get; } = readsSteps;
+
     /// <summary>Action flags, with <see cref="KnownNames.Progress"/> when progress is sent.</summary>
     public uint Actions { get; } = actions;
 

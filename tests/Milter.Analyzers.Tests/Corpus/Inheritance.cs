@@ -1,4 +1,6 @@
 // actions: Concrete = AddHeaders, ChangeBody
+// runs: Concrete = Accept; AddHeader, ReplaceBody
+// runs: ConnectionLog = Continue; none
 // A filter on a generic base class with shared helpers, and a record filter with a primary constructor.
 using Microsoft.Extensions.Logging;
 

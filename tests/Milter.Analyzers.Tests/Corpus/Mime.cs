@@ -1,4 +1,5 @@
 // actions: Disclaimer = AddHeaders, ChangeHeaders, ChangeBody
+// runs: Disclaimer = Accept; ReplaceBody
 // Milter.Mime: the message as a MimeMessage, edited, and only the differences sent ([UsesActions] from the package).
 using Milter.Mime;
 using MimeKit;

@@ -1,4 +1,5 @@
 // actions: Throttle = None
+// runs: Throttle = Continue; none
 // A policy milter that decides and changes nothing: shared state, macros, multi-line replies, an async check.
 using System.Collections.Concurrent;
 

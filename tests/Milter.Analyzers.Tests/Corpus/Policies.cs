@@ -1,4 +1,5 @@
 // actions: PolicyChain = AddHeaders, Quarantine, ChangeHeaders
+// runs: PolicyChain = Accept; AddHeader, Quarantine, ChangeHeader
 // A strategy chain from dependency injection: every implementation is followed.
 namespace Corpus.Policies;
 

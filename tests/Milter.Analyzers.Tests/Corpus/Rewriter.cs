@@ -1,4 +1,5 @@
 // actions: RecipientRewriter = AddRecipients, DeleteRecipients, ChangeSender
+// runs: RecipientRewriter = Continue; DeleteRecipient, AddRecipient, ChangeSender
 // Envelope rewriting through extension methods in a helper class, with a map from configuration.
 namespace Corpus.Envelope;
 
@@ -24,7 +25,7 @@ public sealed partial class RecipientRewriter(IReadOnlyDictionary<string, string
             .Where(aliases.ContainsKey)
             .ToList();
         moved.ForEach(address => message.Redirect($"<{address}>", $"<{aliases[address]}>"));
-        if (moved.Count > 0 && message.Sender is { Address: "<>" })
+        if (moved.Count > 0 && message.Sender is { Address: "" })
             message.Bounce("<postmaster@example.org>");
         return MilterVerdict.Continue;
     }

@@ -1,4 +1,5 @@
 // actions: HeaderSigner = AddHeaders
+// runs: HeaderSigner = Accept; InsertHeader
 // A signing milter as people write them: headers and body collected, the work done off the thread, an injected signer.
 using System.Security.Cryptography;
 using System.Text;

@@ -1,4 +1,5 @@
 // actions: SpamTagger = ChangeHeaders, AddHeaders
+// runs: SpamTagger = Accept; ChangeHeader, AddHeader
 // Header tagging with local functions, a short-lived editor object, body skipping and constant replies.
 namespace Corpus.Tagging;
 

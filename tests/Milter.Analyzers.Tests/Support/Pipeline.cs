@@ -61,7 +61,7 @@ internal static partial class Pipeline
             .GetAllDiagnosticsAsync(TestContext.Current.CancellationToken);
         var milter = generatorDiagnostics.Concat(all.Where(d => d.Id.StartsWith("MILTER", StringComparison.Ordinal))).ToList();
         var compiler = all.Where(d => !d.Id.StartsWith("MILTER", StringComparison.Ordinal) && d.Severity >= DiagnosticSeverity.Warning).ToList();
-        return new PipelineResult(milter, compiler, generated);
+        return new PipelineResult(milter, compiler, generated, output);
     }
 
     public static Task<PipelineResult> RunAsync(string source, params MetadataReference[] libraries) => RunAsync([source], libraries);
@@ -71,7 +71,7 @@ internal static partial class Pipeline
 }
 
 /// <summary>What a build of user code produced.</summary>
-internal sealed record PipelineResult(IReadOnlyList<Diagnostic> Milter, IReadOnlyList<Diagnostic> Compiler, IReadOnlyDictionary<string, string> Generated)
+internal sealed record PipelineResult(IReadOnlyList<Diagnostic> Milter, IReadOnlyList<Diagnostic> Compiler, IReadOnlyDictionary<string, string> Generated, Compilation Output)
 {
     /// <summary>The ids reported, sorted, one per diagnostic.</summary>
     public IReadOnlyList<string> Ids => [.. Milter.Select(d => d.Id).Order(StringComparer.Ordinal)];
