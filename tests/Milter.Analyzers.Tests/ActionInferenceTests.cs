@@ -105,6 +105,18 @@ public class ActionInferenceTests
             ActionFlags.AddRecipientsWithParameters
         },
         {
+            "AddRecipient with named arguments out of order",
+            "message.AddRecipient(esmtpArguments: null, recipient: \"<a@b>\"); message.AddRecipient(esmtpArguments: \"NOTIFY=NEVER\", recipient: \"<c@d>\");",
+            "",
+            ActionFlags.AddRecipients | ActionFlags.AddRecipientsWithParameters
+        },
+        {
+            "AddRecipient with a named null first",
+            "message.AddRecipient(esmtpArguments: null, recipient: \"<a@b>\");",
+            "",
+            ActionFlags.AddRecipients
+        },
+        {
             "a C# 14 extension block member",
             "message.Tag(\"spam\");",
             "static class Tags { extension(EndOfMessageContext m) { public void Tag(string v) => m.AddHeader(\"X-Tag\", v); } }",

@@ -139,9 +139,11 @@ internal sealed class ContextFlow
         if (name != "AddRecipient")
             return KnownNames.ActionOf(name);
         // Without ESMTP arguments ADDRCPT, with them ADDRCPT_PAR; a value not known at compile time may be either.
-        if (call.Arguments.Length < 2 || call.Arguments[1].IsImplicit)
+        // Found by parameter name: named arguments may come in any order.
+        var esmtp = call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1);
+        if (esmtp is null || esmtp.IsImplicit)
             return 0x004;
-        return Unwrap(call.Arguments[1].Value).ConstantValue switch
+        return Unwrap(esmtp.Value).ConstantValue switch
         {
             { HasValue: true, Value: null } => 0x004,
             { HasValue: true, Value: string { Length: 0 } } => 0x004,
