@@ -6,8 +6,10 @@ namespace Milter.Analyzers.Tests.Support;
 
 /// <summary>
 /// Random filter classes with the answer known by construction: the MILTER errors their faults must raise (none for
-/// most), and the actions their code performs, through every route the analysis follows (helpers, extension methods,
-/// interfaces, lambdas, List.ForEach, awaited tasks, libraries with and without [UsesActions]).
+/// most), and the actions their code performs, through every route the analysis follows (helpers, extension methods and
+/// C# 14 extension blocks, interfaces, lambdas, static lambdas with state, local functions, context method groups,
+/// disposables, delegate tables in other classes, objects keeping a delegate, named arguments, awaited and dropped
+/// tasks, libraries with and without [UsesActions]).
 /// </summary>
 internal static class FilterCases
 {
@@ -39,12 +41,19 @@ internal static class FilterCases
         ("{0}.DeleteRecipient(\"<d@example.org>\")", ActionFlags.DeleteRecipients),
         ("{0}.Quarantine(\"held\")", ActionFlags.Quarantine),
         ("{0}.ReplaceBody(\"body\\r\\n\"u8.ToArray())", ActionFlags.ChangeBody),
+        ("{0}.AddRecipient(esmtpArguments: null, recipient: \"<n@example.org>\")", ActionFlags.AddRecipients),
+        ("{0}.AddRecipient(esmtpArguments: \"NOTIFY=NEVER\", recipient: \"<o@example.org>\")", ActionFlags.AddRecipientsWithParameters),
+        ("{0}.ChangeHeader(value: \"v\", name: \"Subject\")", ActionFlags.ChangeHeaders),
     ];
+
+    /// <summary>Context methods that fit an Action&lt;string&gt;, for the method-group route.</summary>
+    private static readonly (string Name, ActionFlags Action)[] Groups = [("DeleteRecipient", ActionFlags.DeleteRecipients), ("Quarantine", ActionFlags.Quarantine)];
 
     private static FilterCase Build(int[] tape)
     {
         var t = new Tape(tape);
         var errors = new SortedSet<string>(StringComparer.Ordinal);
+        var reports = new SortedSet<string>(StringComparer.Ordinal);
         var others = new StringBuilder();
         var members = new StringBuilder();
 
@@ -97,7 +106,7 @@ internal static class FilterCases
         for (var site = 0; site < sites; site++)
         {
             var (call, action) = Changes[t.Next(Changes.Length)];
-            var route = t.Next(10);
+            var route = t.Next(18);
             needsAsync |= route == 7;
             switch (route)
             {
@@ -130,6 +139,46 @@ internal static class FilterCases
                 case 7:
                     siteLines.Add($"await Task.Run(() => {string.Format(null, call, "message")});");
                     break;
+                case 10:
+                    var (group, groupAction) = Groups[t.Next(Groups.Length)];
+                    siteLines.Add($"new List<string> {{ \"<g@example.org>\" }}.ForEach(message.{group});");
+                    action = groupAction;
+                    break;
+                case 11 when t.Chance(50):
+                    siteLines.Add($"using (new Scope{site}(message)) {{ }}");
+                    others.AppendLine($"internal sealed class Scope{site}(EndOfMessageContext m) : IDisposable {{ public void Dispose() => {string.Format(null, call, "m")}; }}");
+                    break;
+                case 11:
+                    // Only the using statement calls Dispose, and the object does not hold the context: it reads it from a holder.
+                    siteLines.Add($"Holder{site}.Current = message; using (new Scope{site}()) {{ }}");
+                    others.AppendLine($"internal static class Holder{site} {{ public static EndOfMessageContext? Current; }}");
+                    others.AppendLine($"internal sealed class Scope{site} : IDisposable {{ public void Dispose() => {string.Format(null, call, "Holder" + site + ".Current!")}; }}");
+                    break;
+                case 12:
+                    siteLines.Add($"var table{site} = Table{site}.All; foreach (var rule in table{site}) rule(message);");
+                    others.AppendLine($"internal static class Table{site} {{ public static readonly IReadOnlyList<Action<EndOfMessageContext>> All = [m => {string.Format(null, call, "m")}]; }}");
+                    break;
+                case 13:
+                    siteLines.Add($"message.Block{site}();");
+                    others.AppendLine($"internal static class Blocks{site} {{ extension(EndOfMessageContext m) {{ public void Block{site}() => {string.Format(null, call, "m")}; }} }}");
+                    break;
+                case 14:
+                    siteLines.Add($"Run{site}(static (m, n) => {string.Format(null, call, "m")}, message, {site});");
+                    members.AppendLine($"private static void Run{site}<T>(Action<EndOfMessageContext, T> a, EndOfMessageContext m, T state) => a(m, state);");
+                    break;
+                case 15:
+                    siteLines.Add($"new List<int> {{ 1 }}.ForEach(Local{site}); void Local{site}(int n) => {string.Format(null, call, "message")};");
+                    break;
+                case 16:
+                    siteLines.Add($"var edits{site} = new Edits{site}(message); edits{site}.Apply();");
+                    others.AppendLine($"internal sealed class Edits{site} {{ private readonly Action _apply; public Edits{site}(EndOfMessageContext m) => _apply = () => {string.Format(null, call, "m")}; public void Apply() => _apply(); }}");
+                    break;
+                case 17:
+                    // A dropped task: what the helper does after its await runs after the handler returned (MILTER009).
+                    siteLines.Add($"_ = Audit{site}(message);");
+                    members.AppendLine($"private static async Task Audit{site}(EndOfMessageContext m) {{ await Task.Yield(); {string.Format(null, call, "m")}; }}");
+                    reports.Add("MILTER009");
+                    break;
                 case 8:
                     siteLines.Add("Lib.Declared(message);");
                     action = ActionFlags.Quarantine;
@@ -146,6 +195,9 @@ internal static class FilterCases
 
         var handlerFault = handlers.Count > 0 && t.Chance(25) ? t.Next(9) : -1;
         var faulty = handlerFault >= 0 ? handlers[t.Next(handlers.Count)] : null;
+        // A handler written as "=> 0;" has no body: the dropped task is never started.
+        if (faulty == "EndOfMessage" && handlerFault == 0)
+            reports.Clear();
         foreach (var e in handlers)
             members.Append(Handler(e, e == faulty ? handlerFault : -1, t, e == "EndOfMessage" ? siteLines : [], needsAsync, errors));
 
@@ -155,7 +207,11 @@ internal static class FilterCases
         source.Append(header).AppendLine().AppendLine("{").Append(members).AppendLine("}");
         if (container is not null)
             source.AppendLine("}");
-        return new FilterCase(source.ToString(), others.ToString(), [.. errors], actions, escape);
+        // Program.cs names the class wherever generated code can extend it (completed, or a placeholder when it has an error).
+        var program = classFault is -1 or 2 or 9
+            ? $"public static class Program {{ public static Task<int> Main(string[] args) => Milter.Server.MilterServer.RunAsync<{(container is null ? string.Empty : "Outer.")}F>(args); }}"
+            : string.Empty;
+        return new FilterCase(source.ToString(), others.ToString(), program, [.. errors], [.. reports], actions, escape);
     }
 
     private static string Handler(string e, int fault, Tape t, List<string> body, bool needsAsync, SortedSet<string> errors)
@@ -290,8 +346,11 @@ internal static class FilterCases
     }
 }
 
-/// <summary>A generated filter class F (plus other code), the errors it must raise and the actions it performs.</summary>
-internal sealed record FilterCase(string Source, string Others, IReadOnlyList<string> Errors, ActionFlags Actions, bool Escapes)
+/// <summary>
+/// A generated filter class F (plus other code, and a Program that names it where it can), the errors that stop the
+/// generator, the analyzer errors its routes must raise (a dropped task), and the actions it performs.
+/// </summary>
+internal sealed record FilterCase(string Source, string Others, string Program, IReadOnlyList<string> Errors, IReadOnlyList<string> Reports, ActionFlags Actions, bool Escapes)
 {
-    public override string ToString() => $"{Source}\n{Others}\nerrors: [{string.Join(", ", Errors)}] actions: {Actions} escapes: {Escapes}";
+    public override string ToString() => $"{Source}\n{Others}\n{Program}\nerrors: [{string.Join(", ", Errors)}] reports: [{string.Join(", ", Reports)}] actions: {Actions} escapes: {Escapes}";
 }
