@@ -92,9 +92,9 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
 
         var origin = Origin(change.Context);
         var route = new ChangeRoutes(flow, context.CancellationToken).Of(context.Operation, origin.Owner);
-        // A call into an async helper whose task nothing awaits: what the helper does after its first await runs later.
+        // A call into a helper whose task nothing awaits: what the helper does after its first await (or in the task it starts) runs later.
         if (route.Timing == Timing.Inline && !change.Direct && context.Operation is IInvocationOperation { TargetMethod: { } helper } call
-            && KnownCallbacks.IsTaskType(helper.ReturnType) && (ContextFlow.Definition(helper).IsAsync || !ContextFlow.HasSource(ContextFlow.Definition(helper))))
+            && KnownCallbacks.IsTaskType(helper.ReturnType))
         {
             route = ChangeRoutes.TaskRoute(call, $"the task of {change.Name} (all it does after its first await)");
         }

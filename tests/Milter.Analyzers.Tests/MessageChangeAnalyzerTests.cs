@@ -312,6 +312,7 @@ public class DeferredChangeTests
                 ThreadPool.QueueUserWorkItem(static m => {|MILTER009:m.AddHeader("X-Pool", "1")|}, message, preferLocal: false);
                 _ = {|MILTER009:AuditAsync(message)|};
                 {|MILTER009:AuditAsync(message)|};
+                _ = {|MILTER009:StartAudit(message)|};
                 return MilterVerdict.Accept;
             }
 
@@ -327,6 +328,8 @@ public class DeferredChangeTests
                 await Task.Delay(1);
                 message.AddHeader("X-Audit", "1");
             }
+
+            private static Task StartAudit(EndOfMessageContext message) => Task.Run(() => message.AddHeader("X-Started", "1"));
         }
         """);
 

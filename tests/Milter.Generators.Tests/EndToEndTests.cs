@@ -41,6 +41,20 @@ public class EndToEndTests
     }
 
     [Fact]
+    public async Task A_CSharp_14_filter_built_by_the_SDK_negotiates_and_makes_every_change()
+    {
+        Assert.Equal(ActionFlags.AddHeaders | ActionFlags.DeleteRecipients | ActionFlags.Quarantine, ModernFilter.Description.Actions);
+        await using var mta = FakeMta.Start(MilterHandlerFactory.For<ModernFilter>());
+        await mta.NegotiateAsync();
+        await mta.SendAsync(MilterCommandCode.EndOfBody);
+
+        Assert.Equal(new QuarantineResponse("tagged modern"), await mta.ReadAsync());
+        Assert.Equal(new DeleteRecipientResponse("<old@example.org>"), await mta.ReadAsync());
+        Assert.Equal(new AddHeaderResponse("X-Timed", "yes"), await mta.ReadAsync());
+        Assert.Equal(MilterResponse.Accept, await mta.ReadAsync());
+    }
+
+    [Fact]
     public void A_missing_constructor_service_is_a_clear_error()
     {
         var error = Assert.Throws<InvalidOperationException>(() => StampFilter.Create(null));
