@@ -108,6 +108,13 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
                     ? $"it is made in the [{FilterRules.AttributeName(other)}] handler"
                     : $"the [{FilterRules.AttributeName(other)}] handler calls {change.Name}, which {(change.Actions == KnownNames.Progress ? "sends progress" : "changes the message")}");
             }
+            else if (member is IMethodSymbol { MethodKind: MethodKind.Destructor } or IMethodSymbol { Name: "Dispose" or "DisposeAsync", Parameters.Length: 0 })
+            {
+                // The runtime disposes a filter when its connection ends: long after any end of message.
+                route = new Route(Timing.Certainly, change.Direct
+                    ? $"it is made in the filter's {member.Name}, which runs when the connection ends"
+                    : $"the filter's {member.Name} calls {change.Name}, and runs when the connection ends");
+            }
             else if (origin.Field is { } field && handler is null)
             {
                 route = new Route(Timing.Possibly, $"it uses an end-of-message context kept in '{field}', which outlives the handler");

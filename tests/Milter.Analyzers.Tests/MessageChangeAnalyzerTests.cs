@@ -334,6 +334,35 @@ public class DeferredChangeTests
         """);
 
     [Fact]
+    public Task A_change_left_to_the_filters_Dispose_is_an_error() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
+        public sealed class Timing(EndOfMessageContext message) : IDisposable
+        {
+            public void Dispose() => message.AddHeader("X-Time", "1");
+        }
+
+        [MailFilter]
+        public partial class Stamp : IDisposable
+        {
+            private Timing? _timing;
+            private EndOfMessageContext? _last;
+
+            [OnEndOfMessage]
+            public MilterVerdict End(EndOfMessageContext message)
+            {
+                _timing = new Timing(message);
+                _last = message;
+                return MilterVerdict.Accept;
+            }
+
+            public void Dispose()
+            {
+                {|MILTER009:_timing?.Dispose()|};
+                {|MILTER009:_last?.AddHeader("X-Closed", "1")|};
+            }
+        }
+        """);
+
+    [Fact]
     public Task The_same_idioms_run_before_the_handler_returns_are_silent() => Verify<MessageChangeAnalyzer>.AnalyzerAsync("""
         public sealed class Timing(EndOfMessageContext message) : IDisposable
         {
