@@ -36,12 +36,12 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
             if (symbols.FilterAttribute(type) is not { } attribute)
                 return;
             var filter = new FilterFacts(type, attribute, symbols);
-            start.RegisterOperationAction(op => AnalyzeChange(op, filter, flow, symbols),
+            start.RegisterOperationAction(op => Safely(op, () => AnalyzeChange(op, filter, flow, symbols)),
                 OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.MethodReference);
         }, SymbolKind.NamedType);
 
         // Reported where it happens, in any class: only milter code holds an end-of-message context, and there the fix can be applied.
-        context.RegisterOperationAction(op =>
+        context.RegisterOperationAction(op => Safely(op, () =>
         {
             if (Member(op.ContainingSymbol) is not { } member || (member is IMethodSymbol method && symbols.DeclaredActions(method) is not null))
                 return;
@@ -50,7 +50,25 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
                 return;
             if (flow.EscapeAt(op.Operation, member) is { } escape)
                 op.ReportDiagnostic(Diagnostic.Create(Descriptors.ContextEscapes, escape.Location, escape.Reason, escape.Owner.Name));
-        }, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.DynamicInvocation);
+        }), OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.DynamicInvocation);
+    }
+
+    /// <summary>
+    /// Runs one analysis step; C# this version has not met (a symbol or operation kind Roslyn's API refuses) ends in
+    /// MILTER017 at the operation, the safe side the generator takes too, never in AD0001.
+    /// </summary>
+    private static void Safely(OperationAnalysisContext context, System.Action analyze)
+    {
+        try
+        {
+            analyze();
+        }
+        catch (System.Exception e) when (e is not System.OperationCanceledException)
+        {
+            var owner = Member(context.ContainingSymbol)?.Name ?? "this member";
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.ContextEscapes, context.Operation.Syntax.GetLocation(),
+                $"the analysis could not read this code ({e.GetType().Name}), so it assumes any change", owner));
+        }
     }
 
     /// <summary>What the analysis needs to know about the filter class.</summary>
