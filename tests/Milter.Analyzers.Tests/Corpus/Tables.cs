@@ -1,7 +1,8 @@
-// actions: RuleRunner = AddHeaders, ChangeHeaders, ChangeSender
-// runs: RuleRunner = Continue; AddHeader, ChangeHeader, ChangeSender
+// actions: RuleRunner = AddHeaders, ChangeHeaders, ChangeSender, Quarantine
+// runs: RuleRunner = Continue; AddHeader, ChangeHeader, ChangeSender, Quarantine
 // Rules kept in tables in another class and run through a local copy, foreach and deconstruction; an async audit
-// awaited; a reply with named arguments and its lines as a collection expression.
+// awaited; an async disposable that quarantines on DisposeAsync (await using); a reply with named arguments and its
+// lines as a collection expression.
 namespace Corpus.Tables;
 
 public static class Rules
@@ -22,6 +23,16 @@ public static class Rules
     };
 }
 
+public sealed class HoldScope(EndOfMessageContext message, bool hold) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await Task.Yield();
+        if (hold)
+            message.Quarantine("held by the rules");
+    }
+}
+
 [MailFilter("rules")]
 public sealed partial class RuleRunner
 {
@@ -33,6 +44,7 @@ public sealed partial class RuleRunner
     [OnEndOfMessage]
     public async Task<MilterVerdict> End(EndOfMessageContext message, CancellationToken cancellationToken)
     {
+        await using var scope = new HoldScope(message, message.QueueId is not null);
         var rules = Rules.All;
         foreach (var rule in rules)
             rule(message);
