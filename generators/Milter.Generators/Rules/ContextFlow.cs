@@ -78,12 +78,7 @@ internal sealed class ContextFlow
         uint actions = 0;
         var type = member.ContainingType;
         var bodies = new List<ISymbol> { type };
-        bodies.AddRange(type.GetMembers().SelectMany(m => m switch
-        {
-            IMethodSymbol method => new[] { method },
-            IPropertySymbol property => new[] { property.GetMethod, property.SetMethod },
-            _ => System.Array.Empty<IMethodSymbol?>(),
-        }).OfType<IMethodSymbol>().Where(HasSource));
+        bodies.AddRange(type.GetMembers().SelectMany(CodeOf).Where(HasSource));
         foreach (var body in bodies)
         {
             foreach (var root in BodiesOf(body, cancellationToken))
@@ -335,20 +330,8 @@ internal sealed class ContextFlow
                 when _symbols.IsEndOfMessageContext(Unwrap(assignment.Value).Type) || IsDelegate(assignment.Value):
                 FollowAllMembers(target.Member.ContainingType, facts);
                 break;
-            case IUsingOperation { Resources: var resources }:
-                FollowImplicitCalls(resources, facts);
-                break;
-            case IUsingDeclarationOperation { DeclarationGroup: var group }:
-                FollowImplicitCalls(group, facts);
-                break;
-            case IForEachLoopOperation loop:
-                FollowImplicitCalls(loop.Collection, facts);
-                break;
-            case IDeconstructionAssignmentOperation deconstruction:
-                FollowImplicitCalls(deconstruction.Value, facts);
-                break;
-            case IAwaitOperation awaited:
-                FollowImplicitCalls(awaited.Operation, facts);
+            case IUsingOperation or IUsingDeclarationOperation or IForEachLoopOperation or IDeconstructionAssignmentOperation or IAwaitOperation:
+                FollowImplicitCalls(op, facts);
                 break;
             case IMethodReferenceOperation reference:
                 Follow(reference.Method, facts);
@@ -449,30 +432,40 @@ internal sealed class ContextFlow
         for (var current = type as INamedTypeSymbol; current is not null && current.DeclaringSyntaxReferences.Length > 0; current = current.BaseType)
         {
             ReachType(current, facts);
-            foreach (var member in current.OriginalDefinition.GetMembers())
+            foreach (var method in current.OriginalDefinition.GetMembers().SelectMany(CodeOf))
             {
-                var methods = member switch
-                {
-                    IMethodSymbol method => new[] { method },
-                    IPropertySymbol property => new[] { property.GetMethod, property.SetMethod },
-                    IEventSymbol e => new[] { e.AddMethod, e.RemoveMethod },
-                    _ => System.Array.Empty<IMethodSymbol?>(),
-                };
-                foreach (var method in methods)
-                {
-                    if (method is null)
-                        continue;
-                    Follow(method, facts);
-                    if (depth == 0 && method.MethodKind == MethodKind.Ordinary && method.Name is "GetEnumerator" or "GetAsyncEnumerator" or "GetAwaiter")
-                        FollowAllMembers(method.ReturnType, facts, depth + 1);
-                }
+                Follow(method, facts);
+                if (depth == 0 && method.MethodKind == MethodKind.Ordinary && method.Name is "GetEnumerator" or "GetAsyncEnumerator" or "GetAwaiter")
+                    FollowAllMembers(method.ReturnType, facts, depth + 1);
             }
         }
     }
 
-    /// <summary>The implicit calls C# makes on a value (using, foreach, deconstruction, await): every member of its source type.</summary>
-    private void FollowImplicitCalls(IOperation? value, BodyFacts facts)
+    /// <summary>The methods that hold a member's code: the method itself, a property's or an event's accessors.</summary>
+    private static IEnumerable<IMethodSymbol> CodeOf(ISymbol member)
     {
+        var methods = member switch
+        {
+            IMethodSymbol method => new[] { method },
+            IPropertySymbol property => new[] { property.GetMethod, property.SetMethod },
+            IEventSymbol e => new[] { e.AddMethod, e.RemoveMethod },
+            _ => System.Array.Empty<IMethodSymbol?>(),
+        };
+        return methods.OfType<IMethodSymbol>();
+    }
+
+    /// <summary>The implicit calls C# makes for a statement or expression (using, foreach, deconstruction, await): every member of the source type it works on.</summary>
+    private void FollowImplicitCalls(IOperation op, BodyFacts facts)
+    {
+        var value = op switch
+        {
+            IUsingOperation usingStatement => usingStatement.Resources,
+            IUsingDeclarationOperation declaration => declaration.DeclarationGroup,
+            IForEachLoopOperation loop => loop.Collection,
+            IDeconstructionAssignmentOperation deconstruction => deconstruction.Value,
+            IAwaitOperation awaited => awaited.Operation,
+            _ => null,
+        };
         if (value is null)
             return;
         if (value is IVariableDeclarationGroupOperation group)
