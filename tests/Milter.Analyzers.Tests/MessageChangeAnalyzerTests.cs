@@ -119,6 +119,8 @@ public class ActionNegotiationTests
                 message.AddRecipient("<a@b>");
                 {|MILTER014:message.AddRecipient("<c@d>", "NOTIFY=NEVER")|};
                 {|MILTER014:message.Quarantine("why")|};
+                new List<string> { "<a@b>" }.ForEach({|MILTER014:message.DeleteRecipient|});
+                message.AddRecipient(esmtpArguments: null, recipient: "<e@f>");
                 return MilterVerdict.Accept;
             }
         }
