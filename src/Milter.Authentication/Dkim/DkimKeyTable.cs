@@ -21,7 +21,7 @@ public sealed class DkimKeyTable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
         ArgumentNullException.ThrowIfNull(key);
-        _rules.Add((pattern.Trim(), key));
+        _rules.Add((WithAsciiDomain(pattern.Trim()), key));
     }
 
     /// <summary>Reads a KeyTable and a SigningTable (OpenDKIM's files); key paths are read at once.</summary>
@@ -56,11 +56,12 @@ public sealed class DkimKeyTable
     public IReadOnlyList<DkimSigningKey> Find(string fromAddress)
     {
         ArgumentNullException.ThrowIfNull(fromAddress);
-        var domain = fromAddress[(fromAddress.LastIndexOf('@') + 1)..];
+        var address = WithAsciiDomain(fromAddress);
+        var domain = address[(address.LastIndexOf('@') + 1)..];
         var found = new List<DkimSigningKey>();
         foreach (var (pattern, key) in _rules)
         {
-            if (!Glob.Matches(pattern, fromAddress) && !Glob.Matches(pattern, domain))
+            if (!Glob.Matches(pattern, address) && !Glob.Matches(pattern, domain))
                 continue;
             found.Add(key);
             if (!MultipleSignatures)
@@ -68,6 +69,15 @@ public sealed class DkimKeyTable
         }
 
         return found;
+    }
+
+    // Patterns and addresses compared in A-labels, so bücher.example and xn--bcher-kva.example are one domain; a label
+    // with a wildcard is left as it is.
+    private static string WithAsciiDomain(string text)
+    {
+        var at = text.LastIndexOf('@');
+        var labels = text[(at + 1)..].Split('.').Select(label => label.Contains('*', StringComparison.Ordinal) ? label : DomainName.ToAscii(label) ?? label);
+        return $"{text[..(at + 1)]}{string.Join('.', labels)}";
     }
 
     private static IEnumerable<(int Number, string[] Fields)> Lines(string path)
