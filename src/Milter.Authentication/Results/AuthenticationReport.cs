@@ -76,7 +76,7 @@ public sealed record AuthenticationReport(IReadOnlyList<DkimSignatureResult> Dki
         private void Add(AuthenticationMethodResult method, string type, string property, string? value)
         {
             if (!string.IsNullOrEmpty(value))
-                method.Properties.Add(new AuthenticationMethodProperty(type, property, ResultText.Reduce(value, utf8)));
+                method.Properties.Add(new AuthenticationMethodProperty(type, property, ResultText.ReduceProperty(value, utf8)));
         }
     }
 }

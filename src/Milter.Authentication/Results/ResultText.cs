@@ -50,6 +50,16 @@ internal static class ResultText
         return text.ToString();
     }
 
+    /// <summary>
+    /// A property value (RFC 8601 pvalue: a domain, an address, a tag's value) reduced as <see cref="Reduce"/> does, with
+    /// spaces replaced too: MimeKit quotes a value with specials such as <c>@</c>, but writes one with only spaces or
+    /// UTF-8 as a bare token, which no parser reads. UTF-8 is kept only in an address (with its <c>@</c>, so quoted): a
+    /// domain is in A-labels already, and an SMTPUTF8 local part is the one value that may hold it.
+    /// </summary>
+    [return: NotNullIfNotNull(nameof(value))]
+    public static string? ReduceProperty(string? value, bool utf8) =>
+        Reduce(value, utf8 && value!.Contains('@', StringComparison.Ordinal))?.Replace(' ', Replacement);
+
     private static bool Writable(char c, bool utf8) => c switch
     {
         >= ' ' and <= '~' => true,
