@@ -31,6 +31,12 @@ public sealed class AuthSettings
     /// <summary>Sign with every matching SigningTable line, not only the first (one RSA and one Ed25519 key, say).</summary>
     public bool MultipleSignatures { get; set; }
 
+    /// <summary>
+    /// Refuse to start when a private key can be read or written by other users, or sits in a folder they can write
+    /// (OpenDKIM's RequireSafeKeys); false only logs a warning for each.
+    /// </summary>
+    public bool RequireSafeKeys { get; set; } = true;
+
     /// <summary>HEADER/BODY canonicalization of new signatures: relaxed or simple.</summary>
     public string Canonicalization { get; set; } = "relaxed/simple";
 

@@ -8,6 +8,17 @@ using Milter.Hosting;
 
 // appsettings.json (and the keys it names) beside the binary, wherever it is started from (systemd starts it in /).
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddAuthPolicy();
+try
+{
+    builder.AddAuthPolicy();
+}
+catch (UnsafeKeyException e)
+{
+    // One line, as OpenDKIM says it, and EX_CONFIG: systemd shows why the filter did not start.
+    await Console.Error.WriteLineAsync($"auth-milter: {e.Message}");
+    return 78;
+}
+
 builder.Services.AddMilter<AuthFilter>();
 await builder.Build().RunAsync();
+return 0;

@@ -20,6 +20,8 @@ public sealed class AuthMilterSampleTests : IAsyncDisposable
     public AuthMilterSampleTests()
     {
         File.WriteAllText(Path.Combine(_directory, "rsa.private"), TestKeys.Pem(TestKeys.Rsa.Private));
+        // RequireSafeKeys: the owner's alone.
+        File.SetUnixFileMode(Path.Combine(_directory, "rsa.private"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(Path.Combine(_directory, "suffixes.dat"), "org\ncom\n");
         var settings = new AuthSettings
         {

@@ -16,6 +16,9 @@ public sealed class DkimKeyTable
     /// <summary>The rules, in order.</summary>
     public int Count => _rules.Count;
 
+    /// <summary>The private key files <see cref="Load"/> read, for <see cref="KeyFileSafety"/>; empty for a table built with <see cref="Add"/>.</summary>
+    public IReadOnlyList<string> KeyFiles { get; private init; } = [];
+
     /// <summary>Adds a rule: mail whose From address or domain matches <paramref name="pattern"/> is signed with <paramref name="key"/>.</summary>
     public void Add(string pattern, DkimSigningKey key)
     {
@@ -29,6 +32,7 @@ public sealed class DkimKeyTable
     public static DkimKeyTable Load(string keyTablePath, string signingTablePath)
     {
         var keys = new Dictionary<string, DkimSigningKey>(StringComparer.Ordinal);
+        var files = new List<string>();
         foreach (var (number, fields) in Lines(keyTablePath))
         {
             var parts = fields.Length == 2 ? fields[1].Split(':', 3) : [];
@@ -36,9 +40,10 @@ public sealed class DkimKeyTable
                 throw new FormatException($"{keyTablePath}:{number}: expected NAME DOMAIN:SELECTOR:KEYPATH");
             var path = Path.IsPathRooted(parts[2]) ? parts[2] : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(keyTablePath))!, parts[2]);
             keys[fields[0]] = DkimSigningKey.Load(parts[0], parts[1], path);
+            files.Add(path);
         }
 
-        var table = new DkimKeyTable();
+        var table = new DkimKeyTable { KeyFiles = files };
         foreach (var (number, fields) in Lines(signingTablePath))
         {
             if (fields.Length != 2)
