@@ -27,11 +27,14 @@ public sealed class AuthPolicy
         var signing = new DkimSigningOptions();
         signing.SetCanonicalization(settings.Canonicalization);
         Signer = new DkimSigning(signing);
-        Authenticator = new MessageAuthenticator(dns ?? CreateResolver(settings), new MessageAuthenticatorOptions
+        var options = new MessageAuthenticatorOptions
         {
             DnsBudget = settings.DnsBudget,
             PublicSuffixes = Milter.Authentication.PublicSuffixList.Load(settings.PublicSuffixList),
-        });
+        };
+        foreach (var sealer in settings.TrustedArcSealers)
+            options.TrustedArcSealers.Add(sealer);
+        Authenticator = new MessageAuthenticator(dns ?? CreateResolver(settings), options);
     }
 
     /// <summary>The settings it was built from.</summary>

@@ -55,6 +55,12 @@ public sealed class AuthSettings
     /// <summary>The public suffix list for DMARC (Debian's publicsuffix package).</summary>
     public string PublicSuffixList { get; set; } = Milter.Authentication.PublicSuffixList.DebianPath;
 
+    /// <summary>
+    /// ARC sealers (ARC-Seal d= domains: mailing lists, forwarders) whose word is trusted: a DMARC failure is not acted
+    /// on when the ARC chain passes and one of them recorded dmarc=pass (RFC 8617 7.2.1); A-R says policy.arc-override.
+    /// </summary>
+    public List<string> TrustedArcSealers { get; set; } = [];
+
     /// <summary>Act on DMARC: refuse mail whose domain says p=reject, quarantine p=quarantine (OpenDMARC's RejectFailures).</summary>
     public bool DmarcRejectFailures { get; set; } = true;
 }

@@ -66,6 +66,7 @@ public sealed record AuthenticationReport(IReadOnlyList<DkimSignatureResult> Dki
             var method = Method("dmarc", dmarc.Result, dmarc.Result == AuthResult.Pass ? null : dmarc.Reason);
             if (dmarc.PolicyDomain is not null)
                 method.ResultComment = $"p={dmarc.RequestedPolicy.ToString().ToLowerInvariant()} dis={dmarc.Disposition.ToString().ToLowerInvariant()}";
+            Add(method, "policy", "arc-override", dmarc.ArcOverride);
             Add(method, "header", "from", dmarc.FromDomain);
             return method;
         }
