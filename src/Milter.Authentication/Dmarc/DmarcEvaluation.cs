@@ -42,14 +42,19 @@ public sealed class DmarcEvaluation
 
         var requested = policyDomain == from ? record.Policy : record.SubdomainPolicy;
         var dkimAligned = dkim.FirstOrDefault(r => r.Result == AuthResult.Pass && r.Domain is { } d && Aligned(d, from, organizational, record.StrictDkim));
-        if (dkimAligned is not null)
-            return new DmarcResult(AuthResult.Pass, from, policyDomain, requested, DmarcPolicy.None, $"DKIM aligned ({dkimAligned.Domain})");
-        if (mailFrom is { Result: AuthResult.Pass } spf && Aligned(spf.Domain, from, organizational, record.StrictSpf))
-            return new DmarcResult(AuthResult.Pass, from, policyDomain, requested, DmarcPolicy.None, $"SPF aligned ({spf.Domain})");
+        var spfAligned = mailFrom is { Result: AuthResult.Pass } spf && Aligned(spf.Domain, from, organizational, record.StrictSpf);
+        if (dkimAligned is not null || spfAligned)
+        {
+            var reason = dkimAligned is not null ? $"DKIM aligned ({dkimAligned.Domain})" : $"SPF aligned ({mailFrom!.Domain})";
+            return new DmarcResult(AuthResult.Pass, from, policyDomain, requested, DmarcPolicy.None, reason)
+            {
+                Record = record, DkimAligned = dkimAligned is not null, SpfAligned = spfAligned,
+            };
+        }
 
         // Outside the pct= sample, the next policy down applies (RFC 7489 6.6.4).
         var disposition = _percentile() < record.Percent ? requested : (DmarcPolicy)Math.Max(0, (int)requested - 1);
-        return new DmarcResult(AuthResult.Fail, from, policyDomain, requested, disposition, "neither DKIM nor SPF aligned");
+        return new DmarcResult(AuthResult.Fail, from, policyDomain, requested, disposition, "neither DKIM nor SPF aligned") { Record = record };
     }
 
     // Both sides in A-labels: d= and the SPF domain may be spelt in U-labels or another case than From.

@@ -16,4 +16,13 @@ public sealed record DmarcResult(AuthResult Result, string? FromDomain, string? 
     /// disposition is then none; Authentication-Results says <c>policy.arc-override=</c>); null otherwise.
     /// </summary>
     public string? ArcOverride { get; init; }
+
+    /// <summary>The record that applied (at <see cref="PolicyDomain"/>), or null when none was found.</summary>
+    public DmarcRecord? Record { get; init; }
+
+    /// <summary>Whether a passing DKIM signature was aligned with the From domain.</summary>
+    public bool DkimAligned { get; init; }
+
+    /// <summary>Whether a passing SPF MAIL FROM result was aligned with the From domain.</summary>
+    public bool SpfAligned { get; init; }
 }
