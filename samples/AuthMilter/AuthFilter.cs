@@ -81,6 +81,7 @@ public sealed partial class AuthFilter(AuthPolicy policy, ILogger<AuthFilter> lo
         var report = await policy.Authenticator.VerifyAsync(mime, new SmtpEnvelope(_client, _helo, _mailFrom), cancellationToken);
         message.InsertAtTop(new Header("Authentication-Results", report.ToHeaderValue(authservId, _smtpUtf8)));
         Log.Checked(log, message.QueueId, report.Dkim.Count, report.Dmarc?.Result.ToKeyword(), report.Dmarc?.FromDomain is { } domain ? DomainName.ToUnicode(domain) : "-");
+        await KeepForReportsAsync(message.QueueId, report, cancellationToken);
         if (!policy.Settings.DmarcRejectFailures || report.Dmarc is not { Result: AuthResult.Fail } dmarc)
             return MilterVerdict.Accept;
         switch (dmarc.Disposition)
@@ -95,8 +96,26 @@ public sealed partial class AuthFilter(AuthPolicy policy, ILogger<AuthFilter> lo
         }
     }
 
+    // A history that cannot be written costs the report, never the mail.
+    private async Task KeepForReportsAsync(string? queueId, AuthenticationReport report, CancellationToken cancellationToken)
+    {
+        if (policy.History is not { } history || _client is not { } client || DmarcReportEntry.From(report, client, DateTimeOffset.UtcNow) is not { } entry)
+            return;
+        try
+        {
+            await history.AddAsync(entry, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.HistoryFailed(log, queueId, history.Path, e.Message);
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(3, LogLevel.Warning, "{QueueId}: DMARC history {Path} not written: {Error}")]
+        public static partial void HistoryFailed(ILogger logger, string? queueId, string path, string error);
+
         [LoggerMessage(1, LogLevel.Information, "{QueueId}: {Signatures} DKIM signature(s) checked, DMARC {Dmarc} for {FromDomain}")]
         public static partial void Checked(ILogger logger, string? queueId, int signatures, string? dmarc, string fromDomain);
     }

@@ -35,6 +35,7 @@ public sealed class AuthPolicy
         foreach (var sealer in settings.TrustedArcSealers)
             options.TrustedArcSealers.Add(sealer);
         Authenticator = new MessageAuthenticator(dns ?? CreateResolver(settings), options);
+        History = settings.DmarcHistoryFile.Length == 0 ? null : new DmarcHistoryFile(Path.Combine(baseDirectory, settings.DmarcHistoryFile));
     }
 
     /// <summary>The settings it was built from.</summary>
@@ -52,6 +53,9 @@ public sealed class AuthPolicy
 
     /// <summary>DKIM, ARC, SPF and DMARC on one message.</summary>
     public MessageAuthenticator Authenticator { get; }
+
+    /// <summary>Where DMARC results are kept for aggregate reports, or null (DmarcHistoryFile not set).</summary>
+    public DmarcHistoryFile? History { get; }
 
     /// <summary>Signs with the keys <see cref="KeysFor"/> picks.</summary>
     public DkimSigning Signer { get; }

@@ -61,6 +61,18 @@ public sealed class AuthSettings
     /// </summary>
     public List<string> TrustedArcSealers { get; set; } = [];
 
+    /// <summary>
+    /// Where each DMARC result that a domain's record covers is kept for aggregate reports (OpenDMARC's HistoryFile), one
+    /// JSON line a message; empty: none kept. <c>AuthMilter dmarc-report DAY [FOLDER]</c> writes the reports of a day.
+    /// </summary>
+    public string DmarcHistoryFile { get; set; } = "";
+
+    /// <summary>The reporting organization named in aggregate reports (org_name); the AuthservId when empty.</summary>
+    public string DmarcReportOrgName { get; set; } = "";
+
+    /// <summary>The contact address in aggregate reports (email); postmaster@AuthservId when empty.</summary>
+    public string DmarcReportEmail { get; set; } = "";
+
     /// <summary>Act on DMARC: refuse mail whose domain says p=reject, quarantine p=quarantine (OpenDMARC's RejectFailures).</summary>
     public bool DmarcRejectFailures { get; set; } = true;
 }

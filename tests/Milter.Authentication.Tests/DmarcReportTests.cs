@@ -1,6 +1,12 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Xml.Linq;
 using System.Xml.Schema;
+using AuthMilter;
+using Microsoft.Extensions.DependencyInjection;
+using Milter.Client;
+using Milter.Testing;
 
 namespace Milter.Authentication.Tests;
 
@@ -51,7 +57,7 @@ public sealed class DmarcReportTests : IDisposable
         foreach (var (domain, _, xml) in reports)
         {
             var document = Validated(xml);
-            var counts = document.Descendants("record").Select(r => int.Parse(r.Element("row")!.Element("count")!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var counts = document.Descendants("record").Select(r => int.Parse(r.Element("row")!.Element("count")!.Value, CultureInfo.InvariantCulture)).ToList();
             Assert.Equal(sent[domain], counts.Sum());
             Assert.Equal(domain, document.Root!.Element("policy_published")!.Element("domain")!.Value);
         }
@@ -97,6 +103,38 @@ public sealed class DmarcReportTests : IDisposable
         Assert.Equal((entry.Published, entry.Spf, entry.Source), (read[0].Published, read[0].Spf, read[0].Source));
     }
 
+    [Fact]
+    public async Task AuthMilter_keeps_what_it_checks_and_its_dmarc_report_command_writes_the_days_reports()
+    {
+        var historyPath = Path.Combine(_directory, "auth-milter-history.jsonl");
+        File.WriteAllText(Path.Combine(_directory, "suffixes.dat"), "org\nnet\n");
+        var settings = new AuthSettings { AuthservId = "mx.example.com", PublicSuffixList = Path.Combine(_directory, "suffixes.dat"), DmarcHistoryFile = historyPath };
+        var policy = new AuthPolicy(settings, _directory, Dns());
+        await using (var services = new ServiceCollection().AddLogging().AddSingleton(policy).BuildServiceProvider())
+        {
+            await using var test = MilterTest.For<AuthFilter>(services);
+            for (var i = 0; i < 3; i++)
+                await test.SendAsync(Messages.Signed(Messages.Plain, [TestKeys.RsaKey()]), new Envelope("alice@example.org", ["bob@example.com"]) { ClientAddress = "198.51.100.7", HeloName = "mail.example.org" });
+        }
+
+        policy.History!.Dispose();
+        var today = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "AuthMilter.dll"), "dmarc-report", today, _directory,
+            "--AuthMilter:DmarcHistoryFile", historyPath, "--AuthMilter:AuthservId", "mx.example.com"])
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, File.ReadAllLines(historyPath).Length);
+        Assert.Equal(0, process.ExitCode);
+        var report = Validated(File.ReadAllText(output.Trim()));
+        Assert.StartsWith(Path.Combine(_directory, "mx.example.com!example.org!"), output.Trim(), StringComparison.Ordinal);
+        Assert.Equal(("198.51.100.7", "3", "pass", "fail"), (report.Descendants("source_ip").Single().Value, report.Descendants("count").Single().Value,
+            report.Descendants("policy_evaluated").Single().Element("dkim")!.Value, report.Descendants("policy_evaluated").Single().Element("spf")!.Value));
+    }
+
     private static FakeDns Dns() => TestKeys.Dns()
         .Txt("_dmarc.example.org", "v=DMARC1; p=reject; rua=mailto:dmarc@example.org")
         .Txt("example.org", "v=spf1 ip4:192.0.2.0/24 -all")
@@ -105,7 +143,7 @@ public sealed class DmarcReportTests : IDisposable
 
     // RFC 7489 Appendix C as published, with its two errata corrected: the target namespace (its own type names do not
     // resolve in it, and reports name none) and the IP address pattern the RFC's line wrapping broke.
-    private static XDocument Validated(string xml)
+    internal static XDocument Validated(string xml)
     {
         var schema = XDocument.Load(Path.Combine(AppContext.BaseDirectory, "DmarcSchema", "rfc7489-appendix-c.xsd"));
         schema.Root!.Attribute("targetNamespace")!.Remove();
