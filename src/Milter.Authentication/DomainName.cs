@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace Milter.Authentication;
 
@@ -18,8 +19,9 @@ public static class DomainName
 
     /// <summary>
     /// <paramref name="name"/> (U-labels, A-labels or a mix, any case, with or without the final dot) in A-labels and
-    /// lower case; null when it is no domain name: an empty label, a label over 63 octets or over 253 in all, an
-    /// <c>xn--</c> label that is not valid Punycode, or a character other than letters, digits, <c>-</c> and <c>_</c>.
+    /// lower case; null when it is no domain name: an empty label, a label over 63 octets or over 253 in all, a label
+    /// that starts or ends with <c>-</c>, an <c>xn--</c> label that is not valid Punycode, or a character other than
+    /// letters, digits, <c>-</c> and <c>_</c>.
     /// </summary>
     public static string? ToAscii(string? name)
     {
@@ -31,6 +33,9 @@ public static class DomainName
             text = text[..^1];
         if (text.Length == 0)
             return null;
+        // Most names are plain ASCII without A-labels: nothing for IDNA to map or check but case.
+        if (Ascii.IsValid(text) && !text.Contains("xn--", StringComparison.OrdinalIgnoreCase))
+            return IsHostName(text.ToLowerInvariant()) ? text.ToLowerInvariant() : null;
         string ascii;
         try
         {
@@ -79,7 +84,7 @@ public static class DomainName
             return false;
         foreach (var label in ascii.Split('.'))
         {
-            if (label.Length is 0 or > 63)
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-')
                 return false;
             foreach (var c in label)
             {

@@ -37,6 +37,8 @@ public class IdnTests
     [InlineData("bad name.example")]
     [InlineData("[192.0.2.1]")]
     [InlineData("a\0b.example")]
+    [InlineData("-a.example")]
+    [InlineData("a-.example")]
     public void What_is_no_domain_name_is_null(string name)
     {
         Assert.Null(DomainName.ToAscii(name));
