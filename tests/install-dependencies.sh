@@ -8,6 +8,8 @@
 #   knot: an authoritative DNS server started per test run on a loopback port, serving the DKIM keys, SPF and DMARC
 #            records of the test domains (Support/MailDns.cs); publicsuffix: the public suffix list DMARC reads.
 #   python3-dkim: dkimpy's test data, signatures made elsewhere (RFC 8463's, Exim's) that Milter.Authentication.Tests verifies.
+#   python3-authres: an RFC 8601 parser that reads every Authentication-Results Milter.Authentication.Tests writes.
+#   python3-spf: the RFC 7208 test suite (rfc7208-tests.yml.gz); python3-yaml reads it and ValiMail's ARC suites.
 #   redis-server, haproxy: the shared store and the balancer of the scaling tests (several milter instances); each
 #            test starts its own on free ports, so the system-wide services are kept from starting (policy-rc.d).
 #   gcc, libc6-dev, libmilter-dev: build the C load driver and the libmilter milter of tests/perf (PerfComparisonTests).
@@ -15,7 +17,7 @@
 #            unpacked into $SENDMAIL_ROOT (tests/Milter.IntegrationTests/sendmail/harness.sh runs it from there);
 #            m4 builds its configuration, liblockfile1 and libwrap0 are the libraries it needs that postfix does not.
 set -euo pipefail
-packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks knot publicsuffix python3-dkim redis-server haproxy gcc libc6-dev libmilter-dev)
+packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks knot publicsuffix python3-dkim python3-authres python3-spf python3-yaml redis-server haproxy gcc libc6-dev libmilter-dev)
 SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/milter-tests/sendmail}
 
 export DEBIAN_FRONTEND=noninteractive

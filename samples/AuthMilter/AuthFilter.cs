@@ -21,6 +21,7 @@ public sealed partial class AuthFilter(AuthPolicy policy, ILogger<AuthFilter> lo
     private string? _helo;
     private string? _mailFrom;
     private bool _authenticated;
+    private bool _smtpUtf8;
 
     [OnConnect]
     public void Connect(ConnectionInfo connection) => _client = connection.IPAddress;
@@ -33,6 +34,8 @@ public sealed partial class AuthFilter(AuthPolicy policy, ILogger<AuthFilter> lo
     {
         _mailFrom = sender.Address;
         _authenticated = !string.IsNullOrEmpty(user);
+        // Only a message sent with SMTPUTF8 may carry UTF-8 in a header (RFC 6531, 6532).
+        _smtpUtf8 = sender.GetArgument("SMTPUTF8") is not null;
     }
 
     [OnHeader]
@@ -76,8 +79,9 @@ public sealed partial class AuthFilter(AuthPolicy policy, ILogger<AuthFilter> lo
         var authservId = policy.Settings.AuthservId;
         message.RemoveClaimedResults(mime, authservId);
         var report = await policy.Authenticator.VerifyAsync(mime, new SmtpEnvelope(_client, _helo, _mailFrom), cancellationToken);
-        message.InsertAtTop(new Header("Authentication-Results", report.ToHeaderValue(authservId)));
-        Log.Checked(log, message.QueueId, report.Dkim.Count, report.Dmarc?.Result.ToKeyword());
+        message.InsertAtTop(new Header("Authentication-Results", report.ToHeaderValue(authservId, _smtpUtf8)));
+        Log.Checked(log, message.QueueId, report.Dkim.Count, report.Dmarc?.Result.ToKeyword(), report.Dmarc?.FromDomain is { } domain ? DomainName.ToUnicode(domain) : "-");
+        await KeepForReportsAsync(message.QueueId, report, cancellationToken);
         if (!policy.Settings.DmarcRejectFailures || report.Dmarc is not { Result: AuthResult.Fail } dmarc)
             return MilterVerdict.Accept;
         switch (dmarc.Disposition)
@@ -92,9 +96,27 @@ public sealed partial class AuthFilter(AuthPolicy policy, ILogger<AuthFilter> lo
         }
     }
 
+    // A history that cannot be written costs the report, never the mail.
+    private async Task KeepForReportsAsync(string? queueId, AuthenticationReport report, CancellationToken cancellationToken)
+    {
+        if (policy.History is not { } history || _client is not { } client || DmarcReportEntry.From(report, client, DateTimeOffset.UtcNow) is not { } entry)
+            return;
+        try
+        {
+            await history.AddAsync(entry, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.HistoryFailed(log, queueId, history.Path, e.Message);
+        }
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "{QueueId}: {Signatures} DKIM signature(s) checked, DMARC {Dmarc}")]
-        public static partial void Checked(ILogger logger, string? queueId, int signatures, string? dmarc);
+        [LoggerMessage(3, LogLevel.Warning, "{QueueId}: DMARC history {Path} not written: {Error}")]
+        public static partial void HistoryFailed(ILogger logger, string? queueId, string path, string error);
+
+        [LoggerMessage(1, LogLevel.Information, "{QueueId}: {Signatures} DKIM signature(s) checked, DMARC {Dmarc} for {FromDomain}")]
+        public static partial void Checked(ILogger logger, string? queueId, int signatures, string? dmarc, string fromDomain);
     }
 }

@@ -20,19 +20,30 @@ public sealed class AuthPolicy
         Verifies = settings.Mode.Contains('v', StringComparison.OrdinalIgnoreCase);
         Signs = settings.Mode.Contains('s', StringComparison.OrdinalIgnoreCase);
         _internal = settings.InternalHosts.Select(ParseNetwork).ToList();
-        _keys = LoadKeys(settings, baseDirectory);
+        _keys = LoadKeys(settings, baseDirectory, out var keyFiles);
+        UnsafeKeys = keyFiles.Select(KeyFileSafety.Problem).OfType<string>().ToList();
+        if (settings.RequireSafeKeys && UnsafeKeys.Count > 0)
+            throw new UnsafeKeyException(UnsafeKeys[0]);
         var signing = new DkimSigningOptions();
         signing.SetCanonicalization(settings.Canonicalization);
         Signer = new DkimSigning(signing);
-        Authenticator = new MessageAuthenticator(dns ?? CreateResolver(settings), new MessageAuthenticatorOptions
+        var options = new MessageAuthenticatorOptions
         {
             DnsBudget = settings.DnsBudget,
             PublicSuffixes = Milter.Authentication.PublicSuffixList.Load(settings.PublicSuffixList),
-        });
+        };
+        foreach (var sealer in settings.TrustedArcSealers)
+            options.TrustedArcSealers.Add(sealer);
+        Authenticator = new MessageAuthenticator(dns ?? CreateResolver(settings), options);
+        History = settings.DmarcHistoryFile.Length == 0 ? null : new DmarcHistoryFile(Path.Combine(baseDirectory, settings.DmarcHistoryFile));
     }
 
     /// <summary>The settings it was built from.</summary>
     public AuthSettings Settings { get; }
+
+    /// <summary>Why each private key that others can read or replace is unsafe (empty when all are safe); with
+    /// RequireSafeKeys false the host logs these at start.</summary>
+    public IReadOnlyList<string> UnsafeKeys { get; }
 
     /// <summary>Whether mail from outside is verified (Mode has v).</summary>
     public bool Verifies { get; }
@@ -42,6 +53,9 @@ public sealed class AuthPolicy
 
     /// <summary>DKIM, ARC, SPF and DMARC on one message.</summary>
     public MessageAuthenticator Authenticator { get; }
+
+    /// <summary>Where DMARC results are kept for aggregate reports, or null (DmarcHistoryFile not set).</summary>
+    public DmarcHistoryFile? History { get; }
 
     /// <summary>Signs with the keys <see cref="KeysFor"/> picks.</summary>
     public DkimSigning Signer { get; }
@@ -65,20 +79,20 @@ public sealed class AuthPolicy
         : IPAddress.TryParse(text, out var address) ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
         : throw new FormatException($"InternalHosts: \"{text}\" is neither an address nor a network (10.0.0.0/8).");
 
-    private static DkimKeyTable LoadKeys(AuthSettings settings, string baseDirectory)
+    private static DkimKeyTable LoadKeys(AuthSettings settings, string baseDirectory, out IReadOnlyList<string> keyFiles)
     {
         if (settings.KeyTable.Length > 0 || settings.SigningTable.Length > 0)
         {
             var table = DkimKeyTable.Load(Path.Combine(baseDirectory, settings.KeyTable), Path.Combine(baseDirectory, settings.SigningTable));
             table.MultipleSignatures = settings.MultipleSignatures;
+            keyFiles = table.KeyFiles;
             return table;
         }
 
         var single = new DkimKeyTable();
-        if (settings.KeyFile.Length == 0)
-            return single;
-        foreach (var domain in settings.Domain)
-            single.Add(domain, DkimSigningKey.Load(domain, settings.Selector, Path.Combine(baseDirectory, settings.KeyFile)));
+        keyFiles = settings.KeyFile.Length == 0 ? [] : [Path.Combine(baseDirectory, settings.KeyFile)];
+        foreach (var domain in keyFiles.Count == 0 ? [] : settings.Domain)
+            single.Add(domain, DkimSigningKey.Load(domain, settings.Selector, keyFiles[0]));
         return single;
     }
 }

@@ -31,6 +31,12 @@ public sealed class AuthSettings
     /// <summary>Sign with every matching SigningTable line, not only the first (one RSA and one Ed25519 key, say).</summary>
     public bool MultipleSignatures { get; set; }
 
+    /// <summary>
+    /// Refuse to start when a private key can be read or written by other users, or sits in a folder they can write
+    /// (OpenDKIM's RequireSafeKeys); false only logs a warning for each.
+    /// </summary>
+    public bool RequireSafeKeys { get; set; } = true;
+
     /// <summary>HEADER/BODY canonicalization of new signatures: relaxed or simple.</summary>
     public string Canonicalization { get; set; } = "relaxed/simple";
 
@@ -48,6 +54,24 @@ public sealed class AuthSettings
 
     /// <summary>The public suffix list for DMARC (Debian's publicsuffix package).</summary>
     public string PublicSuffixList { get; set; } = Milter.Authentication.PublicSuffixList.DebianPath;
+
+    /// <summary>
+    /// ARC sealers (ARC-Seal d= domains: mailing lists, forwarders) whose word is trusted: a DMARC failure is not acted
+    /// on when the ARC chain passes and one of them recorded dmarc=pass (RFC 8617 7.2.1); A-R says policy.arc-override.
+    /// </summary>
+    public List<string> TrustedArcSealers { get; set; } = [];
+
+    /// <summary>
+    /// Where each DMARC result that a domain's record covers is kept for aggregate reports (OpenDMARC's HistoryFile), one
+    /// JSON line a message; empty: none kept. <c>AuthMilter dmarc-report DAY [FOLDER]</c> writes the reports of a day.
+    /// </summary>
+    public string DmarcHistoryFile { get; set; } = "";
+
+    /// <summary>The reporting organization named in aggregate reports (org_name); the AuthservId when empty.</summary>
+    public string DmarcReportOrgName { get; set; } = "";
+
+    /// <summary>The contact address in aggregate reports (email); postmaster@AuthservId when empty.</summary>
+    public string DmarcReportEmail { get; set; } = "";
 
     /// <summary>Act on DMARC: refuse mail whose domain says p=reject, quarantine p=quarantine (OpenDMARC's RejectFailures).</summary>
     public bool DmarcRejectFailures { get; set; } = true;

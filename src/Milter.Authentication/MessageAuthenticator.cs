@@ -14,6 +14,7 @@ public sealed class MessageAuthenticator
     private readonly ArcVerification _arc;
     private readonly SpfChecker? _spf;
     private readonly DmarcEvaluation? _dmarc;
+    private readonly HashSet<string> _trustedSealers;
 
     /// <summary>Checks with <paramref name="dns"/> (one <see cref="DnsResolver"/> for the process, so its cache is shared).</summary>
     public MessageAuthenticator(IDnsResolver dns, MessageAuthenticatorOptions? options = null)
@@ -25,6 +26,7 @@ public sealed class MessageAuthenticator
         _arc = new ArcVerification(_options.Dkim.MaxKeyRecordLength);
         _spf = _options.Spf is { } spf ? new SpfChecker(spf) : null;
         _dmarc = _options.PublicSuffixes is { } suffixes ? new DmarcEvaluation(suffixes) : null;
+        _trustedSealers = _options.TrustedArcSealers.Select(DomainName.ToAscii).OfType<string>().ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Checks <paramref name="message"/> received in <paramref name="envelope"/>.</summary>
@@ -45,6 +47,9 @@ public sealed class MessageAuthenticator
         }
 
         var dmarc = _dmarc is null ? null : await _dmarc.EvaluateAsync(message, dkim, mailFrom, dns, cancellationToken).ConfigureAwait(false);
+        if (dmarc is { Result: AuthResult.Fail } && arc is { Result: AuthResult.Pass } && _trustedSealers.Count > 0
+            && ArcOverride.TrustedSealer(message, _trustedSealers) is { } sealer)
+            dmarc = dmarc with { Disposition = DmarcPolicy.None, ArcOverride = sealer };
         return new AuthenticationReport(dkim, arc, mailFrom, helo, dmarc);
     }
 }

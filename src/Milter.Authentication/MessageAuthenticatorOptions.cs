@@ -19,6 +19,13 @@ public sealed class MessageAuthenticatorOptions
     /// <summary>Whether the ARC chain is validated (true).</summary>
     public bool CheckArc { get; set; } = true;
 
+    /// <summary>
+    /// ARC sealers (their ARC-Seal d= domains) trusted to say DMARC passed before a message was changed: a DMARC
+    /// failure is overridden when the ARC chain passes and one of them recorded dmarc=pass (RFC 8617 7.2.1). Empty: no
+    /// override.
+    /// </summary>
+    public IList<string> TrustedArcSealers { get; } = [];
+
     /// <summary>The public suffix list for DMARC; null to skip DMARC.</summary>
     public PublicSuffixList? PublicSuffixes { get; set; }
 }

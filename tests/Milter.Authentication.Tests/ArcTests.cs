@@ -48,6 +48,16 @@ public class ArcTests
     }
 
     [Fact]
+    public async Task Seals_are_rsa_sha256_unless_Ed25519_is_asked_for()
+    {
+        var refused = Assert.Throws<ArgumentException>(() => new ArcSealing(TestKeys.EdKey()));
+        var set = await new ArcSealing(TestKeys.EdKey(), allowEd25519: true).SealAsync(Messages.Parse(Messages.Plain), Passing, "mx.example.org");
+
+        Assert.Contains("ed._domainkey.example.org", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("a=ed25519-sha256", set[0].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_broken_ARC_header_fails_without_an_exception()
     {
         var message = Messages.Parse(Messages.Plain);

@@ -1,3 +1,4 @@
+using System.Text;
 using AuthMilter;
 using Microsoft.Extensions.DependencyInjection;
 using Milter.Client;
@@ -20,6 +21,8 @@ public sealed class AuthMilterSampleTests : IAsyncDisposable
     public AuthMilterSampleTests()
     {
         File.WriteAllText(Path.Combine(_directory, "rsa.private"), TestKeys.Pem(TestKeys.Rsa.Private));
+        // RequireSafeKeys: the owner's alone.
+        File.SetUnixFileMode(Path.Combine(_directory, "rsa.private"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(Path.Combine(_directory, "suffixes.dat"), "org\ncom\n");
         var settings = new AuthSettings
         {
@@ -70,6 +73,32 @@ public sealed class AuthMilterSampleTests : IAsyncDisposable
         Assert.Contains("spf=pass", results[0], StringComparison.Ordinal);
         Assert.Contains("dmarc=pass", results[0], StringComparison.Ordinal);
         Assert.StartsWith("other.example;", results[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_IDN_From_domain_that_asks_for_reject_is_refused()
+    {
+        _dns.Txt("_dmarc.xn--bcher-kva.example", "v=DMARC1; p=reject");
+
+        var result = await _test.SendAsync(Messages.Parse(Messages.Plain.Replace("alice@example.org", "alice@xn--bcher-kva.example", StringComparison.Ordinal)), From("198.51.100.7"));
+
+        result.AssertRejected(550, "5.7.1");
+    }
+
+    [Fact]
+    public async Task Results_from_a_hostile_record_are_a_field_authres_reads()
+    {
+        DebianPython.Require("authres", "python3-authres");
+        _dns.Txt("hostile.example", "v=spf1 ip4:192.0.2.9 \r\n\0\u00ff\uFEFF\"; -all");
+        var envelope = new Envelope("bounce@hostile.example", ["bob@example.net"]) { ClientAddress = "198.51.100.7", HeloName = "mail\u00e9.example" };
+
+        var delivered = (await _test.SendAsync(Messages.Signed(Messages.Plain, [TestKeys.RsaKey()]), envelope)).AssertAccepted();
+
+        // The field as the MTA writes it, unfolded: printable ASCII and the tabs of its folding.
+        var value = Encoding.UTF8.GetString(delivered.Headers[0].RawValue).Replace("\r\n", "", StringComparison.Ordinal).Trim();
+        Assert.All(value, c => Assert.True(c is '\t' or (>= ' ' and <= '~'), $"U+{(int)c:X4}"));
+        Assert.Equal("[\"dkim\", \"spf\", \"spf\", \"dmarc\", \"arc\"]", DebianPython.Output(
+            "import authres, json, sys; print(json.dumps([r.method for r in authres.AuthenticationResultsHeader.parse_value(sys.stdin.read()).results]))", value).Trim());
     }
 
     [Fact]

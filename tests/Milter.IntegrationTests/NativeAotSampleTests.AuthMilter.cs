@@ -26,6 +26,7 @@ public partial class NativeAotSampleTests
             using var rsa = RSA.Create(2048);
             var keyFile = Path.Combine(keys, "mail.private");
             await File.WriteAllTextAsync(keyFile, rsa.ExportRSAPrivateKeyPem());
+            File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);  // RequireSafeKeys
             // Started from / as systemd does, configured on the command line as an administrator would in appsettings.json.
             await using var milter = await RunningStamper.StartAsync(binary, port =>
                 $"--Milter:Listen:0 inet:{port}@127.0.0.1 --AuthMilter:Domain:0 aot.test --AuthMilter:Selector mail --AuthMilter:KeyFile {keyFile}", workingDirectory: "/");

@@ -7,7 +7,8 @@ namespace Milter.Authentication;
 /// <summary>
 /// Adds an ARC set (RFC 8617) with MimeKit's <see cref="ArcSigner"/>: ARC-Authentication-Results from this host's
 /// results, ARC-Message-Signature, and ARC-Seal with cv= from the arc= result. A message whose chain already failed is
-/// not sealed.
+/// not sealed. Seals are rsa-sha256, the one algorithm RFC 8617 names: receivers such as dkimpy refuse an ed25519-sha256
+/// seal, so an Ed25519 key is taken only when <c>allowEd25519</c> says so.
 /// </summary>
 public sealed class ArcSealing
 {
@@ -15,10 +16,16 @@ public sealed class ArcSealing
     private readonly DkimSigningOptions _options;
     private readonly TimeProvider _time;
 
-    /// <summary>Seals with <paramref name="key"/>, signing the headers and canonicalization of <paramref name="options"/>.</summary>
-    public ArcSealing(DkimSigningKey key, DkimSigningOptions? options = null, TimeProvider? time = null)
+    /// <summary>
+    /// Seals with <paramref name="key"/>, signing the headers and canonicalization of <paramref name="options"/>. An
+    /// Ed25519 key is refused unless <paramref name="allowEd25519"/> (for receivers known to validate RFC 8463 seals).
+    /// </summary>
+    /// <exception cref="ArgumentException">An Ed25519 key without <paramref name="allowEd25519"/>.</exception>
+    public ArcSealing(DkimSigningKey key, DkimSigningOptions? options = null, TimeProvider? time = null, bool allowEd25519 = false)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (key.Algorithm != DkimSignatureAlgorithm.RsaSha256 && !allowEd25519)
+            throw new ArgumentException($"ARC seals are rsa-sha256 (RFC 8617); the key for {key.Selector}._domainkey.{key.Domain} is {key.Algorithm}. Pass allowEd25519: true to seal with it anyway.", nameof(key));
         _key = key;
         _options = options ?? new DkimSigningOptions();
         _time = time ?? TimeProvider.System;

@@ -19,6 +19,8 @@ public sealed class ArcVerification
         var instances = message.Headers.Count(h => h.Id == HeaderId.ArcSeal);
         if (instances == 0 && !message.Headers.Any(h => h.Id is HeaderId.ArcMessageSignature or HeaderId.ArcAuthenticationResults))
             return new ArcResult(AuthResult.None, 0, null);
+        if (SignsArcSeal(message) is { } instance)
+            return new ArcResult(AuthResult.Fail, instances, $"ARC-Message-Signature i={instance} signs ARC-Seal (RFC 8617 4.1.2)");
         var locator = new DnsKeyLocator(dns, _maxKeyRecordLength);
         var verifier = new ArcVerifier(locator);
         verifier.Enable(DkimSignatureAlgorithm.Ed25519Sha256);
@@ -43,5 +45,19 @@ public sealed class ArcVerification
         {
             return new ArcResult(AuthResult.Fail, instances, $"malformed ARC set: {e.Message}");
         }
+    }
+
+    // An AMS must not sign any ARC-Seal (RFC 8617 4.1.2: the seals sign the AMS, not the other way round); MimeKit
+    // verifies such a signature like any other, so the set is refused here. The instance of the first, or null.
+    private static string? SignsArcSeal(MimeMessage message)
+    {
+        foreach (var header in message.Headers)
+        {
+            if (header.Id == HeaderId.ArcMessageSignature && DkimTags.Parse(header.Value) is { } tags && tags.TryGetValue("h", out var signed)
+                && signed.Split(':').Any(name => name.Equals("arc-seal", StringComparison.OrdinalIgnoreCase)))
+                return tags.GetValueOrDefault("i") ?? "?";
+        }
+
+        return null;
     }
 }

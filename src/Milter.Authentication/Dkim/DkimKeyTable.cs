@@ -16,12 +16,15 @@ public sealed class DkimKeyTable
     /// <summary>The rules, in order.</summary>
     public int Count => _rules.Count;
 
+    /// <summary>The private key files <see cref="Load"/> read, for <see cref="KeyFileSafety"/>; empty for a table built with <see cref="Add"/>.</summary>
+    public IReadOnlyList<string> KeyFiles { get; private init; } = [];
+
     /// <summary>Adds a rule: mail whose From address or domain matches <paramref name="pattern"/> is signed with <paramref name="key"/>.</summary>
     public void Add(string pattern, DkimSigningKey key)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pattern);
         ArgumentNullException.ThrowIfNull(key);
-        _rules.Add((pattern.Trim(), key));
+        _rules.Add((WithAsciiDomain(pattern.Trim()), key));
     }
 
     /// <summary>Reads a KeyTable and a SigningTable (OpenDKIM's files); key paths are read at once.</summary>
@@ -29,6 +32,7 @@ public sealed class DkimKeyTable
     public static DkimKeyTable Load(string keyTablePath, string signingTablePath)
     {
         var keys = new Dictionary<string, DkimSigningKey>(StringComparer.Ordinal);
+        var files = new List<string>();
         foreach (var (number, fields) in Lines(keyTablePath))
         {
             var parts = fields.Length == 2 ? fields[1].Split(':', 3) : [];
@@ -36,9 +40,10 @@ public sealed class DkimKeyTable
                 throw new FormatException($"{keyTablePath}:{number}: expected NAME DOMAIN:SELECTOR:KEYPATH");
             var path = Path.IsPathRooted(parts[2]) ? parts[2] : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(keyTablePath))!, parts[2]);
             keys[fields[0]] = DkimSigningKey.Load(parts[0], parts[1], path);
+            files.Add(path);
         }
 
-        var table = new DkimKeyTable();
+        var table = new DkimKeyTable { KeyFiles = files };
         foreach (var (number, fields) in Lines(signingTablePath))
         {
             if (fields.Length != 2)
@@ -56,11 +61,12 @@ public sealed class DkimKeyTable
     public IReadOnlyList<DkimSigningKey> Find(string fromAddress)
     {
         ArgumentNullException.ThrowIfNull(fromAddress);
-        var domain = fromAddress[(fromAddress.LastIndexOf('@') + 1)..];
+        var address = WithAsciiDomain(fromAddress);
+        var domain = address[(address.LastIndexOf('@') + 1)..];
         var found = new List<DkimSigningKey>();
         foreach (var (pattern, key) in _rules)
         {
-            if (!Glob.Matches(pattern, fromAddress) && !Glob.Matches(pattern, domain))
+            if (!Glob.Matches(pattern, address) && !Glob.Matches(pattern, domain))
                 continue;
             found.Add(key);
             if (!MultipleSignatures)
@@ -68,6 +74,15 @@ public sealed class DkimKeyTable
         }
 
         return found;
+    }
+
+    // Patterns and addresses compared in A-labels, so bücher.example and xn--bcher-kva.example are one domain; a label
+    // with a wildcard is left as it is.
+    private static string WithAsciiDomain(string text)
+    {
+        var at = text.LastIndexOf('@');
+        var labels = text[(at + 1)..].Split('.').Select(label => label.Contains('*', StringComparison.Ordinal) ? label : DomainName.ToAscii(label) ?? label);
+        return $"{text[..(at + 1)]}{string.Join('.', labels)}";
     }
 
     private static IEnumerable<(int Number, string[] Fields)> Lines(string path)

@@ -13,8 +13,8 @@ public sealed class DkimSigningKey
         ArgumentException.ThrowIfNullOrWhiteSpace(domain);
         ArgumentException.ThrowIfNullOrWhiteSpace(selector);
         ArgumentNullException.ThrowIfNull(privateKey);
-        Domain = domain.Trim().TrimEnd('.').ToLowerInvariant();
-        Selector = selector.Trim();
+        Domain = DomainName.ToAscii(domain) ?? throw new ArgumentException($"\"{domain}\" is not a domain name.", nameof(domain));
+        Selector = DomainName.ToAscii(selector) ?? throw new ArgumentException($"\"{selector}\" is not a selector (a domain name).", nameof(selector));
         PrivateKey = privateKey;
         Algorithm = privateKey switch
         {
@@ -27,10 +27,10 @@ public sealed class DkimSigningKey
 
     private readonly Lazy<PlatformRsaKey>? _platformRsa;
 
-    /// <summary>The signing domain (d=).</summary>
+    /// <summary>The signing domain (d=), in A-labels.</summary>
     public string Domain { get; }
 
-    /// <summary>The selector (s=).</summary>
+    /// <summary>The selector (s=), in A-labels.</summary>
     public string Selector { get; }
 
     /// <summary>The private key.</summary>

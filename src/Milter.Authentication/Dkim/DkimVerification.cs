@@ -84,10 +84,15 @@ public sealed class DkimVerification
         return null;
     }
 
+    // d= and the domain of i= in A-labels (RFC 8616 lets a signer write U-labels), so DMARC compares one spelling.
     private static DkimSignatureResult Describe(string value, AuthResult result, string? reason)
     {
         var tags = DkimTags.Parse(value);
-        return new DkimSignatureResult(result, tags?.GetValueOrDefault("d"), tags?.GetValueOrDefault("s"), tags?.GetValueOrDefault("a"),
-            tags?.GetValueOrDefault("i"), tags?.GetValueOrDefault("b"), reason);
+        var domain = tags?.GetValueOrDefault("d");
+        var identity = tags?.GetValueOrDefault("i");
+        if (identity is not null && identity.LastIndexOf('@') is var at and >= 0 && DomainName.ToAscii(identity[(at + 1)..]) is { } identityDomain)
+            identity = $"{identity[..at]}@{identityDomain}";
+        return new DkimSignatureResult(result, DomainName.ToAscii(domain) ?? domain, tags?.GetValueOrDefault("s"), tags?.GetValueOrDefault("a"),
+            identity, tags?.GetValueOrDefault("b"), reason);
     }
 }

@@ -27,7 +27,7 @@ internal sealed class DnsKeyLocator(IDnsResolver dns, int maxRecordLength) : Dki
     {
         if (!methods.Split(':').Any(m => m.Trim().Equals("dns/txt", StringComparison.OrdinalIgnoreCase)))
             throw new DkimKeyException(AuthResult.PermError, $"unsupported query method {methods}");
-        var name = $"{selector}._domainkey.{domain}";
+        var name = DomainName.ForLookup($"{selector}._domainkey.{domain}");
         var answer = await dns.TxtAsync(name, cancellationToken).ConfigureAwait(false);
         if (answer.IsTemporaryFailure)
         {

@@ -31,7 +31,7 @@ public sealed class DmarcEvaluation
         ArgumentNullException.ThrowIfNull(dns);
         var from = FromDomain(message);
         if (from is null)
-            return new DmarcResult(AuthResult.PermError, null, null, DmarcPolicy.None, DmarcPolicy.None, "no single From domain");
+            return new DmarcResult(AuthResult.PermError, null, null, DmarcPolicy.None, DmarcPolicy.None, "no single From domain name");
 
         var organizational = _suffixes.OrganizationalDomain(from);
         var (record, policyDomain, error) = await FindRecordAsync(from, organizational, dns, cancellationToken).ConfigureAwait(false);
@@ -42,22 +42,24 @@ public sealed class DmarcEvaluation
 
         var requested = policyDomain == from ? record.Policy : record.SubdomainPolicy;
         var dkimAligned = dkim.FirstOrDefault(r => r.Result == AuthResult.Pass && r.Domain is { } d && Aligned(d, from, organizational, record.StrictDkim));
-        if (dkimAligned is not null)
-            return new DmarcResult(AuthResult.Pass, from, policyDomain, requested, DmarcPolicy.None, $"DKIM aligned ({dkimAligned.Domain})");
-        if (mailFrom is { Result: AuthResult.Pass } spf && Aligned(spf.Domain, from, organizational, record.StrictSpf))
-            return new DmarcResult(AuthResult.Pass, from, policyDomain, requested, DmarcPolicy.None, $"SPF aligned ({spf.Domain})");
+        var spfAligned = mailFrom is { Result: AuthResult.Pass } spf && Aligned(spf.Domain, from, organizational, record.StrictSpf);
+        if (dkimAligned is not null || spfAligned)
+        {
+            var reason = dkimAligned is not null ? $"DKIM aligned ({dkimAligned.Domain})" : $"SPF aligned ({mailFrom!.Domain})";
+            return new DmarcResult(AuthResult.Pass, from, policyDomain, requested, DmarcPolicy.None, reason)
+            {
+                Record = record, DkimAligned = dkimAligned is not null, SpfAligned = spfAligned,
+            };
+        }
 
         // Outside the pct= sample, the next policy down applies (RFC 7489 6.6.4).
         var disposition = _percentile() < record.Percent ? requested : (DmarcPolicy)Math.Max(0, (int)requested - 1);
-        return new DmarcResult(AuthResult.Fail, from, policyDomain, requested, disposition, "neither DKIM nor SPF aligned");
+        return new DmarcResult(AuthResult.Fail, from, policyDomain, requested, disposition, "neither DKIM nor SPF aligned") { Record = record };
     }
 
-    private bool Aligned(string domain, string from, string organizational, bool strict)
-    {
-        domain = domain.TrimEnd('.');
-        return strict ? domain.Equals(from, StringComparison.OrdinalIgnoreCase)
-            : _suffixes.OrganizationalDomain(domain).Equals(organizational, StringComparison.OrdinalIgnoreCase);
-    }
+    // Both sides in A-labels: d= and the SPF domain may be spelt in U-labels or another case than From.
+    private bool Aligned(string domain, string from, string organizational, bool strict) =>
+        DomainName.ToAscii(domain) is { } ascii && (strict ? ascii == from : _suffixes.OrganizationalDomain(ascii) == organizational);
 
     private static async Task<(DmarcRecord? Record, string? Domain, (AuthResult Result, string Reason)? Error)> FindRecordAsync(
         string from, string organizational, IDnsResolver dns, CancellationToken cancellationToken)
@@ -78,12 +80,12 @@ public sealed class DmarcEvaluation
         return (null, null, null);
     }
 
+    // MimeKit shows an xn-- domain in U-labels; DNS and the comparisons want A-labels.
     private static string? FromDomain(MimeMessage message)
     {
         var froms = message.Headers.Where(h => h.Id == HeaderId.From).ToList();
         if (froms.Count != 1 || message.From.Mailboxes.Count() != 1)
             return null;
-        var domain = message.From.Mailboxes.First().Domain?.Trim().TrimEnd('.').ToLowerInvariant();
-        return string.IsNullOrEmpty(domain) ? null : domain;
+        return DomainName.ToAscii(message.From.Mailboxes.First().Domain);
     }
 }

@@ -3,6 +3,8 @@ namespace Milter.Authentication;
 /// <summary>
 /// The public suffix list (publicsuffix.org's rules: <c>*.</c> wildcards and <c>!</c> exceptions), for the
 /// organizational domain of DMARC (RFC 7489 3.2). Debian's publicsuffix package installs it at <see cref="DebianPath"/>.
+/// The list writes its IDN rules in U-labels; they are kept as A-labels (<see cref="DomainName"/>), so a name matches
+/// its rule whichever way it is spelt.
 /// </summary>
 public sealed class PublicSuffixList
 {
@@ -24,11 +26,11 @@ public sealed class PublicSuffixList
             if (rule.Length == 0 || rule.StartsWith("//", StringComparison.Ordinal))
                 continue;
             if (rule.StartsWith('!'))
-                _exceptions.Add(rule[1..]);
+                AddRule(_exceptions, rule[1..]);
             else if (rule.StartsWith("*.", StringComparison.Ordinal))
-                _wildcards.Add(rule[2..]);
+                AddRule(_wildcards, rule[2..]);
             else
-                _rules.Add(rule);
+                AddRule(_rules, rule);
         }
     }
 
@@ -37,12 +39,25 @@ public sealed class PublicSuffixList
 
     /// <summary>
     /// The organizational domain of <paramref name="domain"/>: its public suffix and one label more (RFC 7489 3.2), in
-    /// lower case. A name that is itself a public suffix is its own organizational domain.
+    /// A-labels and lower case. A name that is itself a public suffix is its own organizational domain; a name that is
+    /// not a domain name comes back lower-cased.
     /// </summary>
     public string OrganizationalDomain(string domain)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        var labels = domain.Trim().TrimEnd('.').ToLowerInvariant().Split('.');
+        var ascii = DomainName.ToAscii(domain);
+        return ascii is null ? domain.Trim().TrimEnd('.').ToLowerInvariant() : RegistrableDomain(ascii) ?? ascii;
+    }
+
+    /// <summary>
+    /// The registrable domain of <paramref name="domain"/> (its public suffix and one label more, in A-labels), or
+    /// null when the name is a public suffix itself or no domain name (publicsuffix.org's test_psl.txt semantics).
+    /// </summary>
+    public string? RegistrableDomain(string? domain)
+    {
+        if (DomainName.ToAscii(domain) is not { } ascii || domain!.TrimStart().StartsWith('.'))
+            return null;
+        var labels = ascii.Split('.');
         var suffixLength = 1;  // the default rule "*": an unlisted top label is a suffix
         for (var i = 0; i < labels.Length; i++)
         {
@@ -60,6 +75,9 @@ public sealed class PublicSuffixList
             }
         }
 
-        return string.Join('.', labels[Math.Max(0, labels.Length - suffixLength - 1)..]);
+        return suffixLength >= labels.Length ? null : string.Join('.', labels[(labels.Length - suffixLength - 1)..]);
     }
+
+    // A rule the platform cannot encode (none in the published list) is kept as written: it can then only match itself.
+    private static void AddRule(HashSet<string> rules, string rule) => rules.Add(DomainName.ToAscii(rule) ?? rule.ToLowerInvariant());
 }

@@ -45,11 +45,14 @@ public sealed class SpfChecker
         ArgumentNullException.ThrowIfNull(dns);
         var at = sender.LastIndexOf('@');
         var local = at > 0 ? sender[..at] : "postmaster";
-        var domain = sender[(at + 1)..].TrimEnd('.');
-        var reported = identity == "helo" ? helo : sender;
-        if (DnsNames.Problem(domain) is not null || !domain.Contains('.', StringComparison.Ordinal))
-            return new SpfCheckResult(AuthResult.None, identity, reported, domain, "not a fully qualified domain name");
-        var evaluation = new SpfEvaluation(_options, dns, IPNetworks.Normalize(client), $"{local}@{domain}", local, domain, helo, cancellationToken);
+        var written = sender[(at + 1)..];
+        // The domain in A-labels from here on: %{d}, %{o}, %{h} and every question are ASCII (an SMTPUTF8 sender may write U-labels).
+        var domain = DomainName.ToAscii(written);
+        var asciiHelo = DomainName.ToAscii(helo) ?? helo;
+        var reported = identity == "helo" ? asciiHelo : domain is null ? sender : $"{local}@{domain}";
+        if (domain is null || !domain.Contains('.', StringComparison.Ordinal))
+            return new SpfCheckResult(AuthResult.None, identity, reported, domain ?? written, "not a fully qualified domain name");
+        var evaluation = new SpfEvaluation(_options, dns, IPNetworks.Normalize(client), $"{local}@{domain}", local, domain, asciiHelo, cancellationToken);
         try
         {
             var (result, reason, explanation) = await evaluation.CheckHostAsync(domain).ConfigureAwait(false);

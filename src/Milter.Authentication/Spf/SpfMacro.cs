@@ -138,7 +138,9 @@ internal static class SpfMacro
     {
         if (address.AddressFamily == AddressFamily.InterNetwork)
             return address.ToString();
-        var hex = Convert.ToHexStringLower(address.GetAddressBytes());
+        // Upper-case nibbles, as RFC 4408 8.2's example, pyspf and the RFC 7208 suite write them (RFC 7208 7.4's example
+        // is in lower case; as a DNS name either is the same, only an explanation shows which).
+        var hex = Convert.ToHexString(address.GetAddressBytes());
         return string.Join('.', hex.ToCharArray());
     }
 

@@ -106,19 +106,24 @@ internal sealed class SpfRecord
         };
     }
 
-    // a[:domain][/cidr4][//cidr6], the same for mx.
+    // a[:domain][/cidr4][//cidr6], the same for mx. The lengths are taken from the end: a domain-spec may hold '/' and
+    // ':' itself (a:foo:bar/baz.example.com is that domain, RFC 7208 5.3's grammar).
     private static SpfTerm? ParseAddressMechanism(SpfTermKind kind, char qualifier, string rest)
     {
+        var cidr = CidrStart(rest);
         string? domain = null;
         if (rest.StartsWith(':'))
         {
-            var slash = rest.IndexOf('/', StringComparison.Ordinal);
-            domain = slash < 0 ? rest[1..] : rest[1..slash];
+            domain = rest[1..cidr];
             if (!SpfMacro.IsValidDomainSpec(domain))
                 return null;
-            rest = slash < 0 ? "" : rest[slash..];
+        }
+        else if (cidr != 0)
+        {
+            return null;
         }
 
+        rest = rest[cidr..];
         int prefix4 = 32, prefix6 = 128;
         var dual = rest.IndexOf("//", StringComparison.Ordinal);
         var v4 = dual < 0 ? rest : rest[..dual];
@@ -127,6 +132,25 @@ internal sealed class SpfRecord
         if (dual >= 0 && !TryPrefix(rest[(dual + 2)..], 128, out prefix6))
             return null;
         return new SpfTerm(kind, qualifier, domain, null, prefix4, prefix6);
+    }
+
+    // Where a trailing dual-cidr-length ("/24", "//64", "/24//64") starts in text, or its length when there is none.
+    private static int CidrStart(string text)
+    {
+        var end = TrailingLength(text, text.Length, "//");
+        return TrailingLength(text, end, "/");
+    }
+
+    private static int TrailingLength(string text, int end, string slash)
+    {
+        var digits = end;
+        while (digits > 0 && char.IsAsciiDigit(text[digits - 1]))
+            digits--;
+        var start = digits - slash.Length;
+        if (digits == end || start < 0 || string.CompareOrdinal(text, start, slash, 0, slash.Length) != 0)
+            return end;
+        // "/" right after another "/" is the end of "//", not an IPv4 length.
+        return slash == "/" && start > 0 && text[start - 1] == '/' ? end : start;
     }
 
     private static SpfTerm? ParseNetwork(SpfTermKind kind, char qualifier, string rest, AddressFamily family, int max)

@@ -92,6 +92,9 @@ public sealed partial class MailDns : IAsyncLifetime
         records.Add(("ed._domainkey.ours", "TXT", $"v=DKIM1; k=ed25519; p={Convert.ToBase64String(((Ed25519PublicKeyParameters)ed.Public).GetEncoded())}"));
         records.Add(("revoked._domainkey.ours", "TXT", "v=DKIM1; k=rsa; p="));
         records.Add(("huge._domainkey.ours", "TXT", "v=DKIM1; k=rsa; p=" + new string('A', 6000)));
+        // AuthMilter's RequireSafeKeys: private keys are the owner's alone.
+        foreach (var key in (string[])["ours-rsa.private", "ours-ed.private"])
+            File.SetUnixFileMode(Path.Combine(KeyDirectory, key), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     private async Task AddOpenDkimKeyAsync(List<(string, string, string)> records)
