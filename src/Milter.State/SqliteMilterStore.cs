@@ -5,25 +5,28 @@ namespace Milter.State;
 
 /// <summary>
 /// The embedded store: one SQLite file, kept across restarts. One connection, used by one operation at a time (SQLite
-/// writes one at a time anyway); several processes on one machine may share the file (WAL, busy timeout).
+/// writes one at a time anyway); several processes on one machine may share the file (WAL, busy timeout). Times are
+/// this machine's clock, the one every process sharing the file reads.
 /// </summary>
+/// <remarks>
+/// SQLite's calls block (waiting for a lock, a slow disk): each runs on the thread pool, and the caller stops waiting
+/// for it at the time budget. The operation may still finish afterwards; the next one waits for it, within its own budget.
+/// </remarks>
 internal sealed class SqliteMilterStore : MilterStore
 {
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeProvider _time;
-    private readonly TimeSpan _timeout;
     private readonly ITimer _purgeTimer;
     private readonly SqliteStatements _sql;
 
     public SqliteMilterStore(MilterStoreOptions options, TimeProvider time, ILogger? log)
-        : base(options.WhenUnavailable, log)
+        : base(options.WhenUnavailable, options.Timeout, log)
     {
         var path = ResolvePath(options.SqlitePath);
         Description = "SQLite " + path;
         _time = time;
-        _timeout = options.Timeout;
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -31,15 +34,16 @@ internal sealed class SqliteMilterStore : MilterStore
             {
                 DataSource = path,
                 Pooling = false,
-                DefaultTimeout = (int)Math.Ceiling(_timeout.TotalSeconds),
+                DefaultTimeout = (int)Math.Ceiling(options.Timeout.TotalSeconds),
             }.ToString());
             _connection.Open();
-            _sql = new SqliteStatements(_connection, _timeout);
+            _sql = new SqliteStatements(_connection, options.Timeout);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             _connection?.Dispose();
-            throw new InvalidOperationException($"Cannot open the SQLite store {path}: {e.Message}", e);
+            var (fault, reason) = SqliteFaults.Classify(e);
+            throw new MilterStoreUnavailableException(Description, fault is StoreFault.Other ? StoreFault.CannotOpen : fault, "cannot open: " + reason, e);
         }
 
         _purgeTimer = time.CreateTimer(_ => _ = PurgeAsync(), null, PurgeInterval, PurgeInterval);
@@ -93,6 +97,11 @@ internal sealed class SqliteMilterStore : MilterStore
         }, cancellationToken);
     }
 
+    public override ValueTask<DateTimeOffset> GetTimeAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_time.GetUtcNow());
+
+    public override async ValueTask CheckAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync(_ => _sql.TakeWriteLock.ExecuteNonQuery(), cancellationToken).ConfigureAwait(false);
+
     public override async ValueTask DisposeAsync()
     {
         await _purgeTimer.DisposeAsync().ConfigureAwait(false);
@@ -116,15 +125,29 @@ internal sealed class SqliteMilterStore : MilterStore
 
     private async ValueTask<T> RunAsync<T>(Func<long, T> operation, CancellationToken cancellationToken)
     {
-        if (!await _gate.WaitAsync(_timeout, cancellationToken).ConfigureAwait(false))
-            throw new MilterStoreUnavailableException($"{Description}: busy for more than {_timeout.TotalSeconds:0.###} s");
+        using var budget = OperationBudget(cancellationToken);
+        try
+        {
+            await _gate.WaitAsync(budget.Token).ConfigureAwait(false);
+            // The gate is released when the call ends, not when the caller stops waiting: one call at a time on the connection.
+            return await Task.Run(() => Execute(operation), CancellationToken.None).WaitAsync(budget.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut(e);
+        }
+    }
+
+    private T Execute<T>(Func<long, T> operation)
+    {
         try
         {
             return operation(_time.GetUtcNow().ToUnixTimeMilliseconds());
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or ObjectDisposedException or InvalidOperationException or IOException)
         {
-            throw new MilterStoreUnavailableException($"{Description}: {e.Message}", e);
+            var (fault, reason) = SqliteFaults.Classify(e);
+            throw new MilterStoreUnavailableException(Description, fault, reason, e);
         }
         finally
         {

@@ -45,6 +45,8 @@ internal sealed class SqliteStatements : IDisposable
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires WHERE kv.expires <= $now
             """);
         ReplaceIfEqual = Prepare(connection, "UPDATE kv SET value = $value, expires = $expires WHERE key = $key AND value = $expected AND expires > $now");
+        // Takes the write lock and lets it go: fails on a read-only file, a full disk's journal, a lock held too long.
+        TakeWriteLock = Prepare(connection, "BEGIN IMMEDIATE; ROLLBACK;");
         Purge = Prepare(connection, """
             DELETE FROM counters WHERE expires <= $now;
             DELETE FROM kv WHERE expires <= $now;
@@ -64,11 +66,13 @@ internal sealed class SqliteStatements : IDisposable
 
     public SqliteCommand ReplaceIfEqual { get; }
 
+    public SqliteCommand TakeWriteLock { get; }
+
     public SqliteCommand Purge { get; }
 
     public void Dispose()
     {
-        foreach (var command in new[] { Increment, AddMember, ContainsMember, GetValue, InsertIfAbsent, ReplaceIfEqual, Purge })
+        foreach (var command in new[] { Increment, AddMember, ContainsMember, GetValue, InsertIfAbsent, ReplaceIfEqual, TakeWriteLock, Purge })
             command.Dispose();
     }
 
