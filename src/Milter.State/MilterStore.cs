@@ -19,6 +19,7 @@ public abstract class MilterStore : IAsyncDisposable
 {
     private readonly ILogger _log;
     private StoreOutageLog? _outage;
+    private volatile ObservedFault? _lastFault;
 
     /// <summary>Sets what a decision answers when the store cannot be reached, and how long a decision may take.</summary>
     /// <param name="whenUnavailable">The answer of a decision the store cannot make.</param>
@@ -131,9 +132,25 @@ public abstract class MilterStore : IAsyncDisposable
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
 
-    /// <summary>The fault of an operation or a decision that ran out of <see cref="Timeout"/>.</summary>
-    private protected MilterStoreUnavailableException TimedOut(Exception? cause) =>
-        new(Description, StoreFault.Timeout, $"no answer within {Timeout.TotalSeconds:0.###} s", cause);
+    /// <summary>
+    /// The fault of an operation or a decision that ran out of <see cref="Timeout"/>: a timeout, or, when an operation
+    /// failed for a reason of its own just before (the database locked, the connection refused), that reason, which
+    /// says more about why nothing answered.
+    /// </summary>
+    private protected MilterStoreUnavailableException TimedOut(Exception? cause)
+    {
+        var waited = $"no answer within {Timeout.TotalSeconds:0.###} s";
+        return _lastFault is { } last && Environment.TickCount64 - last.At < 2 * Timeout.TotalMilliseconds
+            ? new(Description, last.Fault.Fault, $"{last.Fault.Reason} ({waited})", cause)
+            : new(Description, StoreFault.Timeout, waited, cause);
+    }
+
+    /// <summary>Remembers an operation's fault for <see cref="TimedOut"/>, and returns it to be thrown.</summary>
+    private protected MilterStoreUnavailableException Observed(MilterStoreUnavailableException fault)
+    {
+        _lastFault = new ObservedFault(fault, Environment.TickCount64);
+        return fault;
+    }
 
     /// <summary>
     /// A time budget of <see cref="Timeout"/> for one operation, inside the caller's (a decision's): cancelled when
@@ -160,4 +177,6 @@ public abstract class MilterStore : IAsyncDisposable
         if (lifetime is { } value)
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.FromMilliseconds(1));
     }
+
+    private sealed record ObservedFault(MilterStoreUnavailableException Fault, long At);
 }

@@ -48,6 +48,9 @@ internal static class RedisFaults
             ConnectionFailureType.Loading => (StoreFault.ServerError, "LOADING: Redis is loading its data after a restart"),
             ConnectionFailureType.ConnectionDisposed => (StoreFault.Closed, "the connection is closed"),
             _ when Find<SocketException>(error) is { } socket => Socket(socket),
+            ConnectionFailureType.UnableToConnect or ConnectionFailureType.UnableToResolvePhysicalConnection =>
+                (StoreFault.ConnectionFailed, "cannot connect: refused or unreachable"),
+            ConnectionFailureType.SocketFailure or ConnectionFailureType.SocketClosed => (StoreFault.ConnectionFailed, "connection lost"),
             _ => (StoreFault.ConnectionFailed, $"no connection ({error.FailureType})"),
         };
     }

@@ -14,6 +14,7 @@ namespace Milter.State;
 /// </summary>
 internal sealed class RedisMilterStore : MilterStore
 {
+    private static readonly TimeSpan ReconnectBreath = TimeSpan.FromMilliseconds(250);
     private readonly Task<ConnectionMultiplexer> _connecting;
     private readonly string[] _hostNames;
     private long _hostNamesCheckedUntil;
@@ -30,7 +31,8 @@ internal sealed class RedisMilterStore : MilterStore
         // The client waits the whole connect timeout when Redis refuses us; half the budget leaves the first operations
         // the other half to learn why.
         configuration.ConnectTimeout = milliseconds / 2;
-        configuration.ReconnectRetryPolicy = new LinearRetry(500);
+        configuration.ConnectRetry = 1;
+        configuration.ReconnectRetryPolicy = new LinearRetry((int)ReconnectBreath.TotalMilliseconds * 2);
         // Not connected: fail at once with the last connection error inside, rather than queue until the timeout.
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ClientName ??= "milter";
@@ -114,7 +116,17 @@ internal sealed class RedisMilterStore : MilterStore
         try
         {
             var connection = await _connecting.WaitAsync(budget.Token).ConfigureAwait(false);
-            return await operation(connection.GetDatabase()).WaitAsync(budget.Token).ConfigureAwait(false);
+            try
+            {
+                return await operation(connection.GetDatabase()).WaitAsync(budget.Token).ConfigureAwait(false);
+            }
+            catch (RedisConnectionException e) when (!connection.IsConnected && RedisFaults.Classify(e).Fault == StoreFault.ConnectionFailed)
+            {
+                // Just disconnected, the client often knows why only at its next attempt (a refused password, a
+                // certificate), and a restarted Redis may be back: one more try after a breath, within the budget.
+                await Task.Delay(ReconnectBreath, budget.Token).ConfigureAwait(false);
+                return await operation(connection.GetDatabase()).WaitAsync(budget.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -127,7 +139,7 @@ internal sealed class RedisMilterStore : MilterStore
                 (fault, reason) = (StoreFault.UnknownHost, "the host name does not resolve");
             else if (fault == StoreFault.ConnectionFailed && _connecting.IsCompletedSuccessfully && _connecting.Result.IsConnected)
                 reason = "no writable primary: the servers that answer are replicas";
-            throw new MilterStoreUnavailableException(Description, fault, reason, e);
+            throw Observed(new MilterStoreUnavailableException(Description, fault, reason, e));
         }
     }
 

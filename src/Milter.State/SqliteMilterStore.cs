@@ -34,10 +34,12 @@ internal sealed class SqliteMilterStore : MilterStore
             {
                 DataSource = path,
                 Pooling = false,
-                DefaultTimeout = (int)Math.Ceiling(options.Timeout.TotalSeconds),
+                // SQLite waits for a lock three quarters of the budget, then says "locked" while the decision still has time
+                // to answer with that reason; the client's own retries (a second at least) stop at that first refusal.
+                DefaultTimeout = 1,
             }.ToString());
             _connection.Open();
-            _sql = new SqliteStatements(_connection, options.Timeout);
+            _sql = new SqliteStatements(_connection, options.Timeout * 0.75);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -54,7 +56,7 @@ internal sealed class SqliteMilterStore : MilterStore
     public override ValueTask<StoreCounter> IncrementAsync(string key, TimeSpan window, CancellationToken cancellationToken = default)
     {
         CheckKey(key, window);
-        return RunAsync(now =>
+        return RunWriteAsync(now =>
         {
             using var reader = _sql.Increment.With(("$key", key), ("$now", now), ("$expires", now + (long)window.TotalMilliseconds)).ExecuteReader();
             reader.Read();
@@ -66,7 +68,7 @@ internal sealed class SqliteMilterStore : MilterStore
     {
         CheckKey(set, lifetime);
         ArgumentNullException.ThrowIfNull(member);
-        await RunAsync(now => _sql.AddMember.With(("$set", set), ("$member", member), ("$expires", now + (long)lifetime.TotalMilliseconds)).ExecuteNonQuery(),
+        await RunWriteAsync(now => _sql.AddMember.With(("$set", set), ("$member", member), ("$expires", now + (long)lifetime.TotalMilliseconds)).ExecuteNonQuery(),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -87,7 +89,7 @@ internal sealed class SqliteMilterStore : MilterStore
     {
         CheckKey(key, lifetime);
         ArgumentNullException.ThrowIfNull(value);
-        return RunAsync(now =>
+        return RunWriteAsync(now =>
         {
             var expires = now + (long)lifetime.TotalMilliseconds;
             var command = expected is null
@@ -123,14 +125,19 @@ internal sealed class SqliteMilterStore : MilterStore
             ? state.Split(':')[0]
             : Environment.CurrentDirectory);
 
-    private async ValueTask<T> RunAsync<T>(Func<long, T> operation, CancellationToken cancellationToken)
+    private ValueTask<T> RunAsync<T>(Func<long, T> operation, CancellationToken cancellationToken) => RunAsync(operation, write: false, cancellationToken);
+
+    private ValueTask<T> RunWriteAsync<T>(Func<long, T> operation, CancellationToken cancellationToken) => RunAsync(operation, write: true, cancellationToken);
+
+    private async ValueTask<T> RunAsync<T>(Func<long, T> operation, bool write, CancellationToken cancellationToken)
     {
         using var budget = OperationBudget(cancellationToken);
         try
         {
             await _gate.WaitAsync(budget.Token).ConfigureAwait(false);
             // The gate is released when the call ends, not when the caller stops waiting: one call at a time on the connection.
-            return await Task.Run(() => Execute(operation), CancellationToken.None).WaitAsync(budget.Token).ConfigureAwait(false);
+            var token = budget.Token;
+            return await Task.Run(() => Execute(operation, write, token), CancellationToken.None).WaitAsync(token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -138,16 +145,37 @@ internal sealed class SqliteMilterStore : MilterStore
         }
     }
 
-    private T Execute<T>(Func<long, T> operation)
+    /// <summary>
+    /// Runs an operation on the connection. A write waits for the lock in BEGIN IMMEDIATE, then goes ahead only if its
+    /// caller still waits for it: a write abandoned at the budget never lands later, behind the caller's back.
+    /// </summary>
+    private T Execute<T>(Func<long, T> operation, bool write, CancellationToken budget)
     {
         try
         {
-            return operation(_time.GetUtcNow().ToUnixTimeMilliseconds());
+            budget.ThrowIfCancellationRequested();
+            if (!write)
+                return operation(_time.GetUtcNow().ToUnixTimeMilliseconds());
+            _sql.Begin.ExecuteNonQuery();
+            try
+            {
+                budget.ThrowIfCancellationRequested();
+                var result = operation(_time.GetUtcNow().ToUnixTimeMilliseconds());
+                _sql.Commit.ExecuteNonQuery();
+                return result;
+            }
+            catch
+            {
+                // SQLite ends the transaction itself on some errors (a full disk): roll back only one still open.
+                if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
+                    _sql.Rollback.ExecuteNonQuery();
+                throw;
+            }
         }
         catch (Exception e) when (e is SqliteException or ObjectDisposedException or InvalidOperationException or IOException)
         {
             var (fault, reason) = SqliteFaults.Classify(e);
-            throw new MilterStoreUnavailableException(Description, fault, reason, e);
+            throw Observed(new MilterStoreUnavailableException(Description, fault, reason, e));
         }
         finally
         {
@@ -159,7 +187,7 @@ internal sealed class SqliteMilterStore : MilterStore
     {
         try
         {
-            await RunAsync(now => _sql.Purge.With(("$now", now)).ExecuteNonQuery(), CancellationToken.None).ConfigureAwait(false);
+            await RunWriteAsync(now => _sql.Purge.With(("$now", now)).ExecuteNonQuery(), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is MilterStoreUnavailableException or ObjectDisposedException)
         {

@@ -47,6 +47,9 @@ internal sealed class SqliteStatements : IDisposable
         ReplaceIfEqual = Prepare(connection, "UPDATE kv SET value = $value, expires = $expires WHERE key = $key AND value = $expected AND expires > $now");
         // Takes the write lock and lets it go: fails on a read-only file, a full disk's journal, a lock held too long.
         TakeWriteLock = Prepare(connection, "BEGIN IMMEDIATE; ROLLBACK;");
+        Begin = Prepare(connection, "BEGIN IMMEDIATE");
+        Commit = Prepare(connection, "COMMIT");
+        Rollback = Prepare(connection, "ROLLBACK");
         Purge = Prepare(connection, """
             DELETE FROM counters WHERE expires <= $now;
             DELETE FROM kv WHERE expires <= $now;
@@ -68,11 +71,18 @@ internal sealed class SqliteStatements : IDisposable
 
     public SqliteCommand TakeWriteLock { get; }
 
+    /// <summary>Starts a write: waits for the lock (the busy timeout), so that the write itself never waits.</summary>
+    public SqliteCommand Begin { get; }
+
+    public SqliteCommand Commit { get; }
+
+    public SqliteCommand Rollback { get; }
+
     public SqliteCommand Purge { get; }
 
     public void Dispose()
     {
-        foreach (var command in new[] { Increment, AddMember, ContainsMember, GetValue, InsertIfAbsent, ReplaceIfEqual, TakeWriteLock, Purge })
+        foreach (var command in new[] { Increment, AddMember, ContainsMember, GetValue, InsertIfAbsent, ReplaceIfEqual, TakeWriteLock, Begin, Commit, Rollback, Purge })
             command.Dispose();
     }
 
