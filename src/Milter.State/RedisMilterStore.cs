@@ -8,9 +8,9 @@ namespace Milter.State;
 
 /// <summary>
 /// The shared store: one Redis for every instance. Connects in the background and reconnects by itself; while Redis is
-/// not connected, an operation fails at once, with the reason the last connection attempt failed (refused, wrong
-/// password, untrusted certificate): it neither waits for a reconnection nor hides why. An operation on a connection
-/// that does not answer (a frozen Redis) fails at the store's timeout.
+/// not connected, an operation is tried once more a quarter of a second later, then fails with the reason the last
+/// connection attempt failed (refused, wrong password, untrusted certificate): it neither waits for the whole budget
+/// nor hides why. An operation on a connection that does not answer (a frozen Redis) fails at the store's timeout.
 /// </summary>
 internal sealed class RedisMilterStore : MilterStore
 {
@@ -135,19 +135,28 @@ internal sealed class RedisMilterStore : MilterStore
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var (fault, reason) = RedisFaults.Classify(e);
-            if (fault == StoreFault.ConnectionFailed && await HostNameUnknownAsync().ConfigureAwait(false))
+            if (fault == StoreFault.ConnectionFailed && await HostNameUnknownAsync(budget.Token).ConfigureAwait(false))
                 (fault, reason) = (StoreFault.UnknownHost, "the host name does not resolve");
-            else if (fault == StoreFault.ConnectionFailed && _connecting.IsCompletedSuccessfully && _connecting.Result.IsConnected)
+            else if (fault == StoreFault.ConnectionFailed && OnlyReplicasAnswer())
                 reason = "no writable primary: the servers that answer are replicas";
             throw Observed(new MilterStoreUnavailableException(Description, fault, reason, e));
         }
+    }
+
+    /// <summary>Whether the client refuses a write because every server it reaches is a replica.</summary>
+    private bool OnlyReplicasAnswer()
+    {
+        if (!_connecting.IsCompletedSuccessfully || !_connecting.Result.IsConnected)
+            return false;
+        var servers = _connecting.Result.GetServers();
+        return servers.Any(s => s.IsConnected) && servers.Where(s => s.IsConnected).All(s => s.IsReplica);
     }
 
     /// <summary>
     /// Whether a host name of the configuration does not resolve: the client reports that as any other failure to
     /// connect. Asked again at most every 5 s.
     /// </summary>
-    private async ValueTask<bool> HostNameUnknownAsync()
+    private async ValueTask<bool> HostNameUnknownAsync(CancellationToken budget)
     {
         if (_hostNames.Length == 0)
             return false;
@@ -156,9 +165,8 @@ internal sealed class RedisMilterStore : MilterStore
             return _hostNameUnknown;
         try
         {
-            using var budget = new CancellationTokenSource(Timeout);
             foreach (var name in _hostNames)
-                await Dns.GetHostAddressesAsync(name, budget.Token).ConfigureAwait(false);
+                await Dns.GetHostAddressesAsync(name, budget).ConfigureAwait(false);
             _hostNameUnknown = false;
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
