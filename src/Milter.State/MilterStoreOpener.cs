@@ -28,7 +28,7 @@ internal sealed class MilterStoreOpener(IServiceProvider services, IOptions<Milt
         catch (MilterStoreUnavailableException e)
         {
             // Without a store object there is nothing to start with: StartWhenRefused cannot apply.
-            Refused(log, e, Describe(e));
+            Refused(log, e);
             return;
         }
 
@@ -38,7 +38,7 @@ internal sealed class MilterStoreOpener(IServiceProvider services, IOptions<Milt
         }
         catch (MilterStoreUnavailableException e) when (e.IsConfigurationFault && !options.Value.StartWhenRefused)
         {
-            Refused(log, e, store.Description);
+            Refused(log, e);
         }
         catch (MilterStoreUnavailableException e)
         {
@@ -48,16 +48,13 @@ internal sealed class MilterStoreOpener(IServiceProvider services, IOptions<Milt
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private void Refused(ILogger log, MilterStoreUnavailableException e, string store)
+    private void Refused(ILogger log, MilterStoreUnavailableException e)
     {
-        StateLog.RefusedAtStart(log, store, e.Fault, e.Reason);
+        StateLog.RefusedAtStart(log, e.Store, e.Fault, e.Reason);
         Environment.ExitCode = ConfigurationErrorExitCode;
         // Once every service has started: stopping during the start would cancel the other services' starts, which
         // ends in an unhandled exception instead of this one line.
         if (services.GetService<IHostApplicationLifetime>() is { } lifetime)
             lifetime.ApplicationStarted.Register(lifetime.StopApplication);
     }
-
-    private static string Describe(MilterStoreUnavailableException e) =>
-        e.Reason.Length == 0 ? "(unknown)" : e.Message[..Math.Max(0, e.Message.Length - e.Reason.Length - 2)];
 }

@@ -37,8 +37,12 @@ public sealed class MilterStoreUnavailableException : Exception
     internal MilterStoreUnavailableException(string store, StoreFault fault, string reason, Exception? innerException)
         : this(fault, $"{store}: {reason}", innerException)
     {
+        Store = store;
         Reason = reason;
     }
+
+    /// <summary>The store's name, as <see cref="MilterStore.Description"/> gives it.</summary>
+    internal string Store { get; } = string.Empty;
 
     /// <summary>What happened, without the store's name: "no answer within 2 s".</summary>
     internal string Reason { get; } = string.Empty;
