@@ -16,13 +16,13 @@ internal static class RedisFaults
         RedisConnectionException connection => Connection(connection),
         RedisServerException server => Server(server.Message),
         TimeoutException => (StoreFault.Timeout, "no answer in time"),
-        AuthenticationException tls => (StoreFault.CertificateRejected, "TLS handshake failed: " + FirstLine(tls.Message)),
+        AuthenticationException tls => (StoreFault.CertificateRejected, "TLS handshake failed: " + FaultText.FirstLine(tls.Message)),
         SocketException socket => Socket(socket),
         ObjectDisposedException => (StoreFault.Closed, "the connection is closed"),
-        RedisCommandException or InvalidCastException or FormatException => (StoreFault.ProtocolError, "an unexpected reply: " + FirstLine(error.Message)),
-        IOException => (StoreFault.ConnectionFailed, "connection lost: " + FirstLine(error.Message)),
+        RedisCommandException or InvalidCastException or FormatException => (StoreFault.ProtocolError, "an unexpected reply: " + FaultText.FirstLine(error.Message)),
+        IOException => (StoreFault.ConnectionFailed, "connection lost: " + FaultText.FirstLine(error.Message)),
         OperationCanceledException => (StoreFault.ConnectionFailed, "the client abandoned the operation (connection lost)"),
-        _ => (StoreFault.Other, $"{error.GetType().Name}: {FirstLine(error.Message)}"),
+        _ => (StoreFault.Other, $"{error.GetType().Name}: {FaultText.FirstLine(error.Message)}"),
     };
 
     private static (StoreFault, string) Connection(RedisConnectionException outer)
@@ -39,12 +39,12 @@ internal static class RedisFaults
         return error.FailureType switch
         {
             ConnectionFailureType.AuthenticationFailure when Find<AuthenticationException>(error) is { } tls =>
-                (StoreFault.CertificateRejected, "TLS handshake failed: " + FirstLine(tls.Message)),
+                (StoreFault.CertificateRejected, "TLS handshake failed: " + FaultText.FirstLine(tls.Message)),
             ConnectionFailureType.AuthenticationFailure when Find<RedisServerException>(error) is { } refused => Server(refused.Message),
             ConnectionFailureType.AuthenticationFailure => (StoreFault.AuthenticationFailed, "authentication failed: a wrong or missing password or user"),
             ConnectionFailureType.UnableToResolvePhysicalConnection when Find<SocketException>(error) is { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain } =>
                 (StoreFault.UnknownHost, "the host name does not resolve"),
-            ConnectionFailureType.ProtocolFailure => (StoreFault.ProtocolError, "a protocol error: " + FirstLine(inner.Message)),
+            ConnectionFailureType.ProtocolFailure => (StoreFault.ProtocolError, "a protocol error: " + FaultText.FirstLine(inner.Message)),
             ConnectionFailureType.Loading => (StoreFault.ServerError, "LOADING: Redis is loading its data after a restart"),
             ConnectionFailureType.ConnectionDisposed => (StoreFault.Closed, "the connection is closed"),
             _ when Find<SocketException>(error) is { } socket => Socket(socket),
@@ -57,7 +57,7 @@ internal static class RedisFaults
 
     private static (StoreFault, string) Server(string message)
     {
-        var line = FirstLine(message);
+        var line = FaultText.FirstLine(message);
         return line.StartsWith("WRONGPASS", StringComparison.Ordinal) || line.StartsWith("NOAUTH", StringComparison.Ordinal)
             || line.StartsWith("NOPERM", StringComparison.Ordinal)
             ? (StoreFault.AuthenticationFailed, "authentication failed: " + line)
@@ -88,13 +88,5 @@ internal static class RedisFaults
         while (error.InnerException is not null)
             error = error.InnerException;
         return error;
-    }
-
-    /// <summary>The first line, at most 160 characters: enough to name the problem, short enough for one log line.</summary>
-    internal static string FirstLine(string message)
-    {
-        var end = message.AsSpan().IndexOfAny('\r', '\n');
-        var line = end < 0 ? message : message[..end];
-        return line.Length <= 160 ? line : line[..157] + "...";
     }
 }

@@ -10,10 +10,10 @@ internal static class SqliteFaults
 
     public static (StoreFault Fault, string Reason) Classify(Exception error) => error switch
     {
-        SqliteException sqlite => (Kind(sqlite.SqliteErrorCode & 0xFF), RedisFaults.FirstLine(sqlite.Message)),
+        SqliteException sqlite => (Kind(sqlite.SqliteErrorCode & 0xFF), FaultText.FirstLine(sqlite.Message)),
         ObjectDisposedException => (StoreFault.Closed, "the database is closed"),
-        UnauthorizedAccessException or IOException => (StoreFault.CannotOpen, RedisFaults.FirstLine(error.Message)),
-        _ => (StoreFault.Other, $"{error.GetType().Name}: {RedisFaults.FirstLine(error.Message)}"),
+        UnauthorizedAccessException or IOException => (StoreFault.CannotOpen, FaultText.FirstLine(error.Message)),
+        _ => (StoreFault.Other, $"{error.GetType().Name}: {FaultText.FirstLine(error.Message)}"),
     };
 
     private static StoreFault Kind(int code) => code switch

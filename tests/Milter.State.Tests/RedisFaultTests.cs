@@ -42,10 +42,10 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
             $"frozen Redis, {answers.Length} decisions 40 at a time, budget {Budget.TotalSeconds} s: p50 {FaultProbe.Percentile(answers.Select(a => a.Elapsed), 50).TotalMilliseconds:0} ms, p99 {FaultProbe.Percentile(answers.Select(a => a.Elapsed), 99).TotalMilliseconds:0} ms, max {answers.Max(a => a.Elapsed).TotalMilliseconds:0} ms"));
         FaultProbe.Report(output, "Redis frozen (SIGSTOP)", error.Fault, action, answers.Select(a => a.Elapsed));
 
-        await Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
-        AssertOutageLogged(loggers, store, action, StoreFault.Timeout, StoreFault.ConnectionFailed);
+        await OutageAssertions.Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
+        OutageAssertions.Logged(loggers, store, action, StoreFault.Timeout, StoreFault.ConnectionFailed);
         Assert.Contains(loggers.At(LogLevel.Information), l => l.StartsWith($"State store {store.Description} available again after ", StringComparison.Ordinal)
-            && l.EndsWith($"decisions were answered {Answer(action)}", StringComparison.Ordinal));
+            && l.EndsWith($"decisions were answered {OutageAssertions.Answer(action)}", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -66,10 +66,10 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         Assert.All(answers, a => Assert.InRange(a.Elapsed, TimeSpan.Zero, Budget + Margin));
         Assert.Equal(StoreFault.ConnectionFailed, error.Fault);
         FaultProbe.Report(output, "Redis killed (SIGKILL)", error.Fault, action, answers.Select(a => a.Elapsed));
-        AssertOutageLogged(loggers, store, action, StoreFault.ConnectionFailed);
+        OutageAssertions.Logged(loggers, store, action, StoreFault.ConnectionFailed);
 
         await redis.StartAgainAsync();
-        await Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
+        await OutageAssertions.Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
     }
 
     [Theory]
@@ -92,7 +92,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         Assert.All(answers, a => Assert.InRange(a.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(0.5)));
         Assert.Equal(StoreFault.AuthenticationFailed, error.Fault);
         FaultProbe.Report(output, $"Redis, {credentials}", error.Fault, StoreUnavailableAction.Tempfail, answers.Select(a => a.Elapsed));
-        AssertOutageLogged(loggers, store, StoreUnavailableAction.Tempfail, StoreFault.AuthenticationFailed);
+        OutageAssertions.Logged(loggers, store, StoreUnavailableAction.Tempfail, StoreFault.AuthenticationFailed);
         Assert.DoesNotContain(loggers.Lines, l => l.Text.Contains(Password, StringComparison.Ordinal));
     }
 
@@ -124,7 +124,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         await using (var trusted = MilterStore.Create(new MilterStoreOptions { Redis = redis.Configuration, RedisCaFile = certificates.Ca }))
         {
             Assert.Equal($"Redis {redis.Configuration} (TLS)", trusted.Description);
-            await Eventually(async () => (await FaultProbe.DecideAsync(trusted)).Verdict == FaultProbe.Decided);
+            await OutageAssertions.Eventually(async () => (await FaultProbe.DecideAsync(trusted)).Verdict == FaultProbe.Decided);
         }
 
         await using var untrusted = MilterStore.Create(new MilterStoreOptions { Redis = redis.Configuration, RedisCaFile = certificates.OtherCa }, loggers);
@@ -136,7 +136,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         Assert.All(answers, a => Assert.Equal(MilterStore.UnavailableVerdict, a.Verdict));
         Assert.Equal(StoreFault.CertificateRejected, error.Fault);
         FaultProbe.Report(output, "Redis TLS, certificate from another CA", error.Fault, StoreUnavailableAction.Tempfail, answers.Select(a => a.Elapsed));
-        AssertOutageLogged(loggers, untrusted, StoreUnavailableAction.Tempfail, StoreFault.CertificateRejected);
+        OutageAssertions.Logged(loggers, untrusted, StoreUnavailableAction.Tempfail, StoreFault.CertificateRejected);
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
             Redis = redis.Configuration, RedisCaFile = certificates.Ca, RedisClientCertificateFile = certificates.ClientCertificate, RedisClientKeyFile = certificates.ClientKey,
         });
         // A TLS handshake with RSA keys on a busy machine may outlast the first decision's budget: the store gets there.
-        await Eventually(async () => (await FaultProbe.DecideAsync(withCertificate)).Verdict == FaultProbe.Decided);
+        await OutageAssertions.Eventually(async () => (await FaultProbe.DecideAsync(withCertificate)).Verdict == FaultProbe.Decided);
 
         await using var without = MilterStore.Create(new MilterStoreOptions { Redis = redis.Configuration, RedisCaFile = certificates.Ca });
         await Task.Delay(TimeSpan.FromSeconds(1));
@@ -172,7 +172,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         Assert.All(answers, a => Assert.Equal(MilterStore.UnavailableVerdict, a.Verdict));
         Assert.Equal(StoreFault.UnknownHost, error.Fault);
         FaultProbe.Report(output, "Redis host name unknown", error.Fault, StoreUnavailableAction.Tempfail, answers.Select(a => a.Elapsed));
-        AssertOutageLogged(loggers, store, StoreUnavailableAction.Tempfail, StoreFault.UnknownHost);
+        OutageAssertions.Logged(loggers, store, StoreUnavailableAction.Tempfail, StoreFault.UnknownHost);
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         var plainWrite = await Assert.ThrowsAsync<MilterStoreUnavailableException>(async () => await store.CompareAndSetAsync("k", null, "v", TimeSpan.FromMinutes(1)));
         Assert.Equal($"{store.Description}: no writable primary: the servers that answer are replicas", plainWrite.Message);
         FaultProbe.Report(output, "Redis read-only replica", error.Fault, StoreUnavailableAction.Continue, answers.Select(a => a.Elapsed));
-        AssertOutageLogged(loggers, store, StoreUnavailableAction.Continue, StoreFault.ServerError, StoreFault.ConnectionFailed);
+        OutageAssertions.Logged(loggers, store, StoreUnavailableAction.Continue, StoreFault.ServerError, StoreFault.ConnectionFailed);
     }
 
     [Fact]
@@ -222,7 +222,7 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         Assert.All(answers, a => Assert.Equal(MilterStore.UnavailableVerdict, a.Verdict));
         Assert.All(answers, a => Assert.InRange(a.Elapsed, TimeSpan.Zero, Budget + Margin));
         FaultProbe.Report(output, "not Redis (an HTTP answer)", error.Fault, StoreUnavailableAction.Tempfail, answers.Select(a => a.Elapsed));
-        AssertOutageLogged(loggers, store, StoreUnavailableAction.Tempfail, error.Fault);
+        OutageAssertions.Logged(loggers, store, StoreUnavailableAction.Tempfail, error.Fault);
     }
 
     [Fact]
@@ -248,28 +248,4 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
     internal static string[] Tls(TestCertificates certificates, int port, bool clientCertificates) =>
         ["--port", "0", "--tls-port", port.ToString(CultureInfo.InvariantCulture), "--tls-cert-file", certificates.ServerCertificate,
          "--tls-key-file", certificates.ServerKey, "--tls-ca-cert-file", certificates.Ca, "--tls-auth-clients", clientCertificates ? "yes" : "no"];
-
-    internal static string Answer(StoreUnavailableAction action) => action == StoreUnavailableAction.Continue ? "Continue (fail open)" : "451 4.3.0";
-
-    /// <summary>The outage's first line names the store, the kind of fault and the answer; no line carries a stack trace.</summary>
-    internal static void AssertOutageLogged(CapturingLoggers loggers, MilterStore store, StoreUnavailableAction action, params StoreFault[] kinds)
-    {
-        var warnings = loggers.At(LogLevel.Warning);
-        Assert.NotEmpty(warnings);
-        Assert.Matches($@"^State store {System.Text.RegularExpressions.Regex.Escape(store.Description)} unavailable \(({string.Join('|', kinds)}): [^\r\n]+\); answering {System.Text.RegularExpressions.Regex.Escape(Answer(action))}$", warnings[0]);
-        // A few lines per outage, not one per message.
-        Assert.InRange(warnings.Length, 1, 3);
-        Assert.Empty(loggers.Exceptions);
-        Assert.DoesNotContain(loggers.Lines, l => l.Text.Contains('\n', StringComparison.Ordinal) || l.Text.Contains("   at ", StringComparison.Ordinal));
-    }
-
-    internal static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the store did not come back within 15 s");
-            await Task.Delay(100);
-        }
-    }
 }

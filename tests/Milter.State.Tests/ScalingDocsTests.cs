@@ -63,7 +63,7 @@ public sealed partial class ScalingDocsTests
             await host.StartAsync();
             var store = host.Services.GetRequiredService<MilterStore>();
             Assert.Equal($"Redis {redis.Configuration} (TLS)", store.Description);
-            await RedisFaultTests.Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
+            await OutageAssertions.Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
             await host.StopAsync();
             Assert.Equal(0, Environment.ExitCode);
         }

@@ -43,8 +43,8 @@ public sealed class SqliteFaultTests(Stores stores, ITestOutputHelper output)
         Assert.Equal(StoreFault.Locked, error.Fault);
         Assert.StartsWith($"{store.Description}: SQLite Error 5: 'database is locked'.", error.Message, StringComparison.Ordinal);
         FaultProbe.Report(output, "SQLite locked by another process", error.Fault, action, answers.Select(a => a.Elapsed));
-        await RedisFaultTests.Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
-        RedisFaultTests.AssertOutageLogged(loggers, store, action, StoreFault.Locked, StoreFault.Timeout);
+        await OutageAssertions.Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
+        OutageAssertions.Logged(loggers, store, action, StoreFault.Locked, StoreFault.Timeout);
         Assert.Contains(loggers.At(LogLevel.Information), l => l.StartsWith($"State store {store.Description} available again after ", StringComparison.Ordinal));
     }
 
@@ -82,7 +82,7 @@ public sealed class SqliteFaultTests(Stores stores, ITestOutputHelper output)
             Assert.Contains(error.Fault, new[] { StoreFault.ReadOnly, StoreFault.CannotOpen });
             Assert.True(check.IsConfigurationFault);
             FaultProbe.Report(output, "SQLite file system read-only", error.Fault, StoreUnavailableAction.Tempfail, answers.Select(a => a.Elapsed));
-            RedisFaultTests.AssertOutageLogged(loggers, store, StoreUnavailableAction.Tempfail, StoreFault.ReadOnly, StoreFault.CannotOpen);
+            OutageAssertions.Logged(loggers, store, StoreUnavailableAction.Tempfail, StoreFault.ReadOnly, StoreFault.CannotOpen);
         }
     }
 
@@ -130,7 +130,7 @@ public sealed class SqliteFaultTests(Stores stores, ITestOutputHelper output)
         Assert.All(answers, a => Assert.InRange(a.Elapsed, TimeSpan.Zero, Budget + Margin));
         Assert.Equal(StoreFault.DiskFull, error.Fault);
         FaultProbe.Report(output, "SQLite disk full", error.Fault, action, answers.Select(a => a.Elapsed));
-        RedisFaultTests.AssertOutageLogged(loggers, store, action, StoreFault.DiskFull);
+        OutageAssertions.Logged(loggers, store, action, StoreFault.DiskFull);
 
         File.Delete(filler);
         Assert.Equal(FaultProbe.Decided, (await FaultProbe.DecideAsync(store)).Verdict);
@@ -181,7 +181,7 @@ public sealed class SqliteFaultTests(Stores stores, ITestOutputHelper output)
             Assert.All(answers, a => Assert.Equal(MilterStore.UnavailableVerdict, a.Verdict));
             Assert.Equal(StoreFault.Corrupt, error.Fault);
             FaultProbe.Report(output, "SQLite file damaged", error.Fault, StoreUnavailableAction.Tempfail, answers.Select(a => a.Elapsed));
-            RedisFaultTests.AssertOutageLogged(loggers, store, StoreUnavailableAction.Tempfail, StoreFault.Corrupt);
+            OutageAssertions.Logged(loggers, store, StoreUnavailableAction.Tempfail, StoreFault.Corrupt);
         }
     }
 }
