@@ -11,8 +11,6 @@ namespace Milter.State.Tests;
 /// </summary>
 public sealed class SqliteFaultTests(Stores stores, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Budget = new MilterStoreOptions().Timeout;
-    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(1.5);
 
     [Theory]
     [InlineData(StoreUnavailableAction.Tempfail)]
@@ -39,7 +37,7 @@ public sealed class SqliteFaultTests(Stores stores, ITestOutputHelper output)
         await holder.WaitForExitAsync();
 
         Assert.All(answers, a => Assert.Equal(FaultProbe.Expected(action), a.Verdict));
-        Assert.All(answers, a => Assert.InRange(a.Elapsed, TimeSpan.Zero, Budget + Margin));
+        Assert.All(answers, a => Assert.InRange(a.Elapsed, TimeSpan.Zero, FaultProbe.Budget + FaultProbe.Margin));
         Assert.Equal(StoreFault.Locked, error.Fault);
         Assert.StartsWith($"{store.Description}: SQLite Error 5: 'database is locked'.", error.Message, StringComparison.Ordinal);
         FaultProbe.Report(output, "SQLite locked by another process", error.Fault, action, answers.Select(a => a.Elapsed));
@@ -127,7 +125,7 @@ public sealed class SqliteFaultTests(Stores stores, ITestOutputHelper output)
         var error = await Assert.ThrowsAsync<MilterStoreUnavailableException>(async () => await store.IncrementAsync(new string('y', 8000), TimeSpan.FromMinutes(1)));
 
         Assert.All(answers, a => Assert.Equal(FaultProbe.Expected(action), a.Verdict));
-        Assert.All(answers, a => Assert.InRange(a.Elapsed, TimeSpan.Zero, Budget + Margin));
+        Assert.All(answers, a => Assert.InRange(a.Elapsed, TimeSpan.Zero, FaultProbe.Budget + FaultProbe.Margin));
         Assert.Equal(StoreFault.DiskFull, error.Fault);
         FaultProbe.Report(output, "SQLite disk full", error.Fault, action, answers.Select(a => a.Elapsed));
         OutageAssertions.Logged(loggers, store, action, StoreFault.DiskFull);

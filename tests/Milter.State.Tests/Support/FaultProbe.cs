@@ -8,6 +8,12 @@ namespace Milter.State.Tests.Support;
 /// </summary>
 public static class FaultProbe
 {
+    /// <summary>The time budget the fault tests run with: the default.</summary>
+    public static readonly TimeSpan Budget = new MilterStoreOptions().Timeout;
+
+    /// <summary>Generous: the machine is shared and busy; what matters is that no answer waits for the client's own timeouts on top.</summary>
+    public static readonly TimeSpan Margin = TimeSpan.FromSeconds(1.5);
+
     /// <summary>The verdict of a decision the store could make: a first attempt, greylisted.</summary>
     public static readonly MilterVerdict Decided = MilterVerdict.Tempfail(451, "4.7.1", "Greylisted");
 
