@@ -66,7 +66,9 @@ public sealed class RedisFaultTests(ITestOutputHelper output)
         OutageAssertions.Logged(loggers, store, action, StoreFault.ConnectionFailed);
 
         await redis.StartAgainAsync();
+        var back = System.Diagnostics.Stopwatch.StartNew();
         await OutageAssertions.Eventually(async () => (await FaultProbe.DecideAsync(store)).Verdict == FaultProbe.Decided);
+        FaultProbe.Report(output, FormattableString.Invariant($"Redis listening again: the first decision made {back.ElapsedMilliseconds} ms later"));
     }
 
     [Theory]
