@@ -12,6 +12,7 @@ namespace Milter.State.Tests;
 /// Continue that really lets the message through) within the time budget, and the log says so in one line naming the
 /// kind of fault and the store's address, with no stack trace and no password.
 /// </summary>
+[Collection(Alone.Name)]
 public sealed class RedisFaultTests(ITestOutputHelper output)
 {
     private const string Password = "pw-9f1c-never-in-a-log";

@@ -12,7 +12,7 @@ namespace Milter.State.Tests;
 /// lines (TLS only, an ACL user, no eviction), and a host with the unit's settings and its credential, which starts,
 /// decides, and logs no password. What the test replaces is only the machine: ports, file paths, the password.
 /// </summary>
-[Collection(nameof(StartupAndReadinessTests))]
+[Collection(Alone.Name)]
 public sealed partial class ScalingDocsTests
 {
     private const string Password = "docs-pw-41ac";

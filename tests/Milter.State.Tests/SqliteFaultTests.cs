@@ -9,6 +9,7 @@ namespace Milter.State.Tests;
 /// gets the configured answer within the time budget, and the log says so in one line naming the kind of fault and
 /// the file, with no stack trace.
 /// </summary>
+[Collection(Alone.Name)]
 public sealed class SqliteFaultTests(Stores stores, ITestOutputHelper output)
 {
 

@@ -12,8 +12,7 @@ namespace Milter.State.Tests;
 /// The store is checked when the host starts: one that refuses us stops it with one line and exit code 78 (EX_CONFIG)
 /// unless told to start anyway; one that is merely down does not. The readiness check reports either.
 /// </summary>
-[Collection(nameof(StartupAndReadinessTests))]
-[CollectionDefinition(nameof(StartupAndReadinessTests), DisableParallelization = true)]
+[Collection(Alone.Name)]
 public sealed class StartupAndReadinessTests(Stores stores)
 {
     private const string Password = "pw-start-7d2e";
