@@ -12,12 +12,14 @@
 #   python3-spf: the RFC 7208 test suite (rfc7208-tests.yml.gz); python3-yaml reads it and ValiMail's ARC suites.
 #   redis-server, haproxy: the shared store and the balancer of the scaling tests (several milter instances); each
 #            test starts its own on free ports, so the system-wide services are kept from starting (policy-rc.d).
+#   faketime, sqlite3, openssl: the store fault tests (Milter.State.Tests) run a process on a clock 4 s ahead, hold a
+#            SQLite lock from another process, and make the certificates of a TLS Redis.
 #   gcc, libc6-dev, libmilter-dev: build the C load driver and the libmilter milter of tests/perf (PerfComparisonTests).
 #   Sendmail 8.17: conflicts with postfix as a package, so it is not installed: its .debs are downloaded and
 #            unpacked into $SENDMAIL_ROOT (tests/Milter.IntegrationTests/sendmail/harness.sh runs it from there);
 #            m4 builds its configuration, liblockfile1 and libwrap0 are the libraries it needs that postfix does not.
 set -euo pipefail
-packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks knot publicsuffix python3-dkim python3-authres python3-spf python3-yaml redis-server haproxy gcc libc6-dev libmilter-dev)
+packages=(postfix python3-milter opendkim opendkim-tools miltertest m4 liblockfile1 libwrap0 swaks knot publicsuffix python3-dkim python3-authres python3-spf python3-yaml redis-server haproxy gcc libc6-dev libmilter-dev faketime sqlite3 openssl)
 SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/milter-tests/sendmail}
 
 export DEBIAN_FRONTEND=noninteractive

@@ -10,10 +10,11 @@ namespace Greylist;
 /// Greylisting per recipient. The first attempt of a triplet (client network, sender, recipient) is deferred with
 /// 451 4.7.1 and the seconds to wait; once the delay has passed, the retry goes through and the triplet is remembered
 /// as passed. Whitelisted networks and authenticated clients are never greylisted. With a shared store, the retry may
-/// land on any instance and is judged by the same first attempt.
+/// land on any instance and is judged by the same first attempt, timed by the store's clock: an instance whose own
+/// clock is ahead would otherwise let a retry through early.
 /// </summary>
 [MailFilter("greylist")]
-public partial class GreylistFilter(MilterStore store, GreylistSettings settings, TimeProvider clock, ILogger<GreylistFilter> log)
+public partial class GreylistFilter(MilterStore store, GreylistSettings settings, ILogger<GreylistFilter> log)
 {
     private const string PassedSet = "greylist:passed";
     private IPAddress? _client;
@@ -45,7 +46,8 @@ public partial class GreylistFilter(MilterStore store, GreylistSettings settings
         if (await store.SetContainsAsync(PassedSet, triplet, cancellationToken).ConfigureAwait(false))
             return MilterVerdict.Continue;
 
-        var now = clock.GetUtcNow();
+        // Compared with a time another instance may have written: the store's clock, the one they share.
+        var now = await store.GetTimeAsync(cancellationToken).ConfigureAwait(false);
         var key = "greylist:seen:" + triplet;
         var firstSeen = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (firstSeen is null)

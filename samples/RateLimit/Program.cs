@@ -4,6 +4,12 @@
 //
 //   dotnet run --project samples/RateLimit
 //   dotnet run --project samples/RateLimit -- --Milter:Store:Redis redis1:6379
+//
+// A password never goes on the command line (every user sees it in /proc/PID/cmdline): name a file that holds it,
+// and turn TLS on with the CA of Redis's certificate. docs/scaling.md has the systemd unit (LoadCredential=).
+//
+//   dotnet run --project samples/RateLimit -- --Milter:Store:Redis redis1:6380 --Milter:Store:RedisPasswordFile /etc/milter/redis-password \
+//       --Milter:Store:RedisCaFile /etc/milter/redis-ca.crt
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

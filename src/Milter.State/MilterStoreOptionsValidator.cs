@@ -22,6 +22,15 @@ internal sealed class MilterStoreOptionsValidator : IValidateOptions<MilterStore
             {
                 problems.Add($"Milter:Store:Redis is not a Redis configuration string: {e.Message}");
             }
+
+            if (!string.IsNullOrEmpty(options.RedisPasswordFile) && !string.IsNullOrEmpty(options.RedisPassword))
+                problems.Add("Milter:Store:RedisPasswordFile and Milter:Store:RedisPassword are both set; set one.");
+            if (!string.IsNullOrEmpty(options.RedisClientKeyFile) && string.IsNullOrEmpty(options.RedisClientCertificateFile))
+                problems.Add("Milter:Store:RedisClientKeyFile is set without Milter:Store:RedisClientCertificateFile.");
+            CheckReadable(problems, "RedisPasswordFile", options.RedisPasswordFile);
+            CheckReadable(problems, "RedisCaFile", options.RedisCaFile);
+            CheckReadable(problems, "RedisClientCertificateFile", options.RedisClientCertificateFile);
+            CheckReadable(problems, "RedisClientKeyFile", options.RedisClientKeyFile);
         }
         else if (string.IsNullOrWhiteSpace(options.SqlitePath))
         {
@@ -29,5 +38,20 @@ internal sealed class MilterStoreOptionsValidator : IValidateOptions<MilterStore
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static void CheckReadable(List<string> problems, string setting, string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+            return;
+        var full = RedisConnectionSettings.CredentialPath(path);
+        try
+        {
+            using var file = File.OpenRead(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"Milter:Store:{setting}: cannot read {full}: {e.Message}");
+        }
     }
 }

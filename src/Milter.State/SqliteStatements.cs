@@ -45,6 +45,11 @@ internal sealed class SqliteStatements : IDisposable
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires WHERE kv.expires <= $now
             """);
         ReplaceIfEqual = Prepare(connection, "UPDATE kv SET value = $value, expires = $expires WHERE key = $key AND value = $expected AND expires > $now");
+        // Takes the write lock and lets it go: fails on a read-only file, a full disk's journal, a lock held too long.
+        TakeWriteLock = Prepare(connection, "BEGIN IMMEDIATE; ROLLBACK;");
+        Begin = Prepare(connection, "BEGIN IMMEDIATE");
+        Commit = Prepare(connection, "COMMIT");
+        Rollback = Prepare(connection, "ROLLBACK");
         Purge = Prepare(connection, """
             DELETE FROM counters WHERE expires <= $now;
             DELETE FROM kv WHERE expires <= $now;
@@ -64,11 +69,20 @@ internal sealed class SqliteStatements : IDisposable
 
     public SqliteCommand ReplaceIfEqual { get; }
 
+    public SqliteCommand TakeWriteLock { get; }
+
+    /// <summary>Starts a write: waits for the lock (the busy timeout), so that the write itself never waits.</summary>
+    public SqliteCommand Begin { get; }
+
+    public SqliteCommand Commit { get; }
+
+    public SqliteCommand Rollback { get; }
+
     public SqliteCommand Purge { get; }
 
     public void Dispose()
     {
-        foreach (var command in new[] { Increment, AddMember, ContainsMember, GetValue, InsertIfAbsent, ReplaceIfEqual, Purge })
+        foreach (var command in new[] { Increment, AddMember, ContainsMember, GetValue, InsertIfAbsent, ReplaceIfEqual, TakeWriteLock, Begin, Commit, Rollback, Purge })
             command.Dispose();
     }
 

@@ -46,6 +46,20 @@ public sealed class RegistrationTests(Stores stores)
         ], error.Failures);
     }
 
+    [Fact]
+    public async Task Credential_settings_that_cannot_work_stop_the_start_too()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}", "redis-password");
+        using var host = Build(("Milter:Store:Redis", "redis1:6379"), ("Milter:Store:RedisPasswordFile", missing), ("Milter:Store:RedisPassword", "also"),
+            ("Milter:Store:RedisClientKeyFile", "/etc/ssl/private/key.pem"));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Equal("Milter:Store:RedisPasswordFile and Milter:Store:RedisPassword are both set; set one.", error.Failures.ElementAt(0));
+        Assert.Equal("Milter:Store:RedisClientKeyFile is set without Milter:Store:RedisClientCertificateFile.", error.Failures.ElementAt(1));
+        Assert.StartsWith($"Milter:Store:RedisPasswordFile: cannot read {missing}: ", error.Failures.ElementAt(2), StringComparison.Ordinal);
+        Assert.StartsWith("Milter:Store:RedisClientKeyFile: cannot read /etc/ssl/private/key.pem: ", error.Failures.ElementAt(3), StringComparison.Ordinal);
+        Assert.Equal(4, error.Failures.Count());
+    }
+
     private static IHost Build(params (string Key, string Value)[] settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

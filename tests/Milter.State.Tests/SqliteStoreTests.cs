@@ -50,8 +50,10 @@ public sealed class SqliteStoreTests(Stores stores)
     {
         var file = stores.NewSqlitePath();
         File.WriteAllText(file, "not a directory");
-        var error = Assert.Throws<InvalidOperationException>(() => MilterStore.Create(new MilterStoreOptions { SqlitePath = Path.Combine(file, "state.db") }));
-        Assert.StartsWith($"Cannot open the SQLite store {Path.Combine(file, "state.db")}: ", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<MilterStoreUnavailableException>(() => MilterStore.Create(new MilterStoreOptions { SqlitePath = Path.Combine(file, "state.db") }));
+        Assert.Equal(StoreFault.CannotOpen, error.Fault);
+        Assert.True(error.IsConfigurationFault);
+        Assert.StartsWith($"SQLite {Path.Combine(file, "state.db")}: cannot open: ", error.Message, StringComparison.Ordinal);
     }
 
     private static long Rows(string path)

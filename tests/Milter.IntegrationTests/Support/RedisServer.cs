@@ -11,12 +11,14 @@ internal sealed class RedisServer : IAsyncDisposable
 {
     private const string Program = "/usr/bin/redis-server";
     private static readonly StartProbe Probe = new(Program, "redis-server", async () => await StartAsync());
+    private readonly string[] _arguments;
     private Process _process;
 
-    private RedisServer(string directory, int port, Process process)
+    private RedisServer(string directory, int port, string[] arguments, Process process)
     {
         Directory = directory;
         Port = port;
+        _arguments = arguments;
         _process = process;
     }
 
@@ -30,13 +32,15 @@ internal sealed class RedisServer : IAsyncDisposable
     /// <summary>Why Redis cannot run here (not installed, or a private one did not start), or null when it can.</summary>
     public static string? Unavailable() => Probe.Reason;
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts one; <paramref name="arguments"/> come last, so they override the defaults (<c>--port 0 --tls-port N</c> for TLS only, where N is <see cref="Port"/>).</summary>
+    public static async Task<RedisServer> StartAsync(Func<int, string[]>? arguments = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("milter-redis-").FullName;
         var port = FreePorts.One();
+        var extra = arguments?.Invoke(port) ?? [];
         try
         {
-            return new RedisServer(directory, port, await LaunchAsync(directory, port));
+            return new RedisServer(directory, port, extra, await LaunchAsync(directory, port, extra));
         }
         catch
         {
@@ -49,8 +53,18 @@ internal sealed class RedisServer : IAsyncDisposable
     public async Task RestartAsync()
     {
         await StopAsync();
-        _process = await LaunchAsync(Directory, Port);
+        _process = await LaunchAsync(Directory, Port, _arguments);
     }
+
+    /// <summary>SIGKILL, as the OOM killer or a crash would: connections reset, nothing written.</summary>
+    public async Task KillAsync()
+    {
+        Signal("KILL");
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>The same server again on the same port and data, after <see cref="KillAsync"/> or <see cref="StopAsync"/>.</summary>
+    public async Task StartAgainAsync() => _process = await LaunchAsync(Directory, Port, _arguments);
 
     /// <summary>Stops it as a service manager would (SIGTERM) and waits for the exit.</summary>
     public async Task StopAsync()
@@ -84,11 +98,11 @@ internal sealed class RedisServer : IAsyncDisposable
         kill.WaitForExit();
     }
 
-    private static async Task<Process> LaunchAsync(string directory, int port)
+    private static async Task<Process> LaunchAsync(string directory, int port, string[] arguments)
     {
         var process = Process.Start(new ProcessStartInfo(Program,
             ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "yes",
-             "--daemonize", "no", "--logfile", Path.Combine(directory, "redis.log")])
+             "--daemonize", "no", "--logfile", Path.Combine(directory, "redis.log"), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
