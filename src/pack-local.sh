@@ -15,13 +15,15 @@ mkdir -p "$feed"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-for project in src/Milter src/Milter.Hosting src/Milter.State src/Milter.Mime src/Milter.Authentication src/Milter.Testing src/Milter.Cli src/Milter.Templates; do
+echo "packing src/Milter"
+dotnet pack src/Milter -c Release -o "$out" --nologo -v quiet
+version=$(basename "$out"/Milter.*.nupkg .nupkg)
+version=${version#Milter.}
+# The same version for every package, even if a commit lands while this runs (MinVer counts commits).
+for project in src/Milter.Hosting src/Milter.State src/Milter.Mime src/Milter.Authentication src/Milter.Testing src/Milter.Cli src/Milter.Templates; do
   echo "packing $project"
-  dotnet pack "$project" -c Release -o "$out" --nologo -v quiet
+  dotnet pack "$project" -c Release -o "$out" --nologo -v quiet -p:MinVerVersionOverride="$version"
 done
-
-version=$(basename "$out"/Milter.Templates.*.nupkg .nupkg)
-version=${version#Milter.Templates.}
 cache=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: *//')
 for package in "$out"/*.nupkg; do
   id=$(basename "$package" ".$version.nupkg")

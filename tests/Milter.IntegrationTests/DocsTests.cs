@@ -10,7 +10,8 @@ namespace Milter.IntegrationTests;
 /// machine whose Postfix is a private test instance; every C# block of both is compiled against the packages the README
 /// made. What the test adds is only what stands for that machine: <c>sudo</c> is the root shell the test already runs
 /// in, Postfix's commands reach the private instance (MAIL_CONFIG), swaks talks to its port, port 8890 becomes a free
-/// one, and the README's <c>./test.sh</c> is left out (it is the run this test is part of). Then a
+/// one, the README's <c>./test.sh</c> is left out (it is the run this test is part of), and the packages get the
+/// version the package tests packed (MinVerVersionOverride), so packing them again reuses that build. Then a
 /// <c>dotnet new milter --socket unix</c> project's README runs as written too.
 /// </summary>
 [Collection(RepositoryBuilds.Name)]
@@ -26,7 +27,9 @@ public partial class DocsTests
         try
         {
             var port = FreePorts.One();
-            var machine = await MachineAsync(work, postfix);
+            // The version the other package tests packed: src/pack-local.sh then builds on their build, not afresh.
+            var version = (await PackedFeed.GetAsync()).Version;
+            var machine = await MachineAsync(work, postfix, version);
 
             // The README, from the repository root: the sample milter answers, and the packages are made and installed.
             var readme = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "README.md"));
@@ -84,7 +87,7 @@ public partial class DocsTests
     }
 
     /// <summary>The environment of a new user on this machine: an empty HOME, the tools folder on the PATH, the shims.</summary>
-    private static async Task<Dictionary<string, string>> MachineAsync(string work, PostfixInstance postfix)
+    private static async Task<Dictionary<string, string>> MachineAsync(string work, PostfixInstance postfix, string version)
     {
         var home = Path.Combine(work, "home");
         var shims = Path.Combine(work, "shims");
@@ -98,6 +101,7 @@ public partial class DocsTests
             ["USER"] = "root",
             ["DOTNET_NOLOGO"] = "1",
             ["MAIL_CONFIG"] = postfix.ConfigDirectory,
+            ["MinVerVersionOverride"] = version,
             // What the .NET SDK's installer puts on a user's PATH at login.
             ["PATH"] = $"{shims}:{home}/.dotnet/tools:{Environment.GetEnvironmentVariable("PATH")}",
         };
