@@ -7,8 +7,8 @@ namespace Milter.IntegrationTests;
 /// <summary>
 /// README.md and docs/getting-started.md run as a new user runs them: every command of their shell blocks, in order, in
 /// one shell per page, with a HOME of its own (no template, no tool, no NuGet source or package cache before), on a
-/// machine whose Postfix is a private test instance; every C# block of both is compiled against the packages the README
-/// made. What the test adds is only what stands for that machine: <c>sudo</c> is the root shell the test already runs
+/// machine whose Postfix is a private test instance; every C# block of both, and of docs/filters.md, is compiled against
+/// the packages the README made. What the test adds is only what stands for that machine: <c>sudo</c> is the root shell the test already runs
 /// in, Postfix's commands reach the private instance (MAIL_CONFIG), swaks talks to its port, port 8890 becomes a free
 /// one, the README's <c>./test.sh</c> is left out (it is the run this test is part of), and the packages get the
 /// version the package tests packed (MinVerVersionOverride), so packing them again reuses that build. Then a
@@ -38,7 +38,8 @@ public partial class DocsTests
             Assert.Contains($"listening on inet:{port}@127.0.0.1", readmeLog, StringComparison.Ordinal);   // the sample
             Assert.Contains("added it to your NuGet sources as milter-local", readmeLog, StringComparison.Ordinal);
 
-            await CompileAsync(work, machine, readme, await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "getting-started.md")));
+            await CompileAsync(work, machine, readme, await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "getting-started.md")),
+                await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "filters.md")));
 
             // The tutorial, from where its first command takes the reader: a project tested, run, and behind Postfix.
             var tutorial = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "getting-started.md"));
@@ -142,11 +143,21 @@ public partial class DocsTests
         return await Command.RunAsync(directory, machine, "bash", script);
     }
 
-    /// <summary>Every C# block compiled, each as the Program.cs of a project on the packages from the user's feed.</summary>
-    private static async Task CompileAsync(string work, Dictionary<string, string> machine, params string[] pages)
+    /// <summary>
+    /// Every C# block compiled, each as the Program.cs of a project on the packages from the user's feed (with the
+    /// logging package the pages say to add). A block that uses the README's <c>StampFilter</c> without declaring it
+    /// gets the README's declaration after it, as a reader who read the README has it.
+    /// </summary>
+    private static async Task CompileAsync(string work, Dictionary<string, string> machine, string readme, params string[] pages)
     {
-        var blocks = pages.SelectMany(DocumentedCommands.CSharpBlocks).ToList();
-        Assert.NotEmpty(blocks);
+        var readmeBlock = DocumentedCommands.CSharpBlocks(readme).Single();
+        var stampFilter = readmeBlock[readmeBlock.IndexOf("[MailFilter", StringComparison.Ordinal)..];
+        var blocks = pages.Prepend(readme).SelectMany(DocumentedCommands.CSharpBlocks)
+            .Select(block => block.Contains("StampFilter", StringComparison.Ordinal) && !block.Contains("class StampFilter", StringComparison.Ordinal)
+                ? block + "\n" + stampFilter
+                : block)
+            .ToList();
+        Assert.True(blocks.Count >= 4, $"{blocks.Count} C# blocks");
         var feed = Path.Combine(work, "home", ".local", "share", "milter-feed");
         var version = Path.GetFileName(Directory.GetFiles(feed, "Milter.Hosting.*.nupkg").Single())["Milter.Hosting.".Length..^".nupkg".Length];
         var project = Path.Combine(work, "snippets");
@@ -162,6 +173,7 @@ public partial class DocsTests
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Milter" Version="{version}" />
+                <PackageReference Include="Microsoft.Extensions.Logging.Console" Version="10.0.0" />
               </ItemGroup>
             </Project>
             """);
