@@ -74,7 +74,7 @@ internal sealed class SendCommand : MilterTestAction
         if (parseResult.GetResult(_address) is null || parseResult.GetResult(_message) is null)
             throw new CommandException("give a command (send, probe or record), or ADDRESS MESSAGE.eml to send a message; --help tells more");
         var request = Bind(parseResult);
-        var message = MailMessage.Parse(await File.ReadAllBytesAsync(request.MessagePath, cancellationToken).ConfigureAwait(false));
+        var message = MailMessage.Parse(await MessageFile.ReadAsync(request.MessagePath, cancellationToken).ConfigureAwait(false));
         return request.Count > 0
             ? await LoadRun.RunAsync(request, message, output, cancellationToken).ConfigureAwait(false)
             : await SendReport.RunAsync(request, message, output, cancellationToken).ConfigureAwait(false);

@@ -26,17 +26,21 @@ internal static class Symbols
     };
 
     /// <summary>Seconds, above 0; a double so the help shows "30", not "00:00:30".</summary>
-    public static Option<double> Timeout(string description) => new("--timeout")
+    public static Option<double> Timeout(string description) => Seconds("--timeout", description, 30, zeroAllowed: false);
+
+    /// <summary>A number of seconds (a double, so the help shows "30", not "00:00:30"), above 0 or, when allowed, 0.</summary>
+    public static Option<double> Seconds(string name, string description, double defaultValue, bool zeroAllowed) => new(name)
     {
         Description = description,
         HelpName = "SECONDS",
-        DefaultValueFactory = _ => 30,
+        DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {
             var text = result.Tokens[0].Value;
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= int.MaxValue / 1000)
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+                && (seconds > 0 || (zeroAllowed && seconds == 0)) && seconds <= int.MaxValue / 1000)
                 return seconds;
-            result.AddError($"--timeout: '{text}' is not a number of seconds");
+            result.AddError($"{name}: '{text}' is not a number of seconds");
             return default;
         },
     };

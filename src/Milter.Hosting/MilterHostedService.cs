@@ -12,8 +12,9 @@ namespace Milter.Hosting;
 /// <summary>Runs a <see cref="MilterServer"/> for <typeparamref name="TFilter"/> for the lifetime of the host.</summary>
 /// <typeparam name="TFilter">The generated filter class.</typeparam>
 /// <remarks>
-/// An address that cannot be listened on (another instance, a file that is not a socket) is logged in one line and stops
-/// the host with exit code <see cref="MilterExitCode.CannotListen"/>; a stop that had to abandon busy connections
+/// An address that cannot be listened on (another instance, a file that is not a socket, a missing directory) is logged
+/// in one line and stops the host with exit code <see cref="MilterExitCode.CannotListen"/>, an address that is not in
+/// milter syntax with <see cref="MilterExitCode.InvalidAddress"/>; a stop that had to abandon busy connections
 /// ends with <see cref="MilterExitCode.ForcedStop"/>. SIGHUP reloads the configuration (as does an edited
 /// appsettings.json): the settings that can change at run time apply to new connections, and the log says which.
 /// </remarks>
@@ -27,6 +28,7 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
     private PosixSignalRegistration? _hangup;
     private IDisposable? _reloads;
     private CancellationTokenRegistration _stopping;
+    private string? _startFailure;
 
     /// <summary>Creates the server from the validated options; filter constructor parameters come from <paramref name="services"/>.</summary>
     public MilterHostedService(IServiceProvider services, IOptions<MilterHostingOptions> options, ILoggerFactory loggers)
@@ -75,15 +77,22 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
             await _server.StartAsync(cancellationToken).ConfigureAwait(false);
             _state.Listening();
         }
-        catch (MilterListenException e)
+        catch (Exception e) when (e is MilterListenException or MilterAddressException)
         {
             // One line and a defined exit code, not an unhandled exception with a stack trace.
             _state.Failed(e.Message);
-            HostingLog.CannotListen(_log, e.Message);
-            Environment.ExitCode = MilterExitCode.CannotListen;
+            Environment.ExitCode = e is MilterAddressException ? MilterExitCode.InvalidAddress : MilterExitCode.CannotListen;
+            if (lifetime is null)
+            {
+                HostingLog.CannotListen(_log, e.Message);
+                return;
+            }
+
             // Once every service has started: stopping now would cancel the start of the host's other services (a web
-            // server for health checks, say), which ends in an unhandled exception instead of this one line.
-            lifetime?.ApplicationStarted.Register(lifetime.StopApplication);
+            // server for health checks, say), which ends in an unhandled exception instead of this one line. The host
+            // then announces "Application started", so the reason is logged at the stop, to be the last line.
+            _startFailure = e.Message;
+            lifetime.ApplicationStarted.Register(lifetime.StopApplication);
         }
     }
 
@@ -94,6 +103,8 @@ public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposa
         _hangup?.Dispose();
         _reloads?.Dispose();
         await _server.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _startFailure, null) is { } reason)
+            HostingLog.CannotListen(_log, reason);
         _state.Stopped();
         if (_server.StopWasForced)
             Environment.ExitCode = MilterExitCode.ForcedStop;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Milter.Server;
 
 namespace Milter.Hosting;
 
@@ -11,17 +10,8 @@ internal sealed class MilterHostingOptionsValidator : IValidateOptions<MilterHos
         var problems = new List<string>();
         if (options.Listen.Count == 0)
             problems.Add("Milter:Listen needs at least one address, e.g. inet:8890@127.0.0.1.");
-        foreach (var address in options.Listen)
-        {
-            try
-            {
-                MilterAddress.Parse(address);
-            }
-            catch (FormatException e)
-            {
-                problems.Add(e.Message);
-            }
-        }
+        // A mistyped address is not checked here: the server reports it at the start in one line and exits with
+        // MilterExitCode.InvalidAddress, where a validation failure here would end the host in a stack trace.
 
         if (options.MaxConnections <= 0)
             problems.Add($"Milter:MaxConnections must be positive; it is {options.MaxConnections}.");

@@ -73,7 +73,7 @@ public static class MilterAssertions
     public static void AssertRecipientAdded(this MilterTestResult outcome, string recipient)
     {
         outcome.AssertAccepted();
-        if (!outcome.Recipients.Contains(Bracket(recipient), StringComparer.OrdinalIgnoreCase))
+        if (!outcome.Recipients.Contains(Bare(recipient), StringComparer.OrdinalIgnoreCase))
             throw new MilterAssertionException($"Expected recipient {recipient}, but the delivered recipients are {string.Join(", ", outcome.Recipients)}.");
     }
 
@@ -81,7 +81,7 @@ public static class MilterAssertions
     public static void AssertRecipientRemoved(this MilterTestResult outcome, string recipient)
     {
         outcome.AssertAccepted();
-        if (outcome.Recipients.Contains(Bracket(recipient), StringComparer.OrdinalIgnoreCase))
+        if (outcome.Recipients.Contains(Bare(recipient), StringComparer.OrdinalIgnoreCase))
             throw new MilterAssertionException($"Expected recipient {recipient} to be removed, but it is still there.");
     }
 
@@ -106,5 +106,6 @@ public static class MilterAssertions
     private static List<string> Values(MimeMessage message, string name) =>
         [.. message.Headers.Where(h => h.Field.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value.Trim())];
 
-    private static string Bracket(string address) => address.StartsWith('<') ? address : $"<{address}>";
+    /// <summary>The address as <see cref="MilterTestResult.Recipients"/> spells it, whether given with angle brackets or not.</summary>
+    private static string Bare(string address) => new Recipient(address).Address;
 }

@@ -26,13 +26,20 @@ public sealed class MilterTestResult
     /// <summary>The message as it would be delivered after the filter's changes; null when it was rejected, tempfailed or discarded.</summary>
     public MimeMessage? Message => _message.Value;
 
-    /// <summary>The envelope sender as delivered (after a change of sender); null when the message was not delivered.</summary>
-    public string? Sender => Outcome.Delivered?.Sender;
+    /// <summary>
+    /// The envelope sender as delivered (after a change of sender), without angle brackets like every address here
+    /// (<c>a@example.org</c>, empty for the null sender); null when the message was not delivered.
+    /// <see cref="Outcome"/> keeps the addresses as they went over the wire.
+    /// </summary>
+    public string? Sender => Outcome.Delivered?.Sender is { } sender ? new Sender(sender).Address : null;
 
-    /// <summary>The envelope recipients as delivered (after added and removed ones); empty when the message was not delivered.</summary>
-    public IReadOnlyList<string> Recipients => Outcome.Delivered?.Recipients ?? [];
+    /// <summary>
+    /// The envelope recipients as delivered (after added and removed ones), without angle brackets, as
+    /// <see cref="RefusedRecipients"/>; empty when the message was not delivered.
+    /// </summary>
+    public IReadOnlyList<string> Recipients => Outcome.Delivered?.Recipients.Select(r => new Recipient(r).Address).ToList() ?? [];
 
-    /// <summary>Recipients the filter refused at RCPT.</summary>
+    /// <summary>Recipients the filter refused at RCPT, without angle brackets, as <see cref="Recipients"/>.</summary>
     public IReadOnlyList<string> RefusedRecipients => Outcome.RefusedRecipients;
 
     /// <summary>The answer that decided the message (CONTINUE or ACCEPT at end of message when it went through).</summary>

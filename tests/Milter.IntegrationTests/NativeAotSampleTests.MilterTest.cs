@@ -57,10 +57,10 @@ public partial class NativeAotSampleTests
     [InlineData("milter-test send --ti", "--timeout")]
     [InlineData("milter-test pr", "probe")]
     [InlineData("milter-test send --mta ", "postfix")]
-    public async Task The_README_bash_completion_line_completes_through_the_binary(string typed, string offered)
+    public async Task The_documented_bash_completion_line_completes_through_the_binary(string typed, string offered)
     {
         var (binary, _) = await PublishedMilterTest;
-        var setup = File.ReadLines(Path.Combine(Repository.Root, "README.md")).Single(l => l.StartsWith("_milter_test()", StringComparison.Ordinal));
+        var setup = File.ReadLines(Path.Combine(Repository.Root, "docs", "milter-test.md")).Single(l => l.StartsWith("_milter_test()", StringComparison.Ordinal));
         // What bash sets before it calls a completion function: the line, the cursor, the words, the current word.
         var words = typed.Split(' ');
         var script = $$"""

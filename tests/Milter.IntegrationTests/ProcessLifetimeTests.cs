@@ -20,11 +20,11 @@ public sealed class ProcessLifetimeTests : IDisposable
 
     private string Socket => Path.Combine(_directory, "milter.sock");
 
-    private string Settings(int shutdownMilliseconds = 30_000, string handlerTimeout = "00:00:25")
+    private string Settings(int shutdownMilliseconds = 30_000, string handlerTimeout = "00:00:25", string? listen = null)
     {
         var file = Path.Combine(_directory, "settings.json");
         File.WriteAllText(file, $$"""
-            { "Milter": { "Listen": [ "unix:{{Socket}}" ], "HandlerTimeout": "{{handlerTimeout}}",
+            { "Milter": { "Listen": [ "{{listen ?? $"unix:{Socket}"}}" ], "HandlerTimeout": "{{handlerTimeout}}",
                           "ShutdownTimeout": "{{TimeSpan.FromMilliseconds(shutdownMilliseconds).ToString("c", CultureInfo.InvariantCulture)}}" } }
             """);
         return file;
@@ -57,6 +57,26 @@ public sealed class ProcessLifetimeTests : IDisposable
         await using (var mta = await FakeMta.ConnectAsync(new UnixDomainSocketEndPoint(Socket)))
             await AssertStampsAsync(mta);
         Assert.Equal(MilterExitCode.Stopped, await milter.StopAsync("TERM", TimeSpan.FromSeconds(10)));
+    }
+
+    [Theory]
+    [InlineData("run", "inet:notaport@127.0.0.1", 64, "\"inet:notaport@127.0.0.1\" is not a milter address: \"notaport\" is not a port number. Use inet:PORT@HOST")]
+    [InlineData("host", "inet:notaport@127.0.0.1", 64, "\"inet:notaport@127.0.0.1\" is not a milter address: \"notaport\" is not a port number. Use inet:PORT@HOST")]
+    [InlineData("run", "inet:127.0.0.1:8890", 64, "a milter listens on inet:8890@127.0.0.1")]
+    [InlineData("host", "inet:127.0.0.1:8890", 64, "a milter listens on inet:8890@127.0.0.1")]
+    [InlineData("run", "unix:/nonexistent/dir/s.sock", 73, "Cannot listen on unix:/nonexistent/dir/s.sock: the directory /nonexistent/dir does not exist")]
+    [InlineData("host", "unix:/nonexistent/dir/s.sock", 73, "Cannot listen on unix:/nonexistent/dir/s.sock: the directory /nonexistent/dir does not exist")]
+    public async Task A_wrong_address_exits_with_one_line_that_says_what_is_wrong_and_the_right_form(string mode, string address, int expectedExit, string expected)
+    {
+        var (exitCode, output) = await MilterProcess.RunToEndAsync(mode, mode == "run" ? address : Settings(listen: address));
+
+        Assert.True(expectedExit == exitCode, output);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cannot assign requested address", output, StringComparison.Ordinal);
+        // The reason is the last line, not the host's "Application started" after it.
+        Assert.Contains(expected, output.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
     }
 
     [Theory]

@@ -28,12 +28,21 @@ public class TemplateTests
 
             var tested = await RunAsync(solution, environment, "dotnet", "test");
             Assert.Contains("succeeded: 2", tested, StringComparison.Ordinal);
-            var published = await RunAsync(solution, environment, "dotnet", "publish", "Stamp", "-c", "Release", "-r", "linux-x64", "-o", "out");
+            // From the solution folder, as the project's README says: the test project must not stop it (NETSDK1151).
+            var published = await RunAsync(solution, environment, "dotnet", "publish", "-c", "Release", "-r", "linux-x64");
             Assert.DoesNotMatch(@"(?i)\bwarning\b", published);
+            var binary = Path.Combine(solution, "Stamp", "bin", "Release", "net10.0", "linux-x64", "publish", "Stamp");
+
+            // A mistyped address: one line that says what is wrong and the right form, exit 64, from the native binary.
+            var (badExit, badLog) = await Command.RunAsync(work, environment, binary, host == "hosted" ? ["--Milter:Listen:0", "inet:127.0.0.1:8890"] : ["inet:127.0.0.1:8890"]);
+            Assert.True(badExit == 64, badLog);
+            Assert.Contains("\"inet:127.0.0.1:8890\" is not a milter address", badLog, StringComparison.Ordinal);
+            Assert.Contains("a milter listens on inet:8890@127.0.0.1", badLog, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", badLog, StringComparison.Ordinal);
 
             var address = socket == "unix" ? $"unix:{Path.Combine(work, "stamp.sock")}" : $"inet:{FreePorts.One()}@127.0.0.1";
             string[] arguments = host == "hosted" ? ["--Milter:Listen:0", address] : [address];
-            using var milter = Process.Start(new ProcessStartInfo(Path.Combine(solution, "out", "Stamp"), arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            using var milter = Process.Start(new ProcessStartInfo(binary, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
             try
             {
                 var report = await SendWhenListeningAsync(environment, address, Path.Combine(solution, "messages", "hello.eml"));

@@ -75,7 +75,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "send", "inet:1@127.0.0.1", "m.eml", "--macro", "novalue" }, "--macro: a macro is NAME=VALUE, not 'novalue'")]
     [InlineData(new[] { "send", "inet:1@127.0.0.1", "m.eml", "--mta", "exim" }, "exim")]
     [InlineData(new[] { "send", "127.0.0.1:8890", "m.eml" }, "\"127.0.0.1:8890\" is not a milter address")]
-    [InlineData(new[] { "probe", "inet:127.0.0.1:8890" }, "milters write the port first: inet:8890@127.0.0.1, not Postfix's inet:127.0.0.1:8890")]
+    [InlineData(new[] { "probe", "inet:127.0.0.1:8890" }, "that is Postfix's spelling, inet:HOST:PORT; a milter listens on inet:8890@127.0.0.1")]
     [InlineData(new[] { "--bogus", "inet:1@127.0.0.1", "m.eml" }, "--bogus is not an option of this command (--help lists them)")]
     [InlineData(new[] { "probe", "unix:/tmp/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/0123456789/milter.sock" }, "longer than a unix socket's address can hold")]
     [InlineData(new[] { "record", "--listen", "inet:0@127.0.0.1" }, "Option '--milter' is required.")]

@@ -65,13 +65,12 @@ public class HostingTests
     {
         using var host = Build(new()
         {
-            ["Milter:Listen:0"] = "inet:127.0.0.1:8890",
+            ["Milter:Listen:0"] = "inet:0@127.0.0.1",
             ["Milter:DefaultAction"] = "bounce",
             ["Milter:MaxFrameLength"] = "1000",
         });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
-        Assert.Contains(error.Failures, f => f.Contains("not Postfix's inet:127.0.0.1:8890", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("DefaultAction must be tempfail, accept or reject", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("MaxFrameLength must be at least 65536", StringComparison.Ordinal));
     }

@@ -37,7 +37,7 @@ public class MoreSampleTests
 
         Assert.Equal(["gone@example.net", "full@example.net"], result.RefusedRecipients);
         result.AssertAccepted();
-        Assert.Equal(["<fine@example.net>"], result.Recipients);
+        Assert.Equal(["fine@example.net"], result.Recipients);
     }
 
     [Fact]

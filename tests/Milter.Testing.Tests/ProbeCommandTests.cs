@@ -59,4 +59,23 @@ public sealed class ProbeCommandTests
 
             """, run.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task With_wait_a_probe_waits_for_a_milter_that_starts_later()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"milter-wait-{Guid.NewGuid():N}.sock");
+        await using var server = new MilterServer(MilterHandlerFactory.For<PolicyFilter>(), new MilterServerOptions { Listen = { $"unix:{path}" } });
+
+        var withoutWait = await MilterTestTool.RunAsync("probe", $"unix:{path}");
+        var probe = MilterTestTool.RunAsync("probe", $"unix:{path}", "--wait", "30");
+        await Task.Delay(600, TestContext.Current.CancellationToken);
+        Assert.False(probe.IsCompleted);
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        var run = await probe;
+
+        Assert.Equal(ExitCodes.Error, withoutWait.Exit);
+        Assert.Contains("the socket file does not exist", withoutWait.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Accepted, run.Exit);
+        Assert.StartsWith($"unix:{path}: a milter, protocol version 6", run.Output, StringComparison.Ordinal);
+    }
 }

@@ -96,6 +96,18 @@ public sealed class SendCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_folder_given_as_the_message_is_called_a_folder_with_a_file_to_give_instead()
+    {
+        var folder = Path.Combine(Milter.IntegrationTests.Support.Repository.Root, "samples", "messages");
+
+        var run = await MilterTestTool.RunAsync("send", Address, folder);
+
+        Assert.Equal(ExitCodes.Error, run.Exit);
+        Assert.Equal($"milter-test: {folder} is a folder, not a message: give one message file, such as {folder}/8bit-headers.eml\n", run.Error);
+        Assert.DoesNotContain("denied", run.Error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Load_mode_reports_rate_latency_and_errors()
     {
         var run = await MilterTestTool.RunAsync(Address, _message, "--count", "60", "--concurrency", "4");

@@ -18,7 +18,7 @@ public sealed partial class MilterClient
         ArgumentNullException.ThrowIfNull(message);
         var negotiated = Negotiated ?? await NegotiateAsync(cancellationToken).ConfigureAwait(false);
         var refused = new List<string>();
-        var macros = new MtaMacros(Profile.Kind, envelope);
+        var macros = new MtaMacros(Profile, envelope, negotiated.MacroRequests);
 
         if (!_connected)
         {

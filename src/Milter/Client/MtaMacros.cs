@@ -1,19 +1,25 @@
+using Milter.Protocol;
+
 namespace Milter.Client;
 
 /// <summary>
 /// The macros a real MTA sends with its default configuration, stage by stage, with values made from the envelope,
 /// as seen in the Postfix 3.7 and Sendmail 8.17 captures. Postfix has no queue id before the first recipient is
 /// accepted and repeats <c>i</c> before every later command; Sendmail has it from MAIL on and sends
-/// <c>{msg_id}</c> at end of message.
+/// <c>{msg_id}</c> at end of message. With a Postfix profile, its <see cref="MtaProfile.MacroDefaults"/> fill in the
+/// macros of a stage's list that have no value.
 /// </summary>
-internal sealed class MtaMacros(MtaKind mta, Envelope envelope)
+internal sealed class MtaMacros(MtaProfile profile, Envelope envelope, IReadOnlyList<MacroRequest> requests)
 {
     private const string HostName = "mta.example";
-    private readonly string _queueId = mta == MtaKind.Sendmail ? NewId(14) : NewId(11).ToUpperInvariant();
+    private readonly string _queueId = profile.Kind == MtaKind.Sendmail ? NewId(14) : NewId(11).ToUpperInvariant();
     private int _recipients;
 
-    /// <summary>The macros for one stage: the MTA's defaults overridden by the envelope's own.</summary>
-    public IEnumerable<KeyValuePair<string, string>>? For(char stage, string? recipient = null)
+    /// <summary>The macros for one stage: the MTA's defaults overridden by the envelope's own, then Postfix's macro defaults.</summary>
+    public IEnumerable<KeyValuePair<string, string>>? For(char stage, string? recipient = null) =>
+        profile.Kind == MtaKind.Postfix ? PostfixMacroDefaults.Apply(stage, Given(stage, recipient), profile.MacroDefaults, requests) : Given(stage, recipient);
+
+    private IEnumerable<KeyValuePair<string, string>>? Given(char stage, string? recipient)
     {
         var defaults = Defaults(stage, recipient);
         var given = envelope.MacrosFor(stage);
@@ -27,7 +33,7 @@ internal sealed class MtaMacros(MtaKind mta, Envelope envelope)
         return merged;
     }
 
-    private Dictionary<string, string>? Defaults(char stage, string? recipient) => (mta, stage) switch
+    private Dictionary<string, string>? Defaults(char stage, string? recipient) => (profile.Kind, stage) switch
     {
         (MtaKind.Postfix, 'C') => new()
         {

@@ -13,6 +13,13 @@ public sealed record MtaProfile(string Name, OptionNegotiation Offer, bool Sends
     public MtaKind Kind { get; init; }
 
     /// <summary>
+    /// Postfix's <c>milter_macro_defaults</c>: values sent for macros of a stage's list (Postfix's default list, or the
+    /// milter's own request) that the message has no value for, e.g. <c>{auth_type}</c> = <c>none</c>. Names with or
+    /// without braces are one name (<c>auth_type</c> is <c>{auth_type}</c>), as in main.cf. Only a Postfix profile sends them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> MacroDefaults { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
     /// Everything protocol version 6 defines (actions 0x1FF, protocol 0x1FFFFF), no default macros, no ABORT after a
     /// message, like OpenDKIM's miltertest. Milters built with this library cannot tell which MTA it is, so they send
     /// their changes exactly as libmilter does; it applies them with libmilter's documented meaning (Postfix's rules).

@@ -28,7 +28,7 @@ public sealed class MilterAddress
     public string? UnixPath => EndPoint is UnixDomainSocketEndPoint ? Text[(Text.IndexOf(':', StringComparison.Ordinal) + 1)..] : null;
 
     /// <summary>Parses a milter address.</summary>
-    /// <exception cref="FormatException">The text is not a milter address; the message shows the accepted forms.</exception>
+    /// <exception cref="MilterAddressException">The text is not a milter address; the message shows the accepted forms.</exception>
     public static MilterAddress Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -82,10 +82,7 @@ public sealed class MilterAddress
         var host = at < 0 ? string.Empty : rest[(at + 1)..];
         if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
         {
-            var hint = portText.Contains('.', StringComparison.Ordinal) || portText.Contains(':', StringComparison.Ordinal)
-                ? " (milters write the port first: inet:8890@127.0.0.1, not Postfix's inet:127.0.0.1:8890)"
-                : string.Empty;
-            throw Invalid(text, $"\"{portText}\" is not a port number{hint}");
+            throw Invalid(text, $"\"{portText}\" is not a port number{PostfixSpelling.Hint(portText)}");
         }
 
         IPAddress address;
@@ -105,6 +102,5 @@ public sealed class MilterAddress
         return FromEndPoint(endPoint);
     }
 
-    private static FormatException Invalid(string text, string problem) =>
-        new($"\"{text}\" is not a milter address: {problem}. Use inet:PORT@HOST, inet6:PORT@HOST, unix:/path or local:/path.");
+    private static MilterAddressException Invalid(string text, string problem) => new(text, problem);
 }

@@ -10,6 +10,12 @@ public static class MilterExitCode
     public const int Stopped = 0;
 
     /// <summary>
+    /// A listen address is not in milter syntax (<see cref="MilterAddressException"/>): nothing was listened on, and
+    /// restarting will not help (EX_USAGE).
+    /// </summary>
+    public const int InvalidAddress = 64;
+
+    /// <summary>
     /// Stopped on request, but connections still busy after <see cref="MilterServerOptions.ShutdownTimeout"/> were
     /// closed, and handlers that still ran were abandoned (EX_SOFTWARE).
     /// </summary>

@@ -31,7 +31,7 @@ public sealed partial class MilterServer
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new MilterListenException(address.Text, e.SocketErrorCode switch
+            throw new MilterListenException(address.Text, (unixPath is null ? null : UnixSocketBindError.Explain(unixPath, e)) ?? e.SocketErrorCode switch
             {
                 SocketError.AddressAlreadyInUse => "the address is in use (is another instance running?)",
                 SocketError.AccessDenied => "permission denied",

@@ -11,7 +11,8 @@ public sealed partial class MilterServer
     /// returns the process exit code (<see cref="MilterExitCode"/>), also set as <see cref="Environment.ExitCode"/>:
     /// 0 when every connection finished, <see cref="MilterExitCode.ForcedStop"/> when some had to be abandoned after
     /// <see cref="MilterServerOptions.ShutdownTimeout"/>, <see cref="MilterExitCode.CannotListen"/> when an address cannot
-    /// be listened on (logged in one line, no exception). SIGHUP is logged and ignored, as mail daemons do.
+    /// be listened on, <see cref="MilterExitCode.InvalidAddress"/> when one is not in milter syntax (each logged in one
+    /// line, no exception). SIGHUP is logged and ignored, as mail daemons do.
     /// Logs to standard error (Information and above) unless <paramref name="loggerFactory"/> is given; pass
     /// <see cref="NullLoggerFactory.Instance"/> for silence, or your own factory to filter or redirect.
     /// </summary>
@@ -59,6 +60,11 @@ public sealed partial class MilterServer
         {
             ServerLog.CannotListen(log, e.Message);
             exitCode = MilterExitCode.CannotListen;
+        }
+        catch (MilterAddressException e)
+        {
+            ServerLog.CannotListen(log, e.Message);
+            exitCode = MilterExitCode.InvalidAddress;
         }
 
         if (exitCode != MilterExitCode.Stopped)

@@ -34,7 +34,7 @@ public class MilterAddressTests
     }
 
     [Theory]
-    [InlineData("inet:127.0.0.1:8890", "not Postfix's inet:127.0.0.1:8890")]
+    [InlineData("inet:127.0.0.1:8890", "that is Postfix's spelling, inet:HOST:PORT; a milter listens on inet:8890@127.0.0.1")]
     [InlineData("tcp:8890@127.0.0.1", "unknown scheme \"tcp\"")]
     [InlineData("inet:99999@127.0.0.1", "\"99999\" is not a port number")]
     [InlineData("inet:8890@::1", "use inet6:")]
@@ -44,9 +44,9 @@ public class MilterAddressTests
     [InlineData("8890", "unknown scheme")]
     public void Bad_addresses_explain_the_accepted_forms(string text, string problem)
     {
-        var error = Assert.Throws<FormatException>(() => MilterAddress.Parse(text));
+        var error = Assert.Throws<MilterAddressException>(() => MilterAddress.Parse(text));
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
-        Assert.Contains("Use inet:PORT@HOST, inet6:PORT@HOST, unix:/path or local:/path.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Use inet:PORT@HOST (inet:8890@127.0.0.1), inet6:PORT@HOST, unix:/path or local:/path.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

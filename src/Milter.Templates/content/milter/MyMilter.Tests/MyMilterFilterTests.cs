@@ -27,6 +27,6 @@ public class MyMilterFilterTests
         MilterTestResult result = await test.SendAsync(Hello(), "sender@example.org", "blocked@example.com", "rcpt@example.net");
 
         Assert.Equal(["blocked@example.com"], result.RefusedRecipients);
-        Assert.Equal(["<rcpt@example.net>"], result.Recipients);
+        Assert.Equal(["rcpt@example.net"], result.Recipients);
     }
 }

@@ -11,7 +11,7 @@ builder.Services.AddMilter<MyMilterFilter>();
 await builder.Build().RunAsync();
 #else
 // Runs MyMilterFilter until SIGTERM or Ctrl+C, logging to standard error. The addresses to listen on may be given
-// on the command line (inet:PORT@HOST, inet6:PORT@HOST, unix:/path); the exit code says how it ended (0, 70, 73).
+// on the command line (inet:PORT@HOST, inet6:PORT@HOST, unix:/path); the exit code says how it ended (0, 64, 70, 73).
 using Milter.Server;
 using MyMilter;
 

@@ -10,10 +10,10 @@ using MimeKit;
 namespace Milter.Testing.Tests;
 
 /// <summary>
-/// The README's milter-test lines run as written (from the repository root, against the samples they start) and print
-/// what the README shows; the example messages in samples/messages are what their names say.
+/// The milter-test lines of docs/milter-test.md run as written (from the repository root, against the samples they start) and print
+/// what the page shows; the example messages in samples/messages are what their names say.
 /// </summary>
-public sealed class ReadmeExampleTests : IAsyncLifetime
+public sealed class MilterTestPageTests : IAsyncLifetime
 {
     private static readonly string Messages = Path.Combine(Repository.Root, "samples", "messages");
     private ServiceProvider? _services;
@@ -37,12 +37,12 @@ public sealed class ReadmeExampleTests : IAsyncLifetime
         await _services!.DisposeAsync();
     }
 
-    /// <summary>The README's command lines that start with milter-test, each with the output lines it shows after it.</summary>
+    /// <summary>The command lines of docs/milter-test.md that start with milter-test, each with the output lines it shows after it.</summary>
     private static List<(string Line, List<string> Shown)> ReadmeCommands()
     {
         var commands = new List<(string, List<string>)>();
         var output = false;
-        foreach (var line in File.ReadAllLines(Path.Combine(Repository.Root, "README.md")))
+        foreach (var line in File.ReadAllLines(Path.Combine(Repository.Root, "docs", "milter-test.md")))
         {
             if (line.StartsWith("milter-test ", StringComparison.Ordinal))
                 commands.Add((line, []));
@@ -54,7 +54,7 @@ public sealed class ReadmeExampleTests : IAsyncLifetime
         return commands;
     }
 
-    /// <summary>The README's addresses are the samples' defaults; here they are the in-process samples' free ports.</summary>
+    /// <summary>The page's addresses are the samples' defaults; here they are the in-process samples' free ports.</summary>
     private string[] Arguments(string line)
     {
         var command = line.Split(" #")[0];
@@ -70,10 +70,10 @@ public sealed class ReadmeExampleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Every_send_and_probe_line_runs_as_written_and_prints_what_the_README_shows()
+    public async Task Every_send_and_probe_line_runs_as_written_and_prints_what_the_page_shows()
     {
         var commands = ReadmeCommands().Where(c => !c.Line.StartsWith("milter-test record ", StringComparison.Ordinal)).ToList();
-        Assert.True(commands.Count >= 6, $"{commands.Count} milter-test lines in the README");
+        Assert.True(commands.Count >= 6, $"{commands.Count} milter-test lines in docs/milter-test.md");
 
         foreach (var (line, shown) in commands)
         {
@@ -82,7 +82,7 @@ public sealed class ReadmeExampleTests : IAsyncLifetime
             Assert.True(run.Exit == ExitCodes.Accepted, $"{line}\n{run.Output}{run.Error}");
             var output = run.Output.Replace(Repository.Root + "/", string.Empty, StringComparison.Ordinal).Split('\n');
             foreach (var text in shown)
-                Assert.True(output.Contains(text), $"{line}: the README shows \"{text}\", the output is\n{run.Output}");
+                Assert.True(output.Contains(text), $"{line}: the page shows \"{text}\", the output is\n{run.Output}");
         }
     }
 
