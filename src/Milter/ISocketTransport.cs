@@ -17,6 +17,16 @@ internal interface ISocketTransport
     bool DropsBodyPayloads { get; }
 
     /// <summary>
+    /// Whether the payload of a BODY frame the session has read the header of is still being dropped as it arrives: the
+    /// frame is not whole yet, and its whole-frame deadline runs from <paramref name="arrived"/> (a
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp) as any frame's does. When true, the session's pending read is
+    /// woken (cancelled) once the frame is whole, so that it waits for the next command on the idle limit again.
+    /// </summary>
+    /// <param name="arrived">When the frame's first byte arrived.</param>
+    /// <param name="length">The payload's length, for the log.</param>
+    bool WatchDroppedBody(out long arrived, out long length);
+
+    /// <summary>
     /// A handler call begins: the session reads nothing until it ends, so the transport reads only a little ahead
     /// meanwhile (an MTA that streams frames without waiting for replies would otherwise fill the buffers).
     /// </summary>

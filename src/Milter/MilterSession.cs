@@ -197,6 +197,9 @@ public sealed partial class MilterSession : IMessageOutput
             return (Remaining(_started, _options.NegotiationTimeout), Wait.Negotiation);
         if (_pendingBytes > 0)
             return (Remaining(_frameStarted, _options.ReadTimeout), Wait.Frame);
+        // A BODY frame whose payload the transport drops as it arrives is not whole until the last byte is dropped.
+        if (_socket is not null && _socket.WatchDroppedBody(out var arrived, out _droppedLength))
+            return (Remaining(arrived, _options.ReadTimeout), Wait.DroppedBody);
         return (_options.IdleTimeout, Wait.Command);
     }
 
@@ -246,6 +249,9 @@ public sealed partial class MilterSession : IMessageOutput
             case Wait.Frame:
                 SessionLog.FrameTimedOut(_log, ConnectionId, _options.ReadTimeout, _pendingBytes);
                 break;
+            case Wait.DroppedBody:
+                SessionLog.DroppedBodyTimedOut(_log, ConnectionId, _droppedLength, _options.ReadTimeout);
+                break;
             default:
                 SessionLog.TimedOut(_log, ConnectionId, limit);
                 break;
@@ -256,6 +262,7 @@ public sealed partial class MilterSession : IMessageOutput
     {
         Negotiation,
         Frame,
+        DroppedBody,
         Command,
     }
 
@@ -264,5 +271,6 @@ public sealed partial class MilterSession : IMessageOutput
     private long _started;
     private long _frameStarted;
     private long _pendingBytes;
+    private long _droppedLength;
 }
 

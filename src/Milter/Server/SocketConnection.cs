@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -32,6 +33,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     private readonly Pipe _input;
     private QuickAck _quickAck;
     private BodyPayloadDropper _dropper;
+    private int _drop; // NotDropping, Dropping, or Watched: a BODY payload being dropped, and whether the session waits on it
     private CallEndSignal? _callEnd;
     private volatile bool _inCall;
     private long _receivedDuringCall;
@@ -74,6 +76,15 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     public void Hold(ReadOnlyMemory<byte> memory, Task until) => _budget.Hold(memory, until);
 
     public bool DropsBodyPayloads { get; }
+
+    public bool WatchDroppedBody(out long arrived, out long length)
+    {
+        // Dropping becomes Watched; a drop that ended meanwhile left NotDropping, and nothing is to be watched. The frame's
+        // details are read after the exchange: they were written before the drop was marked.
+        var watching = Interlocked.CompareExchange(ref _drop, Watched, Dropping) != NotDropping;
+        (arrived, length) = (_dropper.DiscardedFrameArrived, _dropper.DiscardedPayloadLength);
+        return watching;
+    }
 
     /// <summary>
     /// Runs the session and the receive loop, then closes the socket and calls <paramref name="ended"/> with what the
@@ -166,6 +177,8 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                     }
 
                     _dropper.Discarded(discarded);
+                    if (_dropper.PayloadToDiscard == 0)
+                        DropEnded();
                     drained = discarded < want;
                     afterDiscard = true;
                     continue;
@@ -191,7 +204,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 // Only a full-size buffer filled says more is waiting: the small tail of a buffer filled says nothing, and
                 // reading on at once would leave an idle connection waiting with a buffer of its own.
                 drained = received < memory.Length || memory.Length < BufferBudget.BlockSize;
-                writer.Advance(DropsBodyPayloads ? _dropper.Filter(memory.Span[..received]) : received);
+                writer.Advance(DropsBodyPayloads ? Filter(memory.Span[..received]) : received);
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)
                     break;
@@ -230,6 +243,27 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         _socket.Dispose();
         ended(this, failure);
     }
+
+    /// <summary>Takes BODY payloads out of a receive; a payload that goes on past it is dropped before the next read.</summary>
+    private int Filter(Span<byte> received)
+    {
+        var kept = _dropper.Filter(received, Stopwatch.GetTimestamp());
+        // Before the flush that shows the session the frame's header, so that the session finds it.
+        if (_dropper.PayloadToDiscard > 0)
+            Volatile.Write(ref _drop, Dropping);
+        return kept;
+    }
+
+    /// <summary>The frame is whole: a session waiting on its deadline reads again, now on the idle limit.</summary>
+    private void DropEnded()
+    {
+        if (Interlocked.Exchange(ref _drop, NotDropping) == Watched)
+            _input.Reader.CancelPendingRead();
+    }
+
+    private const int NotDropping = 0;
+    private const int Dropping = 1;
+    private const int Watched = 2;
 
     /// <summary>The loop has read as far ahead as it may during a handler call: it waits for the call to end.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
