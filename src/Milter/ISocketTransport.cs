@@ -39,12 +39,23 @@ internal interface ISocketTransport
     bool PeerClosed { get; }
 
     /// <summary>
-    /// Calls <see cref="MilterSession.OnPeerClosed"/> when the MTA goes (at once if it has gone already; perhaps twice), so
-    /// a running handler call ends with it, and <see cref="MilterSession.OnAborted"/> when the server aborts the
-    /// connection (after cancelling the token the session runs with).
+    /// Raises <see cref="ITransportEvents.PeerClosed"/> when the MTA goes (at once if it has gone already; perhaps
+    /// twice), so a running handler call ends with it, and <see cref="ITransportEvents.Aborted"/> when the server aborts
+    /// the connection (after cancelling the token the session runs with). The transport knows its listener only by
+    /// these two events.
     /// </summary>
-    void WatchPeer(MilterSession session);
+    void WatchPeer(ITransportEvents listener);
 
     /// <summary>The session is over (its replies are flushed): the transport closes its side and ends its receive.</summary>
     void SessionEnded();
+}
+
+/// <summary>What a transport tells the session that runs on it, from its own thread: the one way the transport calls back.</summary>
+internal interface ITransportEvents
+{
+    /// <summary>The MTA closed or reset the connection: a running step's call ends now.</summary>
+    void PeerClosed();
+
+    /// <summary>The server aborts the connection: the current wait or handler call ends now.</summary>
+    void Aborted();
 }

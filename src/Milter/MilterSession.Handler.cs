@@ -112,7 +112,7 @@ public sealed partial class MilterSession
         _inStep = true;
         Interlocked.MemoryBarrier(); // the flag before the look at the MTA: the socket does the same the other way round
         if (PeerClosed)
-            OnPeerClosed(); // it went before the step started: the watch found no step to end
+            EndStepOnPeerClosed(); // it went before the step started: the watch found no step to end
         return token;
     }
 
@@ -126,7 +126,9 @@ public sealed partial class MilterSession
     private bool PeerClosed => _socket?.PeerClosed == true;
 
     /// <summary>Ends a running step's call when the MTA goes away; abort and close calls, and reads, are left to their deadline.</summary>
-    internal void OnPeerClosed()
+    void ITransportEvents.PeerClosed() => EndStepOnPeerClosed();
+
+    private void EndStepOnPeerClosed()
     {
         if (_inStep)
             _deadline.Cancel();

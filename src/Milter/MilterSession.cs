@@ -17,7 +17,7 @@ namespace Milter;
 /// Replies to the frames of one read are written together and flushed once, so a message's end-of-message
 /// changes and verdict leave in a single write. A protocol error ends this connection only.
 /// </remarks>
-public sealed partial class MilterSession : IMessageOutput
+public sealed partial class MilterSession : IMessageOutput, ITransportEvents
 {
     private static long s_nextId;
 
@@ -211,7 +211,7 @@ public sealed partial class MilterSession : IMessageOutput
     private CancellationToken ArmDeadline(TimeSpan limit) => Arm(ref _deadline, limit);
 
     /// <summary>
-    /// Arms <paramref name="deadline"/>. Over the server's sockets the abort comes as a call (<see cref="OnAborted"/>)
+    /// Arms <paramref name="deadline"/>. Over the server's sockets the abort comes as an event (<see cref="ITransportEvents.Aborted"/>)
     /// rather than through a source linked to the server's token: a registration fewer on that token per connection.
     /// </summary>
     private CancellationToken Arm(ref Deadline deadline, TimeSpan limit)
@@ -227,7 +227,7 @@ public sealed partial class MilterSession : IMessageOutput
     }
 
     /// <summary>The server aborts: the current wait or handler call ends now.</summary>
-    internal void OnAborted()
+    void ITransportEvents.Aborted()
     {
         _deadline.Cancel();
         _flushDuringCall.Cancel();

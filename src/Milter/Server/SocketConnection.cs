@@ -10,7 +10,7 @@ namespace Milter.Server;
 /// One accepted socket as the duplex pipe a session runs on, the way Kestrel's socket transport does it, and the whole
 /// life of that connection: a receive loop fills the input pipe, runs the session, and closes the socket when both are
 /// done. Because the loop keeps reading, the connection notices the MTA closing or resetting even while a handler runs
-/// (<see cref="MilterSession.OnPeerClosed"/> is called, and the socket is not left in CLOSE-WAIT).
+/// (<see cref="ITransportEvents.PeerClosed"/> is raised, and the socket is not left in CLOSE-WAIT).
 /// </summary>
 /// <remarks>
 /// It waits for data with a zero-byte read, so an idle connection holds no buffer; buffers come from the server's
@@ -37,7 +37,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     private CallEndSignal? _callEnd;
     private volatile bool _inCall;
     private long _receivedDuringCall;
-    private MilterSession? _watcher;
+    private ITransportEvents? _watcher;
     private int _peerClosed;
 
     /// <param name="socket">The accepted socket.</param>
@@ -107,11 +107,11 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         Volatile.Read(ref _callEnd)?.Wake();
     }
 
-    public void WatchPeer(MilterSession session)
+    public void WatchPeer(ITransportEvents listener)
     {
-        Interlocked.Exchange(ref _watcher, session);
+        Interlocked.Exchange(ref _watcher, listener);
         if (PeerClosed)
-            session.OnPeerClosed();
+            listener.PeerClosed();
     }
 
     /// <summary>The server aborts: the socket closes now, whatever the session is doing, and the session is told.</summary>
@@ -119,14 +119,14 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     {
         CallEnded();
         PeerGone();
-        Volatile.Read(ref _watcher)?.OnAborted();
+        Volatile.Read(ref _watcher)?.Aborted();
         _socket.Dispose();
     }
 
     private void PeerGone()
     {
         Interlocked.Exchange(ref _peerClosed, 1);
-        Volatile.Read(ref _watcher)?.OnPeerClosed();
+        Volatile.Read(ref _watcher)?.PeerClosed();
     }
 
     /// <summary>
