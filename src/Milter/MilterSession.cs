@@ -183,6 +183,8 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
             // A frame's time runs from its first byte: bytes left after whole frames start a new one.
             if (buffer.Length > 0 && (consumedAny || _pendingBytes == 0))
                 _frameStarted = Stopwatch.GetTimestamp();
+            else if (_reader.BodyPayloadsRemoved)
+                _readHandled = Stopwatch.GetTimestamp();
             _pendingBytes = buffer.Length;
             _input.AdvanceTo(buffer.Start, buffer.End);
         }
@@ -198,8 +200,10 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
         if (_pendingBytes > 0)
             return (Remaining(_frameStarted, _options.ReadTimeout), Wait.Frame);
         // A BODY frame whose payload the transport drops as it arrives is not whole until the last byte is dropped.
+        // Its time runs from its first byte, but not from before the session was free to see it (as for any frame: a
+        // handler call's time is not the MTA's).
         if (_socket is not null && _socket.WatchDroppedBody(out var arrived, out _droppedLength))
-            return (Remaining(arrived, _options.ReadTimeout), Wait.DroppedBody);
+            return (Remaining(Math.Max(arrived, _readHandled), _options.ReadTimeout), Wait.DroppedBody);
         return (_options.IdleTimeout, Wait.Command);
     }
 
@@ -272,5 +276,6 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
     private long _frameStarted;
     private long _pendingBytes;
     private long _droppedLength;
+    private long _readHandled;
 }
 
