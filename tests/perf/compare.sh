@@ -15,7 +15,7 @@
 # the marked section of docs/performance.md (--no-docs: print only).
 #
 # Usage: tests/perf/compare.sh [--rounds N] [--scale F] [--baseline COMMIT|none] [--only KEYS] [--no-docs]
-#   (about fifteen minutes with the defaults)
+#   (about ten minutes with the defaults on 2 cores)
 #   --scale F      multiplies the message counts (0.1 for a quick try; such figures are noisy)
 #   --baseline C   the commit whose engine runs the ordinary filter beside ours (none: no baseline column)
 #   --only KEYS    runs only these configurations, e.g. o_p8,o_c8 (implies --no-docs)
