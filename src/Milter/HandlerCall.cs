@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
-using Milter.Protocol;
 
 namespace Milter;
 
@@ -31,7 +30,7 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     private IMilterHandler? _handler;
     private MilterContext? _context;
     private MilterSteps _step;
-    private CallArguments _arguments;
+    private StepArguments _arguments;
     private CancellationToken _token;
     private ExecutionContext? _flow;
     private CancellationTokenRegistration _registration;
@@ -56,7 +55,7 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     /// carry no execution context of their own).
     /// </param>
     /// <param name="token">Abandons the call.</param>
-    public ValueTask<HandlerOutcome> StartAsync(IMilterHandler handler, MilterContext context, MilterSteps step, in CallArguments arguments,
+    public ValueTask<HandlerOutcome> StartAsync(IMilterHandler handler, MilterContext context, MilterSteps step, in StepArguments arguments,
         ExecutionContext? flow, CancellationToken token)
     {
         if (_state != Idle)
@@ -104,16 +103,16 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
 
     private ValueTask<MilterVerdict> Invoke(IMilterHandler handler, MilterContext context) => _step switch
     {
-        MilterSteps.Connect => handler.OnConnectAsync(context, (ConnectionInfo)_arguments.Subject!, _token),
-        MilterSteps.Helo => handler.OnHeloAsync(context, (string)_arguments.Subject!, _token),
-        MilterSteps.Mail => handler.OnMailAsync(context, (Sender)_arguments.Subject!, _token),
-        MilterSteps.Rcpt => handler.OnRcptAsync(context, (Recipient)_arguments.Subject!, _token),
+        MilterSteps.Connect => handler.OnConnectAsync(context, _arguments.Connection, _token),
+        MilterSteps.Helo => handler.OnHeloAsync(context, _arguments.HeloName, _token),
+        MilterSteps.Mail => handler.OnMailAsync(context, _arguments.Sender, _token),
+        MilterSteps.Rcpt => handler.OnRcptAsync(context, _arguments.Recipient, _token),
         MilterSteps.Data => handler.OnDataAsync(context, _token),
-        MilterSteps.Header => handler.OnHeaderAsync(context, new HeaderField(_arguments.First, _arguments.Second), _token),
+        MilterSteps.Header => handler.OnHeaderAsync(context, _arguments.Header, _token),
         MilterSteps.EndOfHeaders => handler.OnEndOfHeadersAsync(context, _token),
-        MilterSteps.Body => handler.OnBodyChunkAsync(context, _arguments.First, _token),
-        MilterSteps.Unknown => handler.OnUnknownAsync(context, WireText.Decode(_arguments.First.Span), _token),
-        MilterSteps.EndOfMessage => handler.OnEndOfMessageAsync((EndOfMessageContext)_arguments.Subject!, _token),
+        MilterSteps.Body => handler.OnBodyChunkAsync(context, _arguments.Chunk, _token),
+        MilterSteps.Unknown => handler.OnUnknownAsync(context, _arguments.UnknownCommand, _token),
+        MilterSteps.EndOfMessage => handler.OnEndOfMessageAsync(_arguments.Message, _token),
         MilterSteps.Abort => Continue(handler.OnAbortAsync(context, _token)),
         MilterSteps.Close => CloseAsync(handler, context, _arguments.AbortFirst, _token),
         _ => throw new ArgumentOutOfRangeException(nameof(_step), _step, "not a handler step"),
@@ -203,12 +202,6 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
             disposable.Dispose();
     }
 }
-
-/// <summary>
-/// What a handler call is given besides the context: the step's subject (connection, HELO name, sender, recipient or
-/// end-of-message context) or its bytes (header name and value, body chunk, unknown command), valid during the call.
-/// </summary>
-internal readonly record struct CallArguments(object? Subject, ReadOnlyMemory<byte> First = default, ReadOnlyMemory<byte> Second = default, bool AbortFirst = false);
 
 /// <summary>How a handler call ended: a verdict, an exception, or abandoned by the session.</summary>
 internal readonly struct HandlerOutcome

@@ -17,6 +17,16 @@ internal interface ISocketTransport
     bool DropsBodyPayloads { get; }
 
     /// <summary>
+    /// Whether the payload of a BODY frame the session has read the header of is still being dropped as it arrives: the
+    /// frame is not whole yet, and its whole-frame deadline runs from <paramref name="arrived"/> (a
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp) as any frame's does. When true, the session's pending read is
+    /// woken (cancelled) once the frame is whole, so that it waits for the next command on the idle limit again.
+    /// </summary>
+    /// <param name="arrived">When the frame's first byte arrived.</param>
+    /// <param name="length">The payload's length, for the log.</param>
+    bool WatchDroppedBody(out long arrived, out long length);
+
+    /// <summary>
     /// A handler call begins: the session reads nothing until it ends, so the transport reads only a little ahead
     /// meanwhile (an MTA that streams frames without waiting for replies would otherwise fill the buffers).
     /// </summary>
@@ -29,12 +39,23 @@ internal interface ISocketTransport
     bool PeerClosed { get; }
 
     /// <summary>
-    /// Calls <see cref="MilterSession.OnPeerClosed"/> when the MTA goes (at once if it has gone already; perhaps twice), so
-    /// a running handler call ends with it, and <see cref="MilterSession.OnAborted"/> when the server aborts the
-    /// connection (after cancelling the token the session runs with).
+    /// Raises <see cref="ITransportEvents.PeerClosed"/> when the MTA goes (at once if it has gone already; perhaps
+    /// twice), so a running handler call ends with it, and <see cref="ITransportEvents.Aborted"/> when the server aborts
+    /// the connection (after cancelling the token the session runs with). The transport knows its listener only by
+    /// these two events.
     /// </summary>
-    void WatchPeer(MilterSession session);
+    void WatchPeer(ITransportEvents listener);
 
     /// <summary>The session is over (its replies are flushed): the transport closes its side and ends its receive.</summary>
     void SessionEnded();
+}
+
+/// <summary>What a transport tells the session that runs on it, from its own thread: the one way the transport calls back.</summary>
+internal interface ITransportEvents
+{
+    /// <summary>The MTA closed or reset the connection: a running step's call ends now.</summary>
+    void PeerClosed();
+
+    /// <summary>The server aborts the connection: the current wait or handler call ends now.</summary>
+    void Aborted();
 }

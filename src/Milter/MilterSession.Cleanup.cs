@@ -36,7 +36,7 @@ public sealed partial class MilterSession
         smtp.Message.Reset();
         try
         {
-            var outcome = await CallAsync(smtp, MilterSteps.Close, new(null, AbortFirst: abortFirst), cleanup: true).ConfigureAwait(false);
+            var outcome = await CallAsync(smtp, MilterSteps.Close, StepArguments.ForClose(abortFirst), cleanup: true).ConfigureAwait(false);
             ReportCleanup(smtp, MilterSteps.Close, outcome);
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)

@@ -46,7 +46,7 @@ public sealed partial class MilterSession
                 ScopeMacros(context, MacroStage.Connect, macroFor);
                 context.Connection = connection;
                 _scope?.Client = connection.Address;
-                await StepAsync(smtp, MilterSteps.Connect, new(connection)).ConfigureAwait(false);
+                await StepAsync(smtp, MilterSteps.Connect, StepArguments.ForConnect(connection)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Helo:
@@ -55,7 +55,7 @@ public sealed partial class MilterSession
                 await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
                 ScopeMacros(context, MacroStage.Helo, macroFor);
                 context.HeloName = helo;
-                await StepAsync(smtp, MilterSteps.Helo, new(helo)).ConfigureAwait(false);
+                await StepAsync(smtp, MilterSteps.Helo, StepArguments.ForHelo(helo)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Mail:
@@ -65,7 +65,7 @@ public sealed partial class MilterSession
                 ScopeMacros(context, MacroStage.Mail, macroFor);
                 var sender = new Sender(mail.GetAddress(), mail.GetArguments());
                 StartMessage(smtp, sender);
-                await StepAsync(smtp, MilterSteps.Mail, new(sender)).ConfigureAwait(false);
+                await StepAsync(smtp, MilterSteps.Mail, StepArguments.ForMail(sender)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Rcpt:
@@ -74,7 +74,7 @@ public sealed partial class MilterSession
                 ScopeMacros(context, MacroStage.Rcpt, macroFor);
                 var recipient = new Recipient(rcpt.GetAddress(), rcpt.GetArguments());
                 context.AddRecipient(recipient);
-                await StepAsync(smtp, MilterSteps.Rcpt, new(recipient)).ConfigureAwait(false);
+                await StepAsync(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.Data:
@@ -89,7 +89,7 @@ public sealed partial class MilterSession
                 if (context.Mta != MtaKind.Postfix)
                     context.AddHeaderName(KnownHeaderNames.Decode(header.Name.Span));
                 smtp.Trace.HeaderCount++;
-                await StepAsync(smtp, MilterSteps.Header, new(null, header.Name, header.Value)).ConfigureAwait(false);
+                await StepAsync(smtp, MilterSteps.Header, StepArguments.ForHeader(header.Name, header.Value)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfHeaders:
@@ -100,7 +100,7 @@ public sealed partial class MilterSession
             case MilterCommandCode.Body:
                 EnterStage(smtp, MessageStage.Body, command);
                 smtp.Trace.BodySize += frame.PayloadLength;
-                await StepAsync(smtp, MilterSteps.Body, new(null, frame.Payload)).ConfigureAwait(false);
+                await StepAsync(smtp, MilterSteps.Body, StepArguments.ForBody(frame.Payload)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfBody:
@@ -119,7 +119,7 @@ public sealed partial class MilterSession
             case MilterCommandCode.Unknown:
                 EnsureConnected(smtp, command);
                 var unknown = TextCommand.Parse(frame.Payload, command);
-                await StepAsync(smtp, MilterSteps.Unknown, new(null, unknown.Text)).ConfigureAwait(false);
+                await StepAsync(smtp, MilterSteps.Unknown, StepArguments.ForUnknown(unknown.Text)).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.QuitNewConnection:

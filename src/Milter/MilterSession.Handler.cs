@@ -23,7 +23,7 @@ public sealed partial class MilterSession
     /// <exception cref="PeerClosedException">The MTA closed the connection while the handler ran.</exception>
     /// <exception cref="OperationCanceledException">The session was aborted.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, CallArguments arguments, bool cleanup = false)
+    private async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup = false)
     {
         // Steps end when the MTA goes away; abort and close calls run on the session's own deadline.
         var limit = LimitOf(step);
@@ -80,18 +80,18 @@ public sealed partial class MilterSession
     /// Over a transport that cannot hold its buffers (<see cref="ISocketTransport"/>), the handler reads a pooled copy of
     /// the frame's bytes, so a call left running past its limit never sees the next frames' bytes in their place.
     /// </summary>
-    private static byte[] CopyFrameBytes(ref CallArguments arguments)
+    private static byte[] CopyFrameBytes(ref StepArguments arguments)
     {
         var (first, second) = (arguments.First, arguments.Second);
         var copy = System.Buffers.ArrayPool<byte>.Shared.Rent(first.Length + second.Length);
         first.CopyTo(copy);
         second.CopyTo(copy.AsMemory(first.Length));
-        arguments = arguments with { First = copy.AsMemory(0, first.Length), Second = copy.AsMemory(first.Length, second.Length) };
+        arguments = arguments.WithBytes(copy.AsMemory(0, first.Length), copy.AsMemory(first.Length, second.Length));
         return copy;
     }
 
     /// <summary>A call left running may still read the frame's bytes: they stay out of every pool until it returns.</summary>
-    private void KeepFrameBytes(in CallArguments arguments, Task straggler, ref byte[]? copy)
+    private void KeepFrameBytes(in StepArguments arguments, Task straggler, ref byte[]? copy)
     {
         if (arguments.First.IsEmpty && arguments.Second.IsEmpty)
             return;
@@ -112,7 +112,7 @@ public sealed partial class MilterSession
         _inStep = true;
         Interlocked.MemoryBarrier(); // the flag before the look at the MTA: the socket does the same the other way round
         if (PeerClosed)
-            OnPeerClosed(); // it went before the step started: the watch found no step to end
+            EndStepOnPeerClosed(); // it went before the step started: the watch found no step to end
         return token;
     }
 
@@ -126,7 +126,9 @@ public sealed partial class MilterSession
     private bool PeerClosed => _socket?.PeerClosed == true;
 
     /// <summary>Ends a running step's call when the MTA goes away; abort and close calls, and reads, are left to their deadline.</summary>
-    internal void OnPeerClosed()
+    void ITransportEvents.PeerClosed() => EndStepOnPeerClosed();
+
+    private void EndStepOnPeerClosed()
     {
         if (_inStep)
             _deadline.Cancel();

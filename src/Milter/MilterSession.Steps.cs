@@ -10,7 +10,7 @@ public sealed partial class MilterSession
     /// consequences. A failure at a step the MTA does not wait for is answered at the next step it waits for.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<MilterVerdict> StepAsync(SmtpConnection smtp, MilterSteps step, CallArguments arguments, bool replyToMta = true)
+    private async ValueTask<MilterVerdict> StepAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool replyToMta = true)
     {
         var negotiatedNoReply = (smtp.Context.Negotiation.Protocol & NoReplyFlag(step)) != 0;
         var mustReply = replyToMta && !negotiatedNoReply;
@@ -89,7 +89,7 @@ public sealed partial class MilterSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> LastChunkDecidesAsync(SmtpConnection smtp, ReadOnlyMemory<byte> chunk)
     {
-        var verdict = await StepAsync(smtp, MilterSteps.Body, new(null, chunk), replyToMta: false).ConfigureAwait(false);
+        var verdict = await StepAsync(smtp, MilterSteps.Body, StepArguments.ForBody(chunk), replyToMta: false).ConfigureAwait(false);
         if (!verdict.IsFinal)
             return false;
         Reply(verdict);
@@ -105,7 +105,7 @@ public sealed partial class MilterSession
     /// verdict becomes the default verdict (logged once, here, for every step), as does every step once the handler is retired.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(MilterVerdict Verdict, bool Failed)> InvokeAsync(SmtpConnection smtp, MilterSteps step, CallArguments arguments)
+    private async ValueTask<(MilterVerdict Verdict, bool Failed)> InvokeAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments)
     {
         if (smtp.Retired)
             return (_options.DefaultVerdict, true);
@@ -171,7 +171,7 @@ public sealed partial class MilterSession
             message = new EndOfMessageContext(smtp.Context, this, Spares<ChangeBuffers>.Rent());
             try
             {
-                (verdict, failed) = await InvokeAsync(smtp, MilterSteps.EndOfMessage, new(message)).ConfigureAwait(false);
+                (verdict, failed) = await InvokeAsync(smtp, MilterSteps.EndOfMessage, StepArguments.ForEndOfMessage(message)).ConfigureAwait(false);
             }
             finally
             {

@@ -17,7 +17,7 @@ namespace Milter;
 /// Replies to the frames of one read are written together and flushed once, so a message's end-of-message
 /// changes and verdict leave in a single write. A protocol error ends this connection only.
 /// </remarks>
-public sealed partial class MilterSession : IMessageOutput
+public sealed partial class MilterSession : IMessageOutput, ITransportEvents
 {
     private static long s_nextId;
 
@@ -183,6 +183,8 @@ public sealed partial class MilterSession : IMessageOutput
             // A frame's time runs from its first byte: bytes left after whole frames start a new one.
             if (buffer.Length > 0 && (consumedAny || _pendingBytes == 0))
                 _frameStarted = Stopwatch.GetTimestamp();
+            else if (_reader.BodyPayloadsRemoved)
+                _readHandled = Stopwatch.GetTimestamp();
             _pendingBytes = buffer.Length;
             _input.AdvanceTo(buffer.Start, buffer.End);
         }
@@ -197,6 +199,11 @@ public sealed partial class MilterSession : IMessageOutput
             return (Remaining(_started, _options.NegotiationTimeout), Wait.Negotiation);
         if (_pendingBytes > 0)
             return (Remaining(_frameStarted, _options.ReadTimeout), Wait.Frame);
+        // A BODY frame whose payload the transport drops as it arrives is not whole until the last byte is dropped.
+        // Its time runs from its first byte, but not from before the session was free to see it (as for any frame: a
+        // handler call's time is not the MTA's).
+        if (_socket is not null && _socket.WatchDroppedBody(out var arrived, out _droppedLength))
+            return (Remaining(Math.Max(arrived, _readHandled), _options.ReadTimeout), Wait.DroppedBody);
         return (_options.IdleTimeout, Wait.Command);
     }
 
@@ -208,7 +215,7 @@ public sealed partial class MilterSession : IMessageOutput
     private CancellationToken ArmDeadline(TimeSpan limit) => Arm(ref _deadline, limit);
 
     /// <summary>
-    /// Arms <paramref name="deadline"/>. Over the server's sockets the abort comes as a call (<see cref="OnAborted"/>)
+    /// Arms <paramref name="deadline"/>. Over the server's sockets the abort comes as an event (<see cref="ITransportEvents.Aborted"/>)
     /// rather than through a source linked to the server's token: a registration fewer on that token per connection.
     /// </summary>
     private CancellationToken Arm(ref Deadline deadline, TimeSpan limit)
@@ -224,7 +231,7 @@ public sealed partial class MilterSession : IMessageOutput
     }
 
     /// <summary>The server aborts: the current wait or handler call ends now.</summary>
-    internal void OnAborted()
+    void ITransportEvents.Aborted()
     {
         _deadline.Cancel();
         _flushDuringCall.Cancel();
@@ -246,6 +253,9 @@ public sealed partial class MilterSession : IMessageOutput
             case Wait.Frame:
                 SessionLog.FrameTimedOut(_log, ConnectionId, _options.ReadTimeout, _pendingBytes);
                 break;
+            case Wait.DroppedBody:
+                SessionLog.DroppedBodyTimedOut(_log, ConnectionId, _droppedLength, _options.ReadTimeout);
+                break;
             default:
                 SessionLog.TimedOut(_log, ConnectionId, limit);
                 break;
@@ -256,6 +266,7 @@ public sealed partial class MilterSession : IMessageOutput
     {
         Negotiation,
         Frame,
+        DroppedBody,
         Command,
     }
 
@@ -264,5 +275,7 @@ public sealed partial class MilterSession : IMessageOutput
     private long _started;
     private long _frameStarted;
     private long _pendingBytes;
+    private long _droppedLength;
+    private long _readHandled;
 }
 

@@ -43,9 +43,6 @@ public enum MilterSteps
     /// <summary>The connection ended (QUIT, QUIT_NC or EOF).</summary>
     Close = 1 << 11,
 
-    /// <summary>Option negotiation (SMFIC_OPTNEG).</summary>
-    Negotiate = 1 << 12,
-
     /// <summary>Steps that can be negotiated away or made no-reply.</summary>
     Negotiable = Connect | Helo | Mail | Rcpt | Data | Header | EndOfHeaders | Body | Unknown,
 }

@@ -67,4 +67,7 @@ internal static partial class SessionLog
 
     [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Milter connection {ConnectionId}: the {Step} handler did not return within {Limit} (queue id {QueueId}); answering {Verdict}, cancelling its token, and calling it no more on this SMTP connection")]
     public static partial void HandlerTimedOut(ILogger logger, long connectionId, MilterSteps step, TimeSpan limit, string? queueId, MilterVerdict verdict);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "Milter connection {ConnectionId}: closing: a body chunk of {Length} bytes took longer than {Timeout} to arrive (the milter reads no body, so its bytes were dropped as they came)")]
+    public static partial void DroppedBodyTimedOut(ILogger logger, long connectionId, long length, TimeSpan timeout);
 }

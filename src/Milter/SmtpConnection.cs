@@ -39,9 +39,6 @@ internal sealed class SmtpConnection(IMilterHandler handler, MilterContext conte
     /// <summary>Whether the retired handler saw its message start and will not see it end.</summary>
     public bool AbortOwed { get; private set; }
 
-    /// <summary>Whether the handler takes part in a message step now.</summary>
-    public bool InMessageStep => !Decided && Message.State != MessageState.Decided;
-
     public void Retire(Task straggler, bool abortOwed) => (Straggler, AbortOwed) = (straggler, abortOwed);
 
     /// <summary>The message is over: its state and any failure it left go.</summary>

@@ -6,9 +6,9 @@ namespace Milter.IntegrationTests;
 
 /// <summary>
 /// The parts of tests/perf/compare.sh, checked in seconds (the comparison itself takes minutes and is run by hand):
-/// the C load driver and the libmilter milter build with gcc without a warning, each of the three milters passes
-/// messages with the three changes the driver checks, with and without a body the MTA must send, and ours prints its
-/// allocations on SIGUSR1.
+/// the C load driver and the libmilter milter build with gcc without a warning, each milter passes messages with the
+/// three changes the driver checks (the minimal filter with and without a body the MTA must send, the ordinary one with
+/// three recipients and ten headers over persistent connections), and ours prints its allocations on SIGUSR1.
 /// </summary>
 public class PerfComparisonTests
 {
@@ -19,8 +19,11 @@ public class PerfComparisonTests
     [InlineData("ours")]
     [InlineData("libmilter")]
     [InlineData("pymilter")]
+    [InlineData("ours --ordinary")]
+    [InlineData("libmilter -O")]
     public async Task Messages_pass_through_the_milter_with_its_three_changes(string milter)
     {
+        var ordinary = milter.Contains(' ', StringComparison.Ordinal);
         if (Unbuildable() is { } reason)
             Assert.Skip(reason);
         if (milter == "pymilter" && await Pymilter.UnavailableAsync() is { } missing)
@@ -31,12 +34,17 @@ public class PerfComparisonTests
         await using var process = milter switch
         {
             "ours" => await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), address),
+            "ours --ordinary" => await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), "--ordinary", address),
             "libmilter" => await ExternalMilter.StartAsync(port, Path.Combine(build, "libmilter_perf"), "-N", address),
+            "libmilter -O" => await ExternalMilter.StartAsync(port, Path.Combine(build, "libmilter_perf"), "-N", "-O", address),
             _ => await ExternalMilter.StartAsync(port, "/usr/bin/python3", Path.Combine(Sources, "pymilter_perf.py"), address),
         };
 
-        // Without NOBODY offered, a body of four chunks goes to the milter too: the no-reply body path is taken.
-        string[][] loads = [["-c", "2", "-n", "3"], ["-n", "2", "-b", "200000", "-B"]];
+        // Without NOBODY offered, a body of four chunks goes to the milter too: the no-reply body path is taken. The
+        // ordinary filter answers each of three recipients, on connections that carry three messages each.
+        string[][] loads = ordinary
+            ? [["-c", "2", "-n", "6", "-m", "3", "-r", "3", "-h", "10", "-b", "10240"]]
+            : [["-c", "2", "-n", "3"], ["-n", "2", "-b", "200000", "-B"]];
         foreach (var load in loads)
         {
             var (exitCode, log) = await Command.RunAsync(Path.Combine(build, "perfload"), [.. load, "127.0.0.1", port.ToString(CultureInfo.InvariantCulture)]);

@@ -1,4 +1,6 @@
-// The perf milter of tests/perf/compare.sh:   Milter.Perf ADDRESS      e.g. inet:8890@127.0.0.1
+// The perf milters of tests/perf/compare.sh:   Milter.Perf [--ordinary] ADDRESS      e.g. inet:8890@127.0.0.1
+// The minimal filter (PerfFilter) by default, the ordinary one (OrdinaryFilter) with --ordinary. It builds against the
+// baseline commit's engine too (compare.sh copies this project there), so it uses only what both engines offer.
 // On SIGUSR1 it prints "allocated_bytes=N" (all threads, since start) on standard output, so the script can take
 // the allocations of a load run as the difference of two readings, with what the GC holds (committed, heap after the
 // last collection) to tell the managed heap's share of the RSS.
@@ -16,4 +18,11 @@ using var report = PosixSignalRegistration.Create((PosixSignal)SigUsr1, context 
         $"allocated_bytes={GC.GetTotalAllocatedBytes(precise: true)} gc_committed_bytes={gc.TotalCommittedBytes} gc_heap_bytes={gc.HeapSizeBytes}"));
     Console.Out.Flush();
 });
-return await MilterServer.RunAsync<PerfFilter>(args);
+#if BASELINE_ENGINE
+await MilterServer.RunAsync<OrdinaryFilter>(args is ["--ordinary", .. var addresses] ? addresses : args);
+#else
+if (args is ["--ordinary", .. var addresses])
+    await MilterServer.RunAsync<OrdinaryFilter>(addresses);
+else
+    await MilterServer.RunAsync<PerfFilter>(args);
+#endif

@@ -2,8 +2,8 @@
 is installed on the machines that run it (standard library only)."""
 from xml.sax.saxutils import escape
 
-COLOURS = {'ours': '#2b6cb0', 'libmilter': '#dd6b20', 'pymilter': '#38a169'}
-PANEL_WIDTH, PANEL_HEIGHT, BAR_AREA = 470, 290, 190
+COLOURS = {'ours': '#2b6cb0', 'base': '#90cdf4', 'libmilter': '#dd6b20', 'pymilter': '#38a169'}
+PANEL_WIDTH, PANEL_HEIGHT, BAR_AREA = 950, 290, 190
 
 
 def short(value):
@@ -44,9 +44,8 @@ def panel(x0, y0, title, groups, milters, labels):
 
 
 def write(path, title, panels, milters, labels):
-    """panels: (title, groups) pairs, laid out two to a row."""
-    rows = (len(panels) + 1) // 2
-    width, height = 2 * PANEL_WIDTH + 20, 60 + rows * PANEL_HEIGHT
+    """panels: (title, groups) pairs, one to a row (a panel holds every configuration)."""
+    width, height = PANEL_WIDTH + 20, 60 + len(panels) * PANEL_HEIGHT
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
              'font-family="DejaVu Sans, Arial, sans-serif">' % (width, height, width, height),
              '<rect width="100%" height="100%" fill="white"/>',
@@ -55,10 +54,9 @@ def write(path, title, panels, milters, labels):
     for milter in milters:
         parts.append('<rect x="%d" y="36" width="12" height="12" fill="%s"/>' % (x, COLOURS[milter]))
         parts.append('<text x="%d" y="46" font-size="12">%s</text>' % (x + 16, escape(labels[milter])))
-        x += 30 + 8 * len(labels[milter])
+        x += 30 + 7 * len(labels[milter])
     for i, (panel_title, groups) in enumerate(panels):
-        parts += panel(10 + (i % 2) * (PANEL_WIDTH + 10), 50 + (i // 2) * PANEL_HEIGHT, panel_title, groups, milters,
-                       labels)
+        parts += panel(10, 50 + i * PANEL_HEIGHT, panel_title, groups, milters, labels)
     parts.append('</svg>')
     with open(path, 'w') as f:
         f.write('\n'.join(parts) + '\n')

@@ -3,9 +3,11 @@
  * tests/Milter.Perf and pymilter_perf.py do: reads the Subject header, and at end of message adds a header, changes
  * Subject and adds a recipient. It asks the MTA to skip every step it does not use (NOBODY only when offered).
  *
- *   libmilter_perf [-N] SOCKET      SOCKET as libmilter writes it, e.g. inet:8890@127.0.0.1
+ *   libmilter_perf [-N] [-O] SOCKET      SOCKET as libmilter writes it, e.g. inet:8890@127.0.0.1
  *   -N  also negotiate no reply (SMFIP_NR_*) for every step the MTA offers it for, so only end of message is
  *       answered, as the other two milters do; without it, each header is answered CONTINUE.
+ *   -O  the ordinary filter of tests/Milter.Perf/OrdinaryFilter.cs instead: it also notes the sender at MAIL and
+ *       judges each recipient at RCPT (answered, -N or not).
  */
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
@@ -21,12 +23,14 @@
 #define NO_REPLIES (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN \
     | SMFIP_NR_EOH | SMFIP_NR_HDR | SMFIP_NR_BODY)
 
-static int no_reply;
+static int no_reply, ordinary;
 
 /* Per connection: created at negotiation, freed at close. */
 struct state {
     unsigned long protocol; /* the negotiated flags: which steps must return SMFIS_NOREPLY */
     char *subject;
+    char *sender;
+    int recipients;
 };
 
 static sfsistat perf_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long protocol, unsigned long f2,
@@ -39,7 +43,9 @@ static sfsistat perf_negotiate(SMFICTX *ctx, unsigned long actions, unsigned lon
     if (state == NULL)
         return SMFIS_REJECT;
     *want_actions = actions & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT);
-    *want_protocol = protocol & (UNUSED_STEPS | (no_reply ? NO_REPLIES : 0));
+    unsigned long unused = ordinary ? UNUSED_STEPS & ~(SMFIP_NOMAIL | SMFIP_NORCPT) : UNUSED_STEPS;
+    unsigned long no_replies = ordinary ? NO_REPLIES & ~SMFIP_NR_RCPT : NO_REPLIES;
+    *want_protocol = protocol & (unused | (no_reply ? no_replies : 0));
     *want_f2 = *want_f3 = 0;
     state->protocol = *want_protocol;
     smfi_setpriv(ctx, state);
@@ -51,6 +57,29 @@ static sfsistat carry_on(SMFICTX *ctx, unsigned long no_reply_flag)
 {
     struct state *state = smfi_getpriv(ctx);
     return state != NULL && (state->protocol & no_reply_flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat perf_envfrom(SMFICTX *ctx, char **args)
+{
+    struct state *state = smfi_getpriv(ctx);
+    if (state != NULL && args[0] != NULL) {
+        free(state->sender);
+        state->sender = strdup(args[0]);
+    }
+    return carry_on(ctx, SMFIP_NR_MAIL);
+}
+
+static sfsistat perf_envrcpt(SMFICTX *ctx, char **args)
+{
+    struct state *state = smfi_getpriv(ctx);
+    if (state == NULL || args[0] == NULL)
+        return SMFIS_CONTINUE;
+    size_t len = strlen(args[0]);
+    const char *blocked = "@blocked.example>";
+    int refused = ++state->recipients > 100
+        || (len >= strlen(blocked) && strcasecmp(args[0] + len - strlen(blocked), blocked) == 0)
+        || (state->sender != NULL && strcmp(args[0], state->sender) == 0);
+    return refused ? SMFIS_REJECT : SMFIS_CONTINUE;
 }
 
 static sfsistat perf_header(SMFICTX *ctx, char *name, char *value)
@@ -73,7 +102,9 @@ static void forget_message(struct state *state)
 {
     if (state != NULL) {
         free(state->subject);
-        state->subject = NULL;
+        free(state->sender);
+        state->subject = state->sender = NULL;
+        state->recipients = 0;
     }
 }
 
@@ -112,21 +143,26 @@ static sfsistat perf_close(SMFICTX *ctx)
 int main(int argc, char **argv)
 {
     int opt;
-    while ((opt = getopt(argc, argv, "N")) != -1) {
-        if (opt != 'N') {
-            fprintf(stderr, "usage: libmilter_perf [-N] SOCKET\n");
+    while ((opt = getopt(argc, argv, "NO")) != -1) {
+        if (opt == 'N') {
+            no_reply = 1;
+        } else if (opt == 'O') {
+            ordinary = 1;
+        } else {
+            fprintf(stderr, "usage: libmilter_perf [-N] [-O] SOCKET\n");
             return 2;
         }
-        no_reply = 1;
     }
     if (optind + 1 != argc) {
-        fprintf(stderr, "usage: libmilter_perf [-N] SOCKET\n");
+        fprintf(stderr, "usage: libmilter_perf [-N] [-O] SOCKET\n");
         return 2;
     }
     struct smfiDesc description = {
         .xxfi_name = "perf",
         .xxfi_version = SMFI_VERSION,
         .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT,
+        .xxfi_envfrom = ordinary ? perf_envfrom : NULL,
+        .xxfi_envrcpt = ordinary ? perf_envrcpt : NULL,
         .xxfi_header = perf_header,
         .xxfi_body = perf_body,
         .xxfi_eom = perf_eom,

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Runs the load of tests/perf/compare.sh against the three milters and writes what it measured as JSON.
 
-    measure.py BUILD_DIR OUTPUT.json [--rounds N] [--scale F]
+    measure.py BUILD_DIR OUTPUT.json [--rounds N] [--scale F] [--baseline COMMIT]
 
-BUILD_DIR holds perfload, libmilter_perf and ours/Milter.Perf (compare.sh builds them). Every configuration of
-every round starts a fresh milter process, so its peak RSS (VmHWM) is its own. The milters run one after another,
-never together; the order of the three turns with each round so that a slow spell of the shared machine does not
-always hit the same one. Standard library only: it runs under Debian's /usr/bin/python3 with nothing installed.
+BUILD_DIR holds perfload, libmilter_perf, ours/Milter.Perf and, with --baseline, base/Milter.Perf (the same perf
+milter built on that earlier commit's engine; compare.sh builds them all). Every configuration of every round starts
+a fresh milter process, so its peak RSS (VmHWM) is its own. The milters run one after another, never together; their
+order turns with each round so that a slow spell of the shared machine does not always hit the same one. Standard library only: it runs under Debian's /usr/bin/python3 with nothing installed.
 """
 import argparse
 import json
@@ -30,24 +30,44 @@ IDLE_CONNECTIONS = 10000
 # The figures of issue 15: one message per connection at 1, 8 and 64 connections (5,000 messages at 64, the RSS
 # figure), and a 1 MiB body at 8 connections with and without NOBODY offered. Counts are chosen so that the fastest
 # milter still runs long enough for /proc's CPU time (10 ms ticks) to be within a few percent.
+#
+# The ordinary filter (tests/Milter.Perf/OrdinaryFilter.cs: MAIL, RCPT answered, headers as strings, abort, three
+# changes at end of message) with the message of issue 25 (3 recipients, 10 headers, 10 KiB body), over persistent
+# connections (each carries its share of the messages, as Postfix keeps one milter connection per SMTP connection and
+# busy relays send many messages on one) and over one connection per message; against our engine at the baseline
+# commit and libmilter. pymilter runs the minimal filter only: at a twentieth of the others' speed it would double the
+# run time and tell nothing new.
+MINIMAL = ['ours', 'libmilter', 'pymilter']
+ORDINARY = ['ours', 'base', 'libmilter']
+ORDINARY_MESSAGE = {'filter': 'ordinary', 'recipients': 3, 'headers': 10, 'body': 10 * 1024}
 CONFIGS = [
-    {'key': 'c1', 'label': '1 connection', 'connections': 1, 'messages': 10000},
-    {'key': 'c8', 'label': '8 connections', 'connections': 8, 'messages': 10000},
-    {'key': 'c64', 'label': '64 connections', 'connections': 64, 'messages': 5000},
-    {'key': 'body', 'label': '1 MiB body, NOBODY offered, 8 connections', 'connections': 8, 'messages': 10000,
+    dict(ORDINARY_MESSAGE, key='o_p8', label='ordinary filter, 8 persistent connections', connections=8,
+         messages=24000, persistent=True, milters=ORDINARY),
+    dict(ORDINARY_MESSAGE, key='o_p1', label='ordinary filter, 1 persistent connection', connections=1,
+         messages=12000, persistent=True, milters=ORDINARY),
+    dict(ORDINARY_MESSAGE, key='o_c8', label='ordinary filter, 8 connections, one message each', connections=8,
+         messages=8000, milters=ORDINARY),
+    {'key': 'c1', 'label': 'minimal filter, 1 connection', 'connections': 1, 'messages': 10000},
+    {'key': 'c8', 'label': 'minimal filter, 8 connections', 'connections': 8, 'messages': 10000},
+    {'key': 'c64', 'label': 'minimal filter, 64 connections', 'connections': 64, 'messages': 5000},
+    {'key': 'body', 'label': 'minimal filter, 1 MiB body, NOBODY offered, 8 connections', 'connections': 8, 'messages': 10000,
      'body': 1 << 20},
-    {'key': 'body_sent', 'label': '1 MiB body, NOBODY not offered, 8 connections', 'connections': 8, 'messages': 2000,
+    {'key': 'body_sent', 'label': 'minimal filter, 1 MiB body, NOBODY not offered, 8 connections', 'connections': 8, 'messages': 2000,
      'body': 1 << 20, 'no_nobody': True},
 ]
 
-MILTERS = ['ours', 'libmilter', 'pymilter']
+for _config in CONFIGS:
+    _config.setdefault('filter', 'minimal')
+    _config.setdefault('milters', MINIMAL)
 
 
-def milter_command(milter, build, address):
-    if milter == 'ours':
-        return [os.path.join(build, 'ours', 'Milter.Perf'), address]
+def milter_command(milter, build, address, ordinary):
+    if milter in ('ours', 'base'):
+        return [os.path.join(build, milter, 'Milter.Perf')] + (['--ordinary'] if ordinary else []) + [address]
     if milter == 'libmilter':
-        return [os.path.join(build, 'libmilter_perf'), '-N', address]
+        return [os.path.join(build, 'libmilter_perf'), '-N'] + (['-O'] if ordinary else []) + [address]
+    if ordinary:
+        raise ValueError('pymilter runs the minimal filter only')
     return ['/usr/bin/python3', os.path.join(HERE, 'pymilter_perf.py'), address]
 
 
@@ -67,13 +87,13 @@ def listening(port):
 class Milter:
     """One milter process: started on a free port, its standard output kept in a file (ours prints allocations)."""
 
-    def __init__(self, name, build, work):
+    def __init__(self, name, build, work, ordinary=False):
         self.name = name
         self.port = free_port()
         self.out_path = os.path.join(work, '%s.out' % name)
         self.err_path = os.path.join(work, '%s.err' % name)
         with open(self.out_path, 'w') as out, open(self.err_path, 'a') as err:
-            self.process = subprocess.Popen(milter_command(name, build, 'inet:%d@127.0.0.1' % self.port),
+            self.process = subprocess.Popen(milter_command(name, build, 'inet:%d@127.0.0.1' % self.port, ordinary),
                                             stdout=out, stderr=err)
         deadline = time.monotonic() + 30
         while not listening(self.port):
@@ -100,7 +120,7 @@ class Milter:
         raise RuntimeError('no %s in /proc/%d/status' % (field, self.pid))
 
     def allocated_bytes(self):
-        """Ours only: bytes allocated since start, which it prints on SIGUSR1."""
+        """Ours (and the baseline) only: bytes allocated since start, which it prints on SIGUSR1."""
         with open(self.out_path) as f:
             seen = f.read().count('allocated_bytes=')
         os.kill(self.pid, signal.SIGUSR1)
@@ -123,9 +143,12 @@ class Milter:
             self.process.wait()
 
 
-def drive(build, port, connections, messages, body=0, no_nobody=False):
-    """Runs perfload and returns its key=value figures."""
-    command = [os.path.join(build, 'perfload'), '-c', str(connections), '-n', str(messages)]
+def drive(build, port, connections, messages, body=0, no_nobody=False, recipients=1, headers=8, persistent=False):
+    """Runs perfload and returns its key=value figures; persistent: each connection carries its share of the messages."""
+    command = [os.path.join(build, 'perfload'), '-c', str(connections), '-n', str(messages), '-r', str(recipients),
+               '-h', str(headers)]
+    if persistent:
+        command += ['-m', str(-(-messages // connections))]
     if body:
         command += ['-b', str(body)]
     if no_nobody:
@@ -144,14 +167,15 @@ def settle():
 
 
 def measure_load(name, config, build, work, scale):
-    milter = Milter(name, build, work)
+    milter = Milter(name, build, work, ordinary=config['filter'] == 'ordinary')
     try:
         load = dict(connections=config['connections'], body=config.get('body', 0),
-                    no_nobody=config.get('no_nobody', False))
+                    no_nobody=config.get('no_nobody', False), recipients=config.get('recipients', 1),
+                    headers=config.get('headers', 8), persistent=config.get('persistent', False))
         # A short warm-up with the same load, so that one-time start-up work is not charged to the messages.
         drive(build, milter.port, messages=max(100, 4 * config['connections']), **load)
         settle()
-        allocated = milter.allocated_bytes() if name == 'ours' else None
+        allocated = milter.allocated_bytes() if name in ('ours', 'base') else None
         cpu = milter.cpu_seconds()
         messages = max(config['connections'], int(config['messages'] * scale))
         figures = drive(build, milter.port, messages=messages, **load)
@@ -175,7 +199,7 @@ def measure_load(name, config, build, work, scale):
 
 
 def measure_idle(name, build, work):
-    """RSS added by IDLE_CONNECTIONS negotiated connections that send nothing more, after a warm-up."""
+    """RSS added by IDLE_CONNECTIONS negotiated connections that send nothing more, after a warm-up (minimal filter)."""
     milter = Milter(name, build, work)
     try:
         drive(build, milter.port, connections=8, messages=1000)
@@ -234,15 +258,23 @@ def main():
     parser.add_argument('output')
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--scale', type=float, default=1.0, help='multiply the message counts (a quick try: 0.1)')
+    parser.add_argument('--baseline', help='the commit base/Milter.Perf was built on (none: no baseline column)')
+    parser.add_argument('--only', help='comma-separated configuration keys to run (a quick look at a few)')
     args = parser.parse_args()
     work = os.path.dirname(os.path.abspath(args.output))
 
-    result = {'machine': machine(), 'rounds': args.rounds, 'scale': args.scale,
-              'configs': CONFIGS, 'idle_connections': IDLE_CONNECTIONS, 'runs': []}
+    configs = [c for c in CONFIGS if not args.only or c['key'] in args.only.split(',')]
+    if not args.baseline:
+        configs = [dict(c, milters=[m for m in c['milters'] if m != 'base']) for c in configs]
+    idle = {'key': 'idle', 'label': '%d idle connections' % IDLE_CONNECTIONS, 'milters': MINIMAL}
+    if not args.only or 'idle' in args.only.split(','):
+        configs.append(idle)
+    result = {'machine': machine(), 'rounds': args.rounds, 'scale': args.scale, 'baseline': args.baseline,
+              'configs': [c for c in configs if c['key'] != 'idle'], 'idle_connections': IDLE_CONNECTIONS, 'runs': []}
     for round_number in range(1, args.rounds + 1):
-        order = MILTERS[round_number - 1:] + MILTERS[:round_number - 1]
-        for config in CONFIGS + [{'key': 'idle', 'label': '%d idle connections' % IDLE_CONNECTIONS}]:
-            for name in order:
+        for config in configs:
+            turn = (round_number - 1) % len(config['milters'])
+            for name in config['milters'][turn:] + config['milters'][:turn]:
                 started = time.monotonic()
                 if config['key'] == 'idle':
                     run = measure_idle(name, args.build, work)

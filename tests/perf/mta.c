@@ -89,9 +89,11 @@ static const char *const headers[][2] = {
     {"Message-ID", "<20250603100000.12345@example.org>"},
     {"MIME-Version", "1.0"},
     {"Content-Type", "text/plain; charset=us-ascii"},
+    {"Content-Transfer-Encoding", "7bit"},
+    {"X-Mailer", "perfload"},
 };
 
-void script_build(struct script *s, uint32_t offer_protocol, size_t body_bytes)
+void script_build(struct script *s, uint32_t offer_protocol, size_t body_bytes, int recipients, int header_count)
 {
     memset(s, 0, sizeof *s);
     size_t f = frame_begin(&s->offer, 'O');
@@ -119,15 +121,20 @@ void script_build(struct script *s, uint32_t offer_protocol, size_t body_bytes)
         "{mail_host}", "example.org", "{mail_addr}", "sender@example.org", NULL});
     text_command(&step->command, 'M', (const char *const[]){"<sender@example.org>", "BODY=8BITMIME", NULL});
 
-    step = add_step(s, P_NORCPT, P_NR_RCPT);
-    macros(&step->macros, 'R', (const char *const[]){"{rcpt_mailer}", "local", "{rcpt_host}", "",
-        "{rcpt_addr}", "rcpt", NULL});
-    text_command(&step->command, 'R', (const char *const[]){"<rcpt@example.net>", NULL});
+    for (int i = 0; i < recipients; i++) {
+        char address[64], local[32];
+        snprintf(local, sizeof local, i == 0 ? "rcpt" : "rcpt%d", i + 1);
+        snprintf(address, sizeof address, "<%s@example.net>", local);
+        step = add_step(s, P_NORCPT, P_NR_RCPT);
+        macros(&step->macros, 'R', (const char *const[]){"{rcpt_mailer}", "local", "{rcpt_host}", "",
+            "{rcpt_addr}", local, NULL});
+        text_command(&step->command, 'R', (const char *const[]){address, NULL});
+    }
 
     step = add_step(s, P_NODATA, P_NR_DATA);
     text_command(&step->command, 'T', (const char *const[]){NULL});
 
-    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+    for (size_t i = 0; i < (size_t)header_count && i < sizeof headers / sizeof headers[0]; i++) {
         step = add_step(s, P_NOHDRS, P_NR_HDR);
         text_command(&step->command, 'L', (const char *const[]){headers[i][0], headers[i][1], NULL});
     }

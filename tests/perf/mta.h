@@ -48,8 +48,11 @@ struct script {
     struct bytes quit;
 };
 
-/* Builds the script for a message of a few common headers and a body of body_bytes (0: a short text). */
-void script_build(struct script *s, uint32_t offer_protocol, size_t body_bytes);
+/* Builds the script for a message of header_count common headers (at most MAX_HEADERS), recipients recipients and
+ * a body of body_bytes (0: a short text). */
+void script_build(struct script *s, uint32_t offer_protocol, size_t body_bytes, int recipients, int header_count);
+
+#define MAX_HEADERS 10
 
 /* Frames queued before one write: enough for a message whose replies are all negotiated away, 1 MiB body included. */
 #define CONN_QUEUE 256

@@ -7,9 +7,11 @@
  * (-d: let Linux delay ACKs), so that no milter pays for Nagle meeting delayed ACKs: libmilter writes each reply
  * frame separately with Nagle on, and without quick ACKs every end of message with three changes waited ~40 ms.
  *
- *   perfload [-c CONNECTIONS] [-n MESSAGES] [-m PER_CONNECTION] [-b BODY_BYTES] [-B] [-w] [-d] HOST PORT
+ *   perfload [-c CONNECTIONS] [-n MESSAGES] [-m PER_CONNECTION] [-b BODY_BYTES] [-r RECIPIENTS] [-h HEADERS] [-B] [-w]
+ *            [-d] HOST PORT
  *       sends MESSAGES messages over CONNECTIONS concurrent connections, each connection used for PER_CONNECTION
- *       messages (default 1) then closed with QUIT; prints one line of key=value figures. A message's latency runs
+ *       messages (default 1) then closed with QUIT; each message has RECIPIENTS recipients (default 1) and HEADERS
+ *       headers (default 8, at most 10); prints one line of key=value figures. A message's latency runs
  *       from the start of its first command (from connect() for the first message of a connection) to the verdict.
  *       Every message must come back with one header added, Subject changed, one recipient added, and accepted.
  *   perfload -i COUNT HOST PORT
@@ -134,24 +136,27 @@ static int hold_idle(long count)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: perfload [-c CONNECTIONS] [-n MESSAGES] [-m PER_CONNECTION] [-b BODY_BYTES] [-B] [-w] [-d] HOST PORT\n"
+    fprintf(stderr, "usage: perfload [-c CONNECTIONS] [-n MESSAGES] [-m PER_CONNECTION] [-b BODY_BYTES] [-r RECIPIENTS] "
+                    "[-h HEADERS] [-B] [-w] [-d] HOST PORT\n"
                     "       perfload -i COUNT HOST PORT\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    int connections = 1, opt;
+    int connections = 1, recipients = 1, header_count = 8, opt;
     long idle = 0;
     size_t body_bytes = 0;
     uint32_t offer = P_ALL;
     total = 1000;
-    while ((opt = getopt(argc, argv, "c:n:m:b:Bwdi:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:n:m:b:r:h:Bwdi:")) != -1) {
         switch (opt) {
         case 'c': connections = atoi(optarg); break;
         case 'n': total = atol(optarg); break;
         case 'm': per_connection = atoi(optarg); break;
         case 'b': body_bytes = (size_t)atol(optarg); break;
+        case 'r': recipients = atoi(optarg); break;
+        case 'h': header_count = atoi(optarg); break;
         case 'B': offer &= ~(uint32_t)P_NOBODY; break;
         case 'w': write_each = 1; break;
         case 'd': quick_ack = 0; break;
@@ -159,7 +164,8 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (optind + 2 != argc || connections < 1 || total < 1 || per_connection < 1)
+    if (optind + 2 != argc || connections < 1 || total < 1 || per_connection < 1 || recipients < 1 || header_count < 1
+        || header_count > MAX_HEADERS)
         usage();
     host = argv[optind];
     port = atoi(argv[optind + 1]);
@@ -170,7 +176,7 @@ int main(int argc, char **argv)
         files.rlim_cur = files.rlim_max;
         setrlimit(RLIMIT_NOFILE, &files);
     }
-    script_build(&script, offer, body_bytes);
+    script_build(&script, offer, body_bytes, recipients, header_count);
     if (idle > 0)
         return hold_idle(idle);
 
@@ -189,9 +195,9 @@ int main(int argc, char **argv)
             latencies[ok++] = latencies[i];
     qsort(latencies, (size_t)ok, sizeof *latencies, compare_doubles);
     printf("messages=%ld errors=%ld seconds=%.3f msg_per_s=%.1f p50_ms=%.3f p99_ms=%.3f connections=%d "
-           "per_connection=%d body_bytes=%zu nobody_offered=%d actions=0x%x protocol=0x%x\n",
+           "per_connection=%d recipients=%d headers=%d body_bytes=%zu nobody_offered=%d actions=0x%x protocol=0x%x\n",
         ok, atomic_load(&errors), seconds, ok / seconds, percentile(latencies, ok, 0.50), percentile(latencies, ok, 0.99),
-        connections, per_connection, body_bytes, (offer & P_NOBODY) != 0, atomic_load(&negotiated_actions),
+        connections, per_connection, recipients, header_count, body_bytes, (offer & P_NOBODY) != 0, atomic_load(&negotiated_actions),
         atomic_load(&negotiated_protocol));
     if (first_error[0] != '\0')
         fprintf(stderr, "perfload: first error: %s\n", first_error);

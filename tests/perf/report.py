@@ -17,10 +17,25 @@ import chart  # noqa: E402  (next to this file)
 
 BEGIN = '<!-- comparison:begin (written by tests/perf/compare.sh: edit the script, not this section) -->'
 END = '<!-- comparison:end -->'
-MILTERS = ['ours', 'libmilter', 'pymilter']
-LABELS = {'ours': 'ours (NativeAOT)', 'libmilter': 'libmilter -N', 'pymilter': 'pymilter'}
-SHORT = {'c1': '1 connection', 'c8': '8 connections', 'c64': '64 connections', 'body': '1 MiB body\nNOBODY offered',
-         'body_sent': '1 MiB body\nno NOBODY'}
+MILTERS = ['ours', 'base', 'libmilter', 'pymilter']
+LABELS = {'ours': 'ours (NativeAOT)', 'base': 'ours at the baseline', 'libmilter': 'libmilter -N', 'pymilter': 'pymilter'}
+SHORT = {'o_p8': 'ordinary\n8 persistent', 'o_p1': 'ordinary\n1 persistent', 'o_c8': 'ordinary\n8 × 1 message',
+         'c1': 'minimal\n1 connection', 'c8': 'minimal\n8 connections', 'c64': 'minimal\n64 connections',
+         'body': '1 MiB body\nNOBODY offered', 'body_sent': '1 MiB body\nno NOBODY'}
+
+
+def labels(result):
+    """Column names, the baseline's with its commit."""
+    named = dict(LABELS)
+    if result.get('baseline'):
+        named['base'] = 'ours at %s (NativeAOT)' % result['baseline']
+    return named
+
+
+def present(result):
+    """The milters that ran at all, in column order."""
+    ran = {r['milter'] for r in result['runs']}
+    return [m for m in MILTERS if m in ran]
 
 # Protocol bits the reference milters and ours negotiate, for the line that says who answers what.
 STEPS = [('connect', 0x1, 0x1000), ('HELO', 0x2, 0x2000), ('MAIL', 0x4, 0x4000), ('RCPT', 0x8, 0x8000),
@@ -36,12 +51,12 @@ def medians(runs, config, milter, key):
 
 def number(value, digits=0):
     if value is None:
-        return 'n/a'
+        return '—'
     return '{:,.{}f}'.format(value, digits)
 
 
 def latency(p50, p99):
-    return 'n/a' if p50 is None else '%s / %s' % (number(p50, 2), number(p99, 2))
+    return '—' if p50 is None else '%s / %s' % (number(p50, 2), number(p99, 2))
 
 
 def ratio(ours, theirs, digits=2):
@@ -67,60 +82,75 @@ def answered_steps(protocol):
 def table(result):
     runs = result['runs']
     configs = result['configs']
-    rows = ['| configuration | figure | %s | ours/libmilter | ours/pymilter |' % ' | '.join(LABELS[m] for m in MILTERS),
-            '| --- | --- | ---: | ---: | ---: | ---: | ---: |']
+    milters = present(result)
+    names = labels(result)
+    others = milters[1:]
+    rows = ['| configuration | figure | %s | %s |' % (' | '.join(names[m] for m in milters),
+                                                     ' | '.join('ours/%s' % m for m in others)),
+            '| --- | --- |' + ' ---: |' * (len(milters) + len(others))]
 
     def row(first, figure, cells, ratios):
         rows.append('| %s | %s | %s | %s |' % (first, figure, ' | '.join(cells), ' | '.join(ratios)))
+
+    def scaled(value, by):
+        return None if value is None else value / by
 
     for config in configs:
         key = config['key']
         m = {milter: {k: medians(runs, key, milter, k) for k in
                       ('msg_per_s', 'p50_ms', 'p99_ms', 'cpu_us', 'peak_rss_kib', 'allocated_per_msg', 'messages')}
-             for milter in MILTERS}
+             for milter in milters}
         label = '%s (%s messages)' % (config['label'], number(m['ours']['messages']))
-        row(label, 'msg/s', [number(m[x]['msg_per_s']) for x in MILTERS],
-            [ratio(m['ours']['msg_per_s'], m[x]['msg_per_s']) for x in MILTERS[1:]])
-        row('', 'p50 / p99 latency, ms', [latency(m[x]['p50_ms'], m[x]['p99_ms']) for x in MILTERS],
-            ['%s / %s' % (ratio(m['ours']['p50_ms'], m[x]['p50_ms']), ratio(m['ours']['p99_ms'], m[x]['p99_ms']))
-             for x in MILTERS[1:]])
-        row('', 'CPU µs per message', [number(m[x]['cpu_us']) for x in MILTERS],
-            [ratio(m['ours']['cpu_us'], m[x]['cpu_us']) for x in MILTERS[1:]])
-        row('', 'peak RSS, MiB', [number(m[x]['peak_rss_kib'] / 1024, 1) for x in MILTERS],
-            [ratio(m['ours']['peak_rss_kib'], m[x]['peak_rss_kib'], 1) for x in MILTERS[1:]])
-        row('', 'allocated per message', ['%s B' % number(m['ours']['allocated_per_msg']), 'n/a', 'n/a'], ['', ''])
+        row(label, 'msg/s', [number(m[x]['msg_per_s']) for x in milters],
+            [ratio(m['ours']['msg_per_s'], m[x]['msg_per_s']) for x in others])
+        row('', 'p50 / p99 latency, ms', [latency(m[x]['p50_ms'], m[x]['p99_ms']) for x in milters],
+            ['' if m[x]['p50_ms'] is None else '%s / %s' % (ratio(m['ours']['p50_ms'], m[x]['p50_ms']),
+                                                           ratio(m['ours']['p99_ms'], m[x]['p99_ms'])) for x in others])
+        row('', 'CPU µs per message', [number(m[x]['cpu_us']) for x in milters],
+            [ratio(m['ours']['cpu_us'], m[x]['cpu_us']) for x in others])
+        row('', 'peak RSS, MiB', [number(scaled(m[x]['peak_rss_kib'], 1024), 1) for x in milters],
+            [ratio(m['ours']['peak_rss_kib'], m[x]['peak_rss_kib'], 1) for x in others])
+        row('', 'allocated per message', ['—' if m[x]['allocated_per_msg'] is None else '%s B' % number(m[x]['allocated_per_msg'])
+                                          for x in milters], [ratio(m['ours']['allocated_per_msg'], m[x]['allocated_per_msg']) for x in others])
 
-    idle = {x: medians(runs, 'idle', x, 'idle_kib_per_connection') for x in MILTERS}
-    held = {x: min((r['held'] for r in runs if r['config'] == 'idle' and r['milter'] == x), default=0) for x in MILTERS}
-    row('%s idle connections' % number(result['idle_connections']), 'KiB per idle connection',
-        [number(idle[x], 2) for x in MILTERS], [ratio(idle['ours'], idle[x], 1) for x in MILTERS[1:]])
-    row('', 'connections held (fewest of the rounds)', [number(held[x]) for x in MILTERS], ['', ''])
-    return '\n'.join(rows), idle
+    if any(r['config'] == 'idle' for r in runs):
+        idle = {x: medians(runs, 'idle', x, 'idle_kib_per_connection') for x in milters}
+        held = {x: min((r['held'] for r in runs if r['config'] == 'idle' and r['milter'] == x), default=None) for x in milters}
+        row('%s idle connections' % number(result['idle_connections']), 'KiB per idle connection',
+            [number(idle[x], 2) for x in milters], [ratio(idle['ours'], idle[x], 1) for x in others])
+        row('', 'connections held (fewest of the rounds)', [number(held[x]) for x in milters], [''] * len(others))
+    return '\n'.join(rows)
 
 
 def negotiated(result):
-    lines = ['| milter | NOBODY offered: what the MTA sends, and waits for | NOBODY not offered |', '| --- | --- | --- |']
-    for milter in MILTERS:
-        cells = []
-        for key in ('body', 'body_sent'):
-            run = next(r for r in result['runs'] if r['config'] == key and r['milter'] == milter)
-            cells.append('%s (`%s`)' % (answered_steps(run['protocol']), run['protocol']))
-        lines.append('| %s | %s |' % (LABELS[milter], ' | '.join(cells)))
+    """Per filter and milter, what the MTA sends and waits for; with NOBODY offered and not (minimal filter)."""
+    names = labels(result)
+    lines = ['| filter, milter | NOBODY offered: what the MTA sends, and waits for | NOBODY not offered |',
+             '| --- | --- | --- |']
+    for filter_name, keys in (('ordinary', ('o_p8', None)), ('minimal', ('body', 'body_sent'))):
+        for milter in present(result):
+            cells = []
+            for key in keys:
+                run = next((r for r in result['runs'] if r['config'] == key and r['milter'] == milter), None)
+                cells.append('—' if run is None else '%s (`%s`)' % (answered_steps(run['protocol']), run['protocol']))
+            if cells != ['—', '—']:
+                lines.append('| %s, %s | %s |' % (filter_name, names[milter], ' | '.join(cells)))
     return '\n'.join(lines)
 
 
 def all_rounds(result):
     lines = ['| round | configuration | milter | msg/s | p50 / p99 ms | CPU µs/msg | peak RSS MiB | allocated/msg | idle KiB/conn |',
              '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |']
-    labels = {c['key']: c['label'] for c in result['configs']}
-    labels['idle'] = '%s idle connections' % number(result['idle_connections'])
+    configs = {c['key']: c['label'] for c in result['configs']}
+    configs['idle'] = '%s idle connections' % number(result['idle_connections'])
+    names = labels(result)
     for r in result['runs']:
         if r['config'] == 'idle':
-            lines.append('| %d | %s | %s | | | | | | %s |' % (r['round'], labels['idle'], LABELS[r['milter']],
+            lines.append('| %d | %s | %s | | | | | | %s |' % (r['round'], configs['idle'], names[r['milter']],
                                                           number(r['idle_kib_per_connection'], 2)))
         else:
             lines.append('| %d | %s | %s | %s | %s | %s | %s | %s | |' % (
-                r['round'], labels[r['config']], LABELS[r['milter']], number(r['msg_per_s']),
+                r['round'], configs[r['config']], names[r['milter']], number(r['msg_per_s']),
                 latency(r['p50_ms'], r['p99_ms']), number(r['cpu_us']), number(r['peak_rss_kib'] / 1024, 1),
                 '' if r['allocated_per_msg'] is None else number(r['allocated_per_msg']) + ' B'))
     return '\n'.join(lines)
@@ -130,19 +160,24 @@ def draw(result, path, commit):
     runs = result['runs']
     keys = [c['key'] for c in result['configs']]
 
+    milters = present(result)
+
     def groups(key, scale=1.0):
         return [(SHORT.get(k, k), {m: (lambda v: None if v is None else v * scale)(medians(runs, k, m, key))
-                                   for m in MILTERS}) for k in keys]
+                                   for m in milters}) for k in keys]
 
-    idle = [('%s idle\nconnections' % number(result['idle_connections']),
-             {m: medians(runs, 'idle', m, 'idle_kib_per_connection') for m in MILTERS})]
-    rounds = '%d rounds' % result['rounds'] if result['rounds'] != 1 else 'one round'
-    chart.write(path, 'One milter, three runtimes: medians of %s (commit %s)' % (rounds, commit), [
+    panels = [
         ('Messages per second (higher is better)', groups('msg_per_s')),
         ('CPU µs per message (lower is better)', groups('cpu_us')),
         ('Peak RSS, MiB (lower is better)', groups('peak_rss_kib', 1 / 1024)),
-        ('KiB per idle connection (lower is better)', idle),
-    ], MILTERS, LABELS)
+    ]
+    if any(r['config'] == 'idle' for r in runs):
+        panels.append(('KiB per idle connection (lower is better)',
+                       [('%s idle\nconnections' % number(result['idle_connections']),
+                         {m: medians(runs, 'idle', m, 'idle_kib_per_connection') for m in milters})]))
+    rounds = '%d rounds' % result['rounds'] if result['rounds'] != 1 else 'one round'
+    chart.write(path, 'Our engine, its baseline, libmilter and pymilter: medians of %s (commit %s)' % (rounds, commit),
+                panels, milters, labels(result))
 
 
 def section(result, summary, command, commit, chart_link):
@@ -156,12 +191,13 @@ def section(result, summary, command, commit, chart_link):
         '',
         'Machine: %s.' % result['machine'],
         '',
-        '![msg/s, CPU per message, peak RSS and idle connection of the three milters](%s)' % chart_link,
+        '![msg/s, CPU per message, peak RSS and idle connection of each milter](%s)' % chart_link,
         '',
         summary,
         '',
-        'Ratios are ours ÷ theirs: above 1 is better for msg/s, below 1 is better for everything else. '
-        'Allocations are counted by our runtime (`GC.GetTotalAllocatedBytes`); C and Python have no such counter.',
+        'Ratios are ours ÷ theirs: above 1 is better for msg/s, below 1 is better for everything else; "—": the '
+        'milter does not run that configuration (the baseline runs the ordinary filter only, pymilter the minimal one). '
+        'Allocations are counted by the .NET runtime (`GC.GetTotalAllocatedBytes`); C and Python have no such counter.',
         '',
         'What each milter negotiated (the MTA offered every option):',
         '',
@@ -197,7 +233,7 @@ def main():
     args = parser.parse_args()
     with open(args.results) as f:
         result = json.load(f)
-    summary, _ = table(result)
+    summary = table(result)
     print('Machine: ' + result['machine'])
     print(summary)
     if args.chart:

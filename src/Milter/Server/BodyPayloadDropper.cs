@@ -19,17 +19,26 @@ internal struct BodyPayloadDropper(int maxPayloadLength)
     private uint _length;
     private int _headerFill;
     private long _passLeft; // payload bytes of the current frame that stay
+    private long _headerArrived;
     private bool _broken;
 
     /// <summary>Payload bytes of the current BODY frame still to come, to be discarded before anything else is read.</summary>
     public long PayloadToDiscard { readonly get; private set; }
 
     /// <summary>The length of the BODY payload being discarded, for the error when the connection ends inside it.</summary>
-    private long DiscardedPayloadLength { readonly get; set; }
+    public long DiscardedPayloadLength { readonly get; private set; }
+
+    /// <summary>
+    /// When the first byte of the BODY frame being discarded arrived (a <see cref="System.Diagnostics.Stopwatch"/>
+    /// timestamp): the frame's deadline runs from there, as any frame's does.
+    /// </summary>
+    public long DiscardedFrameArrived { readonly get; private set; }
 
     /// <summary>Takes body payload bytes out of <paramref name="received"/> in place.</summary>
+    /// <param name="received">The bytes of one receive.</param>
+    /// <param name="receivedAt">When they arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</param>
     /// <returns>How many bytes remain, at the start of <paramref name="received"/>.</returns>
-    public int Filter(Span<byte> received)
+    public int Filter(Span<byte> received, long receivedAt)
     {
         var kept = 0;
         var next = 0;
@@ -55,6 +64,8 @@ internal struct BodyPayloadDropper(int maxPayloadLength)
             {
                 var b = received[next++];
                 received[kept++] = b;
+                if (_headerFill == 0)
+                    _headerArrived = receivedAt;
                 if (++_headerFill < MilterFrameReader.HeaderLength)
                     _length = (_length << 8) | b;
                 else
@@ -79,7 +90,7 @@ internal struct BodyPayloadDropper(int maxPayloadLength)
         if (length == 0 || length - 1 > (uint)maxPayloadLength)
             _broken = true;
         else if ((MilterCommandCode)command == MilterCommandCode.Body)
-            PayloadToDiscard = DiscardedPayloadLength = length - 1;
+            (PayloadToDiscard, DiscardedPayloadLength, DiscardedFrameArrived) = (length - 1, length - 1, _headerArrived);
         else
             _passLeft = length - 1;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -9,7 +10,7 @@ namespace Milter.Server;
 /// One accepted socket as the duplex pipe a session runs on, the way Kestrel's socket transport does it, and the whole
 /// life of that connection: a receive loop fills the input pipe, runs the session, and closes the socket when both are
 /// done. Because the loop keeps reading, the connection notices the MTA closing or resetting even while a handler runs
-/// (<see cref="MilterSession.OnPeerClosed"/> is called, and the socket is not left in CLOSE-WAIT).
+/// (<see cref="ITransportEvents.PeerClosed"/> is raised, and the socket is not left in CLOSE-WAIT).
 /// </summary>
 /// <remarks>
 /// It waits for data with a zero-byte read, so an idle connection holds no buffer; buffers come from the server's
@@ -32,10 +33,11 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     private readonly Pipe _input;
     private QuickAck _quickAck;
     private BodyPayloadDropper _dropper;
+    private int _drop; // NotDropping, Dropping, or Watched: a BODY payload being dropped, and whether the session waits on it
     private CallEndSignal? _callEnd;
     private volatile bool _inCall;
     private long _receivedDuringCall;
-    private MilterSession? _watcher;
+    private ITransportEvents? _watcher;
     private int _peerClosed;
 
     /// <param name="socket">The accepted socket.</param>
@@ -75,6 +77,15 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
 
     public bool DropsBodyPayloads { get; }
 
+    public bool WatchDroppedBody(out long arrived, out long length)
+    {
+        // Dropping becomes Watched; a drop that ended meanwhile left NotDropping, and nothing is to be watched. The frame's
+        // details are read after the exchange: they were written before the drop was marked.
+        var watching = Interlocked.CompareExchange(ref _drop, Watched, Dropping) != NotDropping;
+        (arrived, length) = (_dropper.DiscardedFrameArrived, _dropper.DiscardedPayloadLength);
+        return watching;
+    }
+
     /// <summary>
     /// Runs the session and the receive loop, then closes the socket and calls <paramref name="ended"/> with what the
     /// session threw, if anything (it logs its own errors).
@@ -96,11 +107,11 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         Volatile.Read(ref _callEnd)?.Wake();
     }
 
-    public void WatchPeer(MilterSession session)
+    public void WatchPeer(ITransportEvents listener)
     {
-        Interlocked.Exchange(ref _watcher, session);
+        Interlocked.Exchange(ref _watcher, listener);
         if (PeerClosed)
-            session.OnPeerClosed();
+            listener.PeerClosed();
     }
 
     /// <summary>The server aborts: the socket closes now, whatever the session is doing, and the session is told.</summary>
@@ -108,14 +119,14 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     {
         CallEnded();
         PeerGone();
-        Volatile.Read(ref _watcher)?.OnAborted();
+        Volatile.Read(ref _watcher)?.Aborted();
         _socket.Dispose();
     }
 
     private void PeerGone()
     {
         Interlocked.Exchange(ref _peerClosed, 1);
-        Volatile.Read(ref _watcher)?.OnPeerClosed();
+        Volatile.Read(ref _watcher)?.PeerClosed();
     }
 
     /// <summary>
@@ -166,6 +177,8 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                     }
 
                     _dropper.Discarded(discarded);
+                    if (_dropper.PayloadToDiscard == 0)
+                        DropEnded();
                     drained = discarded < want;
                     afterDiscard = true;
                     continue;
@@ -191,7 +204,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 // Only a full-size buffer filled says more is waiting: the small tail of a buffer filled says nothing, and
                 // reading on at once would leave an idle connection waiting with a buffer of its own.
                 drained = received < memory.Length || memory.Length < BufferBudget.BlockSize;
-                writer.Advance(DropsBodyPayloads ? _dropper.Filter(memory.Span[..received]) : received);
+                writer.Advance(DropsBodyPayloads ? Filter(memory.Span[..received]) : received);
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)
                     break;
@@ -230,6 +243,27 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         _socket.Dispose();
         ended(this, failure);
     }
+
+    /// <summary>Takes BODY payloads out of a receive; a payload that goes on past it is dropped before the next read.</summary>
+    private int Filter(Span<byte> received)
+    {
+        var kept = _dropper.Filter(received, Stopwatch.GetTimestamp());
+        // Before the flush that shows the session the frame's header, so that the session finds it.
+        if (_dropper.PayloadToDiscard > 0)
+            Volatile.Write(ref _drop, Dropping);
+        return kept;
+    }
+
+    /// <summary>The frame is whole: a session waiting on its deadline reads again, now on the idle limit.</summary>
+    private void DropEnded()
+    {
+        if (Interlocked.Exchange(ref _drop, NotDropping) == Watched)
+            _input.Reader.CancelPendingRead();
+    }
+
+    private const int NotDropping = 0;
+    private const int Dropping = 1;
+    private const int Watched = 2;
 
     /// <summary>The loop has read as far ahead as it may during a handler call: it waits for the call to end.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

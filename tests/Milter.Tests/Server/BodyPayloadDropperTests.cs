@@ -56,7 +56,7 @@ public sealed class BodyPayloadDropperTests
             }
 
             var buffer = stream.AsSpan(at, size).ToArray();
-            kept.AddRange(buffer.AsSpan(0, dropper.Filter(buffer)).ToArray());
+            kept.AddRange(buffer.AsSpan(0, dropper.Filter(buffer, receivedAt: 0)).ToArray());
             at += size;
         }
 

@@ -12,67 +12,14 @@ public class HostilePeerTests
 {
     private static IMilterHandlerFactory Plain() => new StallingHandler().Factory();
 
-    private static async Task<Socket> ConnectAsync(MilterServer server)
-    {
-        var socket = new Socket(server.Addresses[0].EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(server.Addresses[0].EndPoint);
-        return socket;
-    }
+    private static Task<Socket> ConnectAsync(MilterServer server) => RawPeer.ConnectAsync(server.Addresses[0].EndPoint);
 
-    private static byte[] Frame(Action<System.Buffers.IBufferWriter<byte>> write)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        write(buffer);
-        return buffer.WrittenSpan.ToArray();
-    }
+    private static byte[] Frame(Action<System.Buffers.IBufferWriter<byte>> write) => RawPeer.Frame(write);
 
-    /// <summary>Sends <paramref name="bytes"/> one at a time, <paramref name="pause"/> apart, until the milter closes; returns how long it took.</summary>
-    private static async Task<TimeSpan> DripUntilClosedAsync(Socket socket, byte[] bytes, TimeSpan pause, TimeSpan giveUp)
-    {
-        var started = Stopwatch.GetTimestamp();
-        foreach (var b in bytes)
-        {
-            if (Stopwatch.GetElapsedTime(started) > giveUp || await ClosedAsync(socket, pause))
-                break;
-            try
-            {
-                await socket.SendAsync(new[] { b });
-            }
-            catch (SocketException)
-            {
-                break;
-            }
-        }
+    private static Task<TimeSpan> DripUntilClosedAsync(Socket socket, byte[] bytes, TimeSpan pause, TimeSpan giveUp) =>
+        RawPeer.DripUntilClosedAsync(socket, bytes, pause, giveUp);
 
-        while (!await ClosedAsync(socket, pause) && Stopwatch.GetElapsedTime(started) < giveUp)
-        {
-        }
-
-        return Stopwatch.GetElapsedTime(started);
-    }
-
-    /// <summary>True when the milter closed the connection (EOF or reset) within <paramref name="wait"/>.</summary>
-    private static async Task<bool> ClosedAsync(Socket socket, TimeSpan wait)
-    {
-        using var timeout = new CancellationTokenSource(wait);
-        var buffer = new byte[256];
-        try
-        {
-            while (true)
-            {
-                if (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) == 0)
-                    return true;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-        catch (SocketException)
-        {
-            return true;
-        }
-    }
+    private static Task<bool> ClosedAsync(Socket socket, TimeSpan wait) => RawPeer.ClosedAsync(socket, wait);
 
     [Fact]
     public async Task A_frame_dripped_a_byte_at_a_time_is_closed_within_the_read_timeout_not_reset_by_each_read()
