@@ -3,20 +3,18 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Milter.Server;
 
 namespace Milter.State;
 
 /// <summary>
 /// Opens and checks the store when the host starts. A store that refuses us (wrong credentials, an untrusted
 /// certificate, an unknown host, a SQLite file that cannot be opened or written) stops the host with one line and exit
-/// code 78 (EX_CONFIG), unless <see cref="MilterStoreOptions.StartWhenRefused"/>; a store that is merely down is
+/// code <see cref="MilterExitCode.ConfigurationError"/> (78), unless <see cref="MilterStoreOptions.StartWhenRefused"/>; a store that is merely down is
 /// logged and the host starts, answering as configured until it is back.
 /// </summary>
 internal sealed class MilterStoreOpener(IServiceProvider services, IOptions<MilterStoreOptions> options) : IHostedService
 {
-    /// <summary>EX_CONFIG of sysexits.h: a configuration error; systemd's <c>RestartPreventExitStatus=78</c> stops the restart loop.</summary>
-    public const int ConfigurationErrorExitCode = 78;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var log = services.GetService<ILoggerFactory>()?.CreateLogger("Milter.State") ?? NullLogger.Instance;
@@ -51,7 +49,7 @@ internal sealed class MilterStoreOpener(IServiceProvider services, IOptions<Milt
     private void Refused(ILogger log, MilterStoreUnavailableException e)
     {
         StateLog.RefusedAtStart(log, e.Store, e.Fault, e.Reason);
-        Environment.ExitCode = ConfigurationErrorExitCode;
+        Environment.ExitCode = MilterExitCode.ConfigurationError;
         // Once every service has started: stopping during the start would cancel the other services' starts, which
         // ends in an unhandled exception instead of this one line.
         if (services.GetService<IHostApplicationLifetime>() is { } lifetime)

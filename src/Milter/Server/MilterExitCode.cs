@@ -26,4 +26,10 @@ public static class MilterExitCode
     /// socket path, or no permission (EX_CANTCREAT).
     /// </summary>
     public const int CannotListen = 73;
+
+    /// <summary>
+    /// A service the milter needs refused its configuration at start (Milter.State: wrong credentials, an untrusted
+    /// certificate, an unknown host, a store file that cannot be opened): restarting will not help (EX_CONFIG).
+    /// </summary>
+    public const int ConfigurationError = 78;
 }
