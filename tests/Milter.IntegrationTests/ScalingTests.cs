@@ -92,6 +92,28 @@ public sealed partial class ScalingTests
     private static List<string> InstancesOverTheLimit(MilterCluster cluster) =>
         [.. cluster.Logs().Where(l => l.Value.Contains("Over the limit: client 127.0.0.1", StringComparison.Ordinal)).Select(l => l.Key)];
 
+    [Fact]
+    public async Task Instances_on_clocks_4_s_apart_time_the_greylist_by_the_stores_clock()
+    {
+        if (!File.Exists(MilterCluster.FakeTime))
+            Assert.Skip("faketime is not installed (Debian package faketime)");
+        await using var cluster = await StartClusterAsync("Greylist", "--Greylist:Delay", "00:00:05");
+        await using var ahead = await cluster.StartInstanceAsync(FreePorts.One(), clockOffset: "+4s");
+        var onTime = cluster.Instances[0];
+
+        // First seen on time, retried 1.5 s later where the clock reads 5.5 s later: 1.5 s of 5 have passed.
+        var early = new Envelope("a@example.org", ["early@example.net"]) { ClientAddress = "192.0.2.21" };
+        Assert.True((await SendDirectAsync(onTime, early)).Tempfailed);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.True((await SendDirectAsync(ahead, early)).Tempfailed, "a retry 1.5 s after the first attempt passed a 5 s greylist");
+
+        // First seen where the clock is 4 s ahead, retried on time after the delay: it passes, not 4 s later.
+        var due = new Envelope("a@example.org", ["due@example.net"]) { ClientAddress = "192.0.2.22" };
+        Assert.True((await SendDirectAsync(ahead, due)).Tempfailed);
+        await Task.Delay(TimeSpan.FromSeconds(5.3));
+        Assert.True((await SendDirectAsync(onTime, due)).Accepted, "a retry after the whole delay was still greylisted");
+    }
+
     private static async Task<MessageOutcome> SendDirectAsync(ExternalMilter instance, Envelope envelope)
     {
         await using var client = await MilterClient.ConnectAsync(instance.Address, MtaProfile.Postfix);
