@@ -38,8 +38,10 @@ internal static class EsmtpArgumentCheck
 
             if (!allowed.Contains(keyword, StringComparer.OrdinalIgnoreCase))
             {
-                throw new ArgumentException(
-                    $"{operation}: {Describe(mta)} does not keep the ESMTP argument \"{argument}\" ({What(forSender, mta)}).", parameterName);
+                throw new ArgumentException(mta is MtaKind.Postfix or MtaKind.Sendmail
+                    ? $"{operation}: {mta} does not keep the ESMTP argument \"{argument}\" ({What(forSender, mta)})."
+                    : $"{operation}: neither Postfix nor Sendmail keeps the ESMTP argument \"{argument}\" (the MTA is not recognised yet; {What(forSender, mta)}).",
+                    parameterName);
             }
 
             if (ValueProblem(keyword.ToUpperInvariant(), value) is { } problem)
@@ -53,13 +55,6 @@ internal static class EsmtpArgumentCheck
         (true, MtaKind.Postfix) => PostfixSender,
         (true, MtaKind.Sendmail) => SendmailSender,
         _ => SendmailSender, // not known yet: what either MTA keeps (Postfix's two are among Sendmail's)
-    };
-
-    private static string Describe(MtaKind mta) => mta switch
-    {
-        MtaKind.Postfix => "Postfix",
-        MtaKind.Sendmail => "Sendmail",
-        _ => "neither Postfix nor Sendmail (the MTA is not recognised yet)",
     };
 
     private static string What(bool forSender, MtaKind mta) => (forSender, mta) switch
