@@ -37,8 +37,17 @@ public sealed class EndOfMessageContext
     /// <summary>The sender of this message.</summary>
     public Sender? Sender => Context.Sender;
 
-    /// <summary>The recipients of this message as the milter saw them.</summary>
+    /// <summary>
+    /// The recipients of this message as RCPT gave them (<see cref="EnvelopeAddress.RawAddress"/> in angle brackets), those
+    /// refused included; <see cref="MessageRecipients"/> tells which were accepted.
+    /// </summary>
     public IReadOnlyList<Recipient> Recipients => Context.Recipients;
+
+    /// <summary>
+    /// The recipients of this message in one spelling (no angle brackets), each with its ESMTP arguments and whether the
+    /// MTA and this filter accepted it; <see cref="MessageRecipients.Accepted"/> lists where the message goes.
+    /// </summary>
+    public MessageRecipients MessageRecipients => Context.MessageRecipients;
 
     /// <summary>The macros in scope.</summary>
     public MilterMacros Macros => Context.Macros;
@@ -116,9 +125,18 @@ public sealed class EndOfMessageContext
     }
 
     /// <summary>Changes the envelope sender, with optional ESMTP arguments (SMFIR_CHGFROM; needs <see cref="ActionFlags.ChangeSender"/>).</summary>
+    /// <param name="sender">The new sender, in angle brackets: <c>&lt;a@example.com&gt;</c>.</param>
+    /// <param name="esmtpArguments">
+    /// MAIL parameters separated by spaces, such as <c>RET=HDRS ENVID=abc</c>. Only what the MTA keeps is allowed: Postfix
+    /// keeps <c>RET</c> and <c>ENVID</c> (and drops others with a warning in its log), Sendmail also <c>SIZE</c>, <c>BODY</c>,
+    /// <c>AUTH</c> and <c>SMTPUTF8</c>; before the MTA is known (<see cref="MilterContext.Mta"/>), any of those.
+    /// </param>
+    /// <exception cref="ArgumentException">An argument is not RFC 5321/3461 syntax, or the MTA would not keep it; the message names both.</exception>
     public void ChangeSender(string sender, string? esmtpArguments = null)
     {
         Check(ActionFlags.ChangeSender, nameof(ChangeSender));
+        if (!string.IsNullOrEmpty(esmtpArguments))
+            EsmtpArgumentCheck.Validate(esmtpArguments, forSender: true, Context.Mta, nameof(ChangeSender), nameof(esmtpArguments));
         MilterResponseWriter.WriteChangeSender(_actions, sender, esmtpArguments);
         _actionCodes.Add(MilterResponseCode.ChangeSender);
     }
@@ -127,6 +145,12 @@ public sealed class EndOfMessageContext
     /// Adds a recipient (SMFIR_ADDRCPT; needs <see cref="ActionFlags.AddRecipients"/>), or with ESMTP arguments
     /// (SMFIR_ADDRCPT_PAR; needs <see cref="ActionFlags.AddRecipientsWithParameters"/>).
     /// </summary>
+    /// <param name="recipient">The recipient, in angle brackets: <c>&lt;a@example.com&gt;</c>.</param>
+    /// <param name="esmtpArguments">
+    /// RCPT parameters separated by spaces: <c>NOTIFY</c> and <c>ORCPT</c>, the two both MTAs keep
+    /// (<c>NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a@example.com</c>). Sendmail would not add a recipient with any other.
+    /// </param>
+    /// <exception cref="ArgumentException">An argument is not RFC 5321/3461 syntax, or the MTA would not keep it; the message names both.</exception>
     public void AddRecipient(string recipient, string? esmtpArguments = null)
     {
         if (string.IsNullOrEmpty(esmtpArguments))
@@ -138,6 +162,7 @@ public sealed class EndOfMessageContext
         else
         {
             Check(ActionFlags.AddRecipientsWithParameters, nameof(AddRecipient));
+            EsmtpArgumentCheck.Validate(esmtpArguments, forSender: false, Context.Mta, nameof(AddRecipient), nameof(esmtpArguments));
             MilterResponseWriter.WriteAddRecipientWithParameters(_actions, recipient, esmtpArguments);
             _actionCodes.Add(MilterResponseCode.AddRecipientWithParameters);
         }

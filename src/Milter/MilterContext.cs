@@ -9,6 +9,7 @@ namespace Milter;
 public sealed class MilterContext
 {
     private readonly List<Recipient> _recipients = [];
+    private readonly List<RecipientStatus> _recipientStatuses = [];
     private readonly List<string> _headerNames = [];
 
     internal MilterContext(NegotiationResult negotiation, MilterDescription description)
@@ -34,6 +35,10 @@ public sealed class MilterContext
 
     /// <summary>The recipients of the current message seen so far, in order.</summary>
     public IReadOnlyList<Recipient> Recipients => _recipients;
+
+    /// <summary>The recipients of the current message seen so far, each without angle brackets and with what became of it.</summary>
+    public MessageRecipients MessageRecipients =>
+        new([.. _recipients.Select((r, i) => new MessageRecipient(r.Address, r.Arguments, _recipientStatuses[i]))]);
 
     /// <summary>The macros in scope.</summary>
     public MilterMacros Macros { get; } = new();
@@ -61,13 +66,29 @@ public sealed class MilterContext
         _headerNames.Clear();
         Sender = sender;
         _recipients.Clear();
+        _recipientStatuses.Clear();
     }
 
-    internal void AddRecipient(Recipient recipient) => _recipients.Add(recipient);
+    /// <summary>A recipient from RCPT; Sendmail marks one it refused itself with the mailer <c>error</c>.</summary>
+    internal void AddRecipient(Recipient recipient)
+    {
+        _recipients.Add(recipient);
+        var refusedByMta = (Negotiation.Protocol & ProtocolFlags.RejectedRecipients) != 0 && Macros["rcpt_mailer"] == "error";
+        _recipientStatuses.Add(refusedByMta ? RecipientStatus.RefusedByMta : RecipientStatus.Accepted);
+    }
+
+    /// <summary>The filter's answer to the latest RCPT: a refusal marks that recipient, unless the MTA refused it already.</summary>
+    internal void AnswerRecipient(MilterVerdict verdict)
+    {
+        if (_recipientStatuses.Count > 0 && _recipientStatuses[^1] == RecipientStatus.Accepted
+            && verdict.Kind is MilterVerdictKind.Reject or MilterVerdictKind.Tempfail or MilterVerdictKind.Reply)
+            _recipientStatuses[^1] = RecipientStatus.RefusedByFilter;
+    }
 
     internal void EndMessage()
     {
         Sender = null;
         _recipients.Clear();
+        _recipientStatuses.Clear();
     }
 }

@@ -74,7 +74,7 @@ public sealed partial class MilterSession
                 ScopeMacros(context, MacroStage.Rcpt, macroFor);
                 var recipient = new Recipient(rcpt.GetAddress(), rcpt.GetArguments());
                 context.AddRecipient(recipient);
-                await StepAsync(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient)).ConfigureAwait(false);
+                context.AnswerRecipient(await StepAsync(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient)).ConfigureAwait(false));
                 return true;
 
             case MilterCommandCode.Data:

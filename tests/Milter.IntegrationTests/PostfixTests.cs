@@ -41,6 +41,18 @@ public sealed class PostfixTests(PostfixFixture fixture) : MtaTests(fixture), IC
         _ => 1,
     };
 
+    // Postfix makes the change and drops the argument, with only a warning in its log.
+    private protected override void UncheckedArgumentsOutcome(
+        (DeliveredMessage Delivered, IReadOnlyList<string> StrayLines) sender, (DeliveredMessage Delivered, IReadOnlyList<string> StrayLines) recipient)
+    {
+        Assert.Equal("<py-sender@origin.test>", sender.Delivered.Sender);
+        Assert.DoesNotContain("XFOO", sender.Delivered.SenderArguments, StringComparison.Ordinal);
+        Assert.Contains("<py-added@dest.test>", recipient.Delivered.Recipients);
+        Assert.DoesNotContain("XFOO", recipient.Delivered.RecipientArguments["<py-added@dest.test>"], StringComparison.Ordinal);
+        Assert.Matches("warning: .*XFOO=1", Postfix.MailLog);
+        Assert.Empty(sender.StrayLines.Concat(recipient.StrayLines));
+    }
+
     [Fact]
     public async Task A_discarded_message_is_accepted_and_never_delivered()
     {

@@ -18,6 +18,18 @@ public sealed class SendmailTests(SendmailFixture fixture) : MtaTests(fixture), 
 
     internal override Milter.Client.MtaProfile ClientProfile => Milter.Client.MtaProfile.Sendmail;
 
+    // Sendmail changes the sender though it refuses the argument, and does not add the recipient at all; for the refused
+    // recipient argument its milter.c prints a debug line onto the SMTP client's connection.
+    private protected override void UncheckedArgumentsOutcome(
+        (DeliveredMessage Delivered, IReadOnlyList<string> StrayLines) sender, (DeliveredMessage Delivered, IReadOnlyList<string> StrayLines) recipient)
+    {
+        Assert.Equal("<py-sender@origin.test>", sender.Delivered.Sender);
+        Assert.DoesNotContain("XFOO", sender.Delivered.SenderArguments, StringComparison.Ordinal);
+        Assert.Equal(["<rcpt@dest.test>"], recipient.Delivered.Recipients);
+        Assert.Empty(sender.StrayLines);
+        Assert.Equal(["olderrors=0, Errors=1"], recipient.StrayLines);
+    }
+
     // Sendmail shows the milters none of the headers it generates; an add or change takes the place of its own. It
     // delivers no Resent- header in a message that arrived without one, whoever adds it (libmilter's too).
     private protected override int Copies(string operation, string name, bool present) => operation switch

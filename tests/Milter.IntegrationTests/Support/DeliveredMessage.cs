@@ -6,6 +6,9 @@ internal sealed record DeliveredMessage(string Sender, IReadOnlyList<string> Rec
     /// <summary>The ESMTP arguments the MTA gave MAIL FROM when relaying (after the address in X-Mail-Args).</summary>
     public string SenderArguments { get; private init; } = "";
 
+    /// <summary>The ESMTP arguments the MTA gave each RCPT TO when relaying (after the address in X-Rcpt-Args), by address.</summary>
+    public IReadOnlyDictionary<string, string> RecipientArguments { get; private init; } = new Dictionary<string, string>();
+
     /// <summary>The fields as written, each "Name:value" with every space after the colon; set by <see cref="Parse"/>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RawHeaders { get; private init; } = [];
 
@@ -45,11 +48,15 @@ internal sealed record DeliveredMessage(string Sender, IReadOnlyList<string> Rec
 
         var mailArgs = fields.First(f => f.Key == "X-Mail-Args").Value.Trim().Split(' ', 2);
         var sender = mailArgs[0];
-        var recipients = fields.Where(f => f.Key == "X-Rcpt-Args").Select(f => f.Value.Trim().Split(' ')[0]).ToList();
+        var rcptArgs = fields.Where(f => f.Key == "X-Rcpt-Args").Select(f => f.Value.Trim().Split(' ', 2)).ToList();
+        var recipients = rcptArgs.Select(a => a[0]).ToList();
         // The sink's meta fields and its own Received: come first; the message starts after them.
         var first = fields.FindIndex(f => f.Key == "Received");
         var raw = fields.Skip(first + 1).ToList();
         var headers = raw.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.TrimStart(' '))).ToList();
-        return new DeliveredMessage(sender, recipients, headers, body) { RawHeaders = raw, SenderArguments = mailArgs.Length > 1 ? mailArgs[1] : "" };
+        return new DeliveredMessage(sender, recipients, headers, body) {
+            RawHeaders = raw, SenderArguments = mailArgs.Length > 1 ? mailArgs[1] : "",
+            RecipientArguments = rcptArgs.GroupBy(a => a[0]).ToDictionary(g => g.Key, g => g.First().Length > 1 ? g.First()[1] : ""),
+        };
     }
 }

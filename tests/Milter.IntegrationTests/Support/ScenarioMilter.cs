@@ -29,6 +29,11 @@ internal sealed partial class ScenarioMilter
         _seen.Clear();
     }
 
+    /// <summary>Refuses refused@dest.test, so <see cref="EndOfMessageContext.MessageRecipients"/> has a refusal to show.</summary>
+    [OnRcpt]
+    public MilterVerdict Rcpt(Recipient recipient) =>
+        recipient.Address == "refused@dest.test" ? MilterVerdict.Reject(550, "5.7.1", "Refused by the test milter") : MilterVerdict.Continue;
+
     [OnHeader]
     public void Header(string name, string value)
     {
@@ -108,6 +113,33 @@ internal sealed partial class ScenarioMilter
                 break;
             case "change-sender":
                 message.ChangeSender("<new-sender@origin.test>");
+                break;
+            case "add-recipient-with-arguments":
+                message.AddRecipient("<added@dest.test>", "NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;original@dest.test");
+                break;
+            case "esmtp-arguments-per-mta":
+                // What one MTA keeps and the other does not (BODY for a new sender), and what neither keeps (XFOO).
+                try
+                {
+                    message.ChangeSender("<new-sender@origin.test>", "BODY=8BITMIME RET=HDRS");
+                }
+                catch (ArgumentException e)
+                {
+                    message.AddHeader("X-Refused-Sender", e.Message);
+                }
+
+                try
+                {
+                    message.AddRecipient("<added@dest.test>", "NOTIFY=NEVER XFOO=1");
+                }
+                catch (ArgumentException e)
+                {
+                    message.AddHeader("X-Refused-Recipient", e.Message);
+                }
+
+                break;
+            case "recipient-view":
+                message.AddHeader("X-Recipients", string.Join("; ", message.MessageRecipients.Select(r => $"{r} [{string.Join(' ', r.Arguments)}]")));
                 break;
             case "recipients":
                 message.AddRecipient("<added@dest.test>");

@@ -23,6 +23,9 @@ internal sealed class SmtpTestClient : IAsyncDisposable
         _reader = new StreamReader(_stream, Encoding.Latin1);
     }
 
+    /// <summary>Lines the server wrote that are no SMTP reply, such as Sendmail's "olderrors=0, Errors=1" debug print.</summary>
+    public IReadOnlyList<string> StrayLines => _stray;
+
     public static async Task<SmtpTestClient> ConnectAsync(int port, string helo = "client.harness.test")
     {
         var tcp = new TcpClient { NoDelay = true };
@@ -39,16 +42,22 @@ internal sealed class SmtpTestClient : IAsyncDisposable
         return await ReadAnswerAsync();
     }
 
-    /// <summary>Sends one message; returns the first refusal, or the answer to the end of DATA.</summary>
-    public async Task<SmtpAnswer> SendAsync(string from, IEnumerable<string> recipients, string message)
+    /// <summary>
+    /// Sends one message; returns the first refusal, or the answer to the end of DATA. With <paramref name="goOnAfterRefusedRecipients"/>
+    /// a refused RCPT does not end the transaction (the later recipients and DATA still go). A recipient may carry ESMTP
+    /// arguments after a space.
+    /// </summary>
+    public async Task<SmtpAnswer> SendAsync(string from, IEnumerable<string> recipients, string message, bool goOnAfterRefusedRecipients = false)
     {
         var answer = await CommandAsync($"MAIL FROM:<{from}>");
         if (answer.Code != 250)
             return answer;
         foreach (var recipient in recipients)
         {
-            answer = await CommandAsync($"RCPT TO:<{recipient}>");
-            if (answer.Code != 250)
+            // "a@b NOTIFY=NEVER": the address, then ESMTP arguments.
+            var space = recipient.IndexOf(' ', StringComparison.Ordinal);
+            answer = await CommandAsync(space < 0 ? $"RCPT TO:<{recipient}>" : $"RCPT TO:<{recipient[..space]}>{recipient[space..]}");
+            if (answer.Code != 250 && !(goOnAfterRefusedRecipients && answer.Code >= 500))
                 return answer;
         }
 
@@ -80,6 +89,8 @@ internal sealed class SmtpTestClient : IAsyncDisposable
         _tcp.Dispose();
     }
 
+    private readonly List<string> _stray = [];
+
     private async Task WriteAsync(string text)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
@@ -94,8 +105,16 @@ internal sealed class SmtpTestClient : IAsyncDisposable
             var line = await _reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))
                 ?? throw new IOException("The SMTP server closed the connection.");
             lines.Add(line.Length > 4 ? line[4..] : string.Empty);
+            if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), System.Globalization.CultureInfo.InvariantCulture, out var code))
+            {
+                // Sendmail prints some diagnostics to the SMTP connection (see StrayLines).
+                lines.RemoveAt(lines.Count - 1);
+                _stray.Add(line);
+                continue;
+            }
+
             if (line.Length < 4 || line[3] != '-')
-                return new SmtpAnswer(int.Parse(line.AsSpan(0, 3), System.Globalization.CultureInfo.InvariantCulture), lines);
+                return new SmtpAnswer(code, lines);
         }
     }
 

@@ -6,6 +6,8 @@
 #   ensure NAME   smfi_addheader(NAME, value) only when the message has no NAME header
 #   change NAME   smfi_chgheader(NAME, 1, value)
 #   delete NAME   smfi_chgheader(NAME, 1, "")
+#   chgfrom ARGS  smfi_chgfrom(<py-sender@origin.test>, ARGS): ESMTP arguments as libmilter sends them, unchecked
+#   addrcpt ARGS  smfi_addrcpt_par(<py-added@dest.test>, ARGS)
 import sys
 
 import Milter
@@ -50,9 +52,13 @@ class Edit(Milter.Base):
                 self.chgheader(name, 1, value)
             elif op == 'delete':
                 self.chgheader(name, 1, '')
+            elif op == 'chgfrom':
+                self.chgfrom('<py-sender@origin.test>', name)
+            elif op == 'addrcpt':
+                self.addrcpt('<py-added@dest.test>', name)
         return Milter.ACCEPT
 
 
 Milter.factory = Edit
-Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS)
+Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.CHGFROM | Milter.ADDRCPT_PAR)
 Milter.runmilter('edit', 'inet:%s@127.0.0.1' % sys.argv[1], 240)
