@@ -34,16 +34,25 @@ public sealed partial class MilterSession
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
         HandlerOutcome outcome;
         _socket?.CallStarted();
+        _deadline.Call = call;
         try
         {
             outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _connectionFlow, token).ConfigureAwait(false);
         }
         finally
         {
+            _deadline.Call = null;
             _socket?.CallEnded();
             if (progress)
                 StopProgress();
         }
+
+        // Before the call object may be reused: a deadline that fired is done abandoning it once it is released.
+        var straggling = outcome.IsAbandoned ? call.Straggler : null;
+        if (cleanup)
+            ReleaseDeadline(straggling);
+        else
+            ReleaseStep(straggling);
 
         // Ours, not the handler's: the limit, the MTA or the server (a handler may also end with our token's exception).
         var ours = token.IsCancellationRequested && (outcome.IsAbandoned || outcome.Error is OperationCanceledException);
@@ -61,12 +70,6 @@ public sealed partial class MilterSession
 
         if (copy is not null)
             System.Buffers.ArrayPool<byte>.Shared.Return(copy);
-
-        var straggling = outcome.IsAbandoned ? call.Straggler : null;
-        if (cleanup)
-            ReleaseDeadline(straggling);
-        else
-            ReleaseStep(straggling);
 
         if (!ours)
             return outcome;
