@@ -10,8 +10,8 @@ namespace Milter;
 /// </summary>
 /// <remarks>
 /// The source is replaced only once it fired (by the timer, the MTA's going or the server's abort). A handler call
-/// running on the deadline is named in <see cref="Call"/>; the source's one registration abandons it when the source
-/// fires, so a call registers nothing of its own.
+/// running on the deadline is named in <see cref="Call"/>; the source's one registration (made at its first call)
+/// abandons it when the source fires, so a call registers nothing of its own.
 /// </remarks>
 internal sealed class Deadline
 {
@@ -38,7 +38,13 @@ internal sealed class Deadline
     /// <summary>The handler call running on this deadline, abandoned when it fires; null between calls.</summary>
     public HandlerCall? Call
     {
-        set => Volatile.Write(ref _call, value);
+        set
+        {
+            Volatile.Write(ref _call, value);
+            // Registered at the source's first call, not at its first wait: an idle connection's source has none.
+            if (value is not null && _abandonsCall == default && _source is { } source)
+                _abandonsCall = source.Token.UnsafeRegister(s_onFired, this);
+        }
     }
 
     /// <summary>Arms the limit for the next wait; the token also fires when <paramref name="abort"/> does.</summary>
@@ -48,7 +54,6 @@ internal sealed class Deadline
         if (source is null)
         {
             source = abort.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(abort) : new CancellationTokenSource();
-            _abandonsCall = source.Token.UnsafeRegister(s_onFired, this);
             Volatile.Write(ref _source, source);
         }
 
@@ -76,6 +81,7 @@ internal sealed class Deadline
             return true;
         // Waits for the registration's callback if it is running, so it cannot abandon a later call.
         _abandonsCall.Dispose();
+        _abandonsCall = default;
         Volatile.Write(ref _source, null);
         if (stillUsing is null || stillUsing.IsCompleted)
             source.Dispose();
