@@ -52,7 +52,7 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     /// What the call runs under: the connection's logging scope and the message's activity (work items queued this way
     /// carry no execution context of their own).
     /// </param>
-    /// <param name="token">Abandons the call.</param>
+    /// <param name="token">The handler's token. Its source abandons the call once it names it (<see cref="Deadline.Call"/>).</param>
     public ValueTask<HandlerOutcome> StartAsync(IMilterHandler handler, MilterContext context, MilterSteps step, in StepArguments arguments,
         ExecutionContext? flow, CancellationToken token)
     {
