@@ -11,33 +11,44 @@ internal static class BlockingGuard
     private const long BlockedAfterMilliseconds = 500;
 
     private static readonly Lock s_lock = new();
-    private static readonly HashSet<Slot> s_calls = [];
+    // Weak: a slot goes with its owner (a call object dropped from the spares, or left running and returned at last).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Slot, Slot> s_calls = [];
     private static Thread? s_watchdog;
 
-    /// <summary>Marks the start of a call's synchronous part. The slot is the caller's own and is reused call after call.</summary>
+    /// <summary>
+    /// Marks the start of a call's synchronous part. The slot is the caller's own and is reused call after call; it is
+    /// registered at its first call, so a call takes no lock.
+    /// </summary>
     public static void Enter(Slot slot)
     {
+        if (!slot.Registered)
+            Register(slot);
         slot.Started = Environment.TickCount64;
-        slot.Compensated = false;
-        lock (s_lock)
-        {
-            s_calls.Add(slot);
-            if (s_watchdog is null)
-            {
-                s_watchdog = new Thread(Watch) { IsBackground = true, Name = "Milter blocking guard" };
-                s_watchdog.Start();
-            }
-        }
+        Volatile.Write(ref slot.State, Slot.Running);
     }
 
     /// <summary>Marks its end.</summary>
     public static void Exit(Slot slot)
     {
+        if (Interlocked.CompareExchange(ref slot.State, Slot.Idle, Slot.Running) == Slot.Running)
+            return;
+        // The watchdog raised the minimum for this call: it comes down again.
+        Volatile.Write(ref slot.State, Slot.Idle);
+        lock (s_lock)
+            AdjustMinimum(-1);
+    }
+
+    private static void Register(Slot slot)
+    {
         lock (s_lock)
         {
-            s_calls.Remove(slot);
-            if (slot.Compensated)
-                AdjustMinimum(-1);
+            s_calls.Add(slot, slot);
+            slot.Registered = true;
+            if (s_watchdog is null)
+            {
+                s_watchdog = new Thread(Watch) { IsBackground = true, Name = "Milter blocking guard" };
+                s_watchdog.Start();
+            }
         }
     }
 
@@ -49,13 +60,12 @@ internal static class BlockingGuard
             var now = Environment.TickCount64;
             lock (s_lock)
             {
-                foreach (var call in s_calls)
+                foreach (var (call, _) in s_calls)
                 {
-                    if (!call.Compensated && now - call.Started > BlockedAfterMilliseconds)
-                    {
-                        call.Compensated = true;
+                    // Started is read after State: a call that began since has a fresh time, or its State is not Running yet.
+                    if (Volatile.Read(ref call.State) == Slot.Running && now - call.Started > BlockedAfterMilliseconds
+                        && Interlocked.CompareExchange(ref call.State, Slot.Compensated, Slot.Running) == Slot.Running)
                         AdjustMinimum(+1);
-                    }
                 }
             }
         }
@@ -70,8 +80,15 @@ internal static class BlockingGuard
     /// <summary>Where one caller's call in its synchronous part is tracked; owned by the caller so a call allocates nothing.</summary>
     internal sealed class Slot
     {
-        public long Started { get; set; }
+        public const int Idle = 0;
+        public const int Running = 1;
+        public const int Compensated = 2;
 
-        public bool Compensated { get; set; }
+        /// <summary>Idle, Running, or Compensated (running, and the pool's minimum was raised for it).</summary>
+        public int State;
+
+        public long Started;
+
+        public bool Registered;
     }
 }

@@ -1,20 +1,71 @@
+using System.Diagnostics;
+
 namespace Milter;
 
 /// <summary>
-/// A time limit for one wait at a time, reused wait after wait: a source linked to the session's abort, re-armed for
-/// each wait and reset after it, replaced only once it fired. A field of the session (a struct: nothing to allocate
-/// until the first wait).
+/// A time limit for one wait at a time, reused wait after wait, that costs a wait two field writes and a fence: the
+/// wait's due time is only noted, and one timer per deadline, set no later than the earliest due time, looks when it
+/// fires whether the current wait is really due, and otherwise sets itself again for the rest. A busy session's timer
+/// therefore fires about once per limit instead of being set and reset for every read, flush and handler call.
 /// </summary>
-internal struct Deadline
+/// <remarks>
+/// The source is replaced only once it fired (by the timer, the MTA's going or the server's abort). A handler call
+/// running on the deadline is named in <see cref="Call"/>; the source's one registration (made at its first call)
+/// abandons it when the source fires, so a call registers nothing of its own.
+/// </remarks>
+internal sealed class Deadline
 {
+    private const long Idle = 0;
+    private const long Armed = 1;
+    private const long Fired = 2;
+    private const long Phase = 3;
+    private const long NextWait = 4;
+
+    private static readonly TimerCallback s_onTimer = static state => ((Deadline)state!).OnTimer();
+    private static readonly Action<object?> s_onFired = static state => Volatile.Read(ref ((Deadline)state!)._call)?.Abandon();
+
     private CancellationTokenSource? _source;
+    private CancellationTokenRegistration _abandonsCall;
+    private HandlerCall? _call;
+    private Timer? _timer;
+
+    // The wait's number and phase in one value, so the timer cannot end a later wait than the one it found due.
+    private long _wait;
+    private long _due;
+    private long _timerDue = long.MaxValue;
+    private bool _disposed;
+
+    /// <summary>The handler call running on this deadline, abandoned when it fires; null between calls.</summary>
+    public HandlerCall? Call
+    {
+        set
+        {
+            Volatile.Write(ref _call, value);
+            // Registered at the source's first call, not at its first wait: an idle connection's source has none.
+            if (value is not null && _abandonsCall == default && _source is { } source)
+                _abandonsCall = source.Token.UnsafeRegister(s_onFired, this);
+        }
+    }
 
     /// <summary>Arms the limit for the next wait; the token also fires when <paramref name="abort"/> does.</summary>
     public CancellationToken Arm(TimeSpan limit, CancellationToken abort)
     {
-        var source = _source ??= CancellationTokenSource.CreateLinkedTokenSource(abort);
-        if (limit != Timeout.InfiniteTimeSpan)
-            source.CancelAfter(limit);
+        var source = _source;
+        if (source is null)
+        {
+            source = abort.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(abort) : new CancellationTokenSource();
+            Volatile.Write(ref _source, source);
+        }
+
+        if (limit == Timeout.InfiniteTimeSpan)
+            return source.Token;
+        var due = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        Volatile.Write(ref _due, due);
+        Volatile.Write(ref _wait, (_wait & ~Phase) + NextWait | Armed);
+        // The wait before the look at the timer: the timer does the same the other way round, so one of them sets it.
+        Interlocked.MemoryBarrier();
+        if (due < Volatile.Read(ref _timerDue))
+            SetTimer(due);
         return source.Token;
     }
 
@@ -24,9 +75,14 @@ internal struct Deadline
     /// </summary>
     public bool Release(Task? stillUsing = null)
     {
-        if (_source is not { } source || source.TryReset())
+        var wait = Volatile.Read(ref _wait);
+        var disarmed = (wait & Phase) != Armed || Interlocked.CompareExchange(ref _wait, wait & ~Phase, wait) == wait;
+        if (_source is not { } source || (disarmed && !source.IsCancellationRequested))
             return true;
-        _source = null;
+        // Waits for the registration's callback if it is running, so it cannot abandon a later call.
+        _abandonsCall.Dispose();
+        _abandonsCall = default;
+        Volatile.Write(ref _source, null);
         if (stillUsing is null || stillUsing.IsCompleted)
             source.Dispose();
         else
@@ -36,20 +92,65 @@ internal struct Deadline
     }
 
     /// <summary>Ends the current wait now (from another thread); a source that went meanwhile has nothing left to end.</summary>
-    public readonly void Cancel()
+    public void Cancel() => Cancel(Volatile.Read(ref _source));
+
+    public void Dispose()
+    {
+        lock (this)
+        {
+            _disposed = true;
+            _timer?.Dispose();
+        }
+
+        _abandonsCall.Dispose();
+        _source?.Dispose();
+        _source = null;
+    }
+
+    private static void Cancel(CancellationTokenSource? source)
     {
         try
         {
-            Volatile.Read(in _source)?.Cancel();
+            source?.Cancel();
         }
         catch (ObjectDisposedException)
         {
         }
     }
 
-    public void Dispose()
+    private void SetTimer(long due)
     {
-        _source?.Dispose();
-        _source = null;
+        lock (this)
+        {
+            if (due >= _timerDue || _disposed)
+                return;
+            _timer ??= new Timer(s_onTimer, this, Timeout.Infinite, Timeout.Infinite);
+            _timerDue = due;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            _timer.Change((long)Math.Ceiling(Math.Max(0, wait.TotalMilliseconds)), Timeout.Infinite);
+        }
+    }
+
+    private void OnTimer()
+    {
+        long wait, due;
+        CancellationTokenSource? source;
+        lock (this)
+        {
+            if (_disposed)
+                return;
+            _timerDue = long.MaxValue;
+            Interlocked.MemoryBarrier();
+            wait = Volatile.Read(ref _wait);
+            due = Volatile.Read(ref _due);
+            source = Volatile.Read(ref _source);
+            if ((wait & Phase) != Armed)
+                return; // between waits: the next one sets the timer
+        }
+
+        if (Stopwatch.GetTimestamp() < due)
+            SetTimer(due);
+        else if (Interlocked.CompareExchange(ref _wait, (wait & ~Phase) | Fired, wait) == wait)
+            Cancel(source);
     }
 }

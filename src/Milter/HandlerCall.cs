@@ -20,7 +20,6 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     private const int Answered = 2;
     private const int Abandoned = 3;
 
-    private static readonly Action<object?> s_onCancelled = static state => ((HandlerCall)state!).Abandon();
     private static readonly ContextCallback s_run = static state => ((HandlerCall)state!).Run();
 
     private readonly Action _onReturned;
@@ -33,7 +32,6 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     private StepArguments _arguments;
     private CancellationToken _token;
     private ExecutionContext? _flow;
-    private CancellationTokenRegistration _registration;
     private ValueTask<MilterVerdict> _pending;
     private TaskCompletionSource? _straggler;
 
@@ -54,7 +52,7 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     /// What the call runs under: the connection's logging scope and the message's activity (work items queued this way
     /// carry no execution context of their own).
     /// </param>
-    /// <param name="token">Abandons the call.</param>
+    /// <param name="token">The handler's token. Its source abandons the call once it names it (<see cref="Deadline.Call"/>).</param>
     public ValueTask<HandlerOutcome> StartAsync(IMilterHandler handler, MilterContext context, MilterSteps step, in StepArguments arguments,
         ExecutionContext? flow, CancellationToken token)
     {
@@ -64,8 +62,11 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
             return new(HandlerOutcome.Abandoned);
         (_handler, _context, _step, _arguments, _flow, _token) = (handler, context, step, arguments, flow, token);
         _core.Reset();
-        _state = Running;
-        _registration = token.UnsafeRegister(s_onCancelled, this);
+        Interlocked.Exchange(ref _state, Running);
+        // The token's source abandons the call it names (Deadline.Call); one that fired before this call ran finds it too
+        // early to abandon it, so the call looks itself, after it is running.
+        if (token.IsCancellationRequested)
+            Abandon();
         // Queued where this thread looks first: the session is about to wait, so this thread usually runs the call itself.
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         return new(this, _core.Version);
@@ -137,11 +138,16 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
             Volatile.Read(ref _straggler)!.TrySetResult();
     }
 
-    /// <summary>The token fired first: the session goes on without this call (on a pool thread, not the canceller's).</summary>
-    private void Abandon()
+    /// <summary>
+    /// The token fired first: the session goes on without this call (on a pool thread, not the canceller's). Called by the
+    /// token's source and perhaps by the call itself; the first of them acts.
+    /// </summary>
+    public void Abandon()
     {
         // Written before the state changes, so a call that returns after the change finds it.
-        Volatile.Write(ref _straggler, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var straggler = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _straggler, straggler, null) is not null)
+            return;
         if (Interlocked.CompareExchange(ref _state, Abandoned, Running) == Running)
             ThreadPool.UnsafeQueueUserWorkItem(static call => call._core.SetResult(HandlerOutcome.Abandoned), this, preferLocal: false);
         else
@@ -151,8 +157,6 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     HandlerOutcome IValueTaskSource<HandlerOutcome>.GetResult(short token)
     {
         var outcome = _core.GetResult(token);
-        // The token's callback may be running right now; disposing waits for it, so it cannot act on a later call.
-        _registration.Dispose();
         if (outcome.IsAbandoned)
             return outcome; // the call, perhaps not even started yet, still needs its fields
         (_handler, _context, _arguments, _flow, _token) = (null, null, default, null, default);

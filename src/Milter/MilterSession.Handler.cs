@@ -9,45 +9,64 @@ public sealed partial class MilterSession
     private Timer? _progressTimer;
     private volatile bool _progressDue;
 
+    /// <summary>An abort or close call: runs to its end even when the MTA has gone, on the session's own deadline.</summary>
+    /// <returns>The handler's outcome; <see cref="HandlerOutcome.IsAbandoned"/> when the time limit passed.</returns>
+    /// <exception cref="OperationCanceledException">The session was aborted.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
+    {
+        var call = StartCall(smtp, step, arguments, cleanup);
+        return EndCall(smtp, call, await call.Outcome.ConfigureAwait(false));
+    }
+
     /// <summary>
-    /// Calls the handler on the thread pool and waits, within the step's time limit, for it to return. A handler that
-    /// blocks its thread therefore cannot hold up the session, the PROGRESS timer or the server. The handler's token is
-    /// cancelled at the limit, when the MTA goes away (steps only) or when the server aborts; the session then goes on
-    /// at once, and a call still running retires the handler (<see cref="SmtpConnection.Retire"/>).
+    /// Calls the handler on the thread pool; the caller awaits <see cref="RunningCall.Outcome"/> itself (an async level
+    /// fewer per call) and hands it to <see cref="EndCall"/>. A handler that blocks its thread therefore cannot hold up
+    /// the session, the PROGRESS timer or the server. The handler's token is cancelled at the step's time limit, when the
+    /// MTA goes away (steps only) or when the server aborts; the session then goes on at once, and a call still running
+    /// retires the handler (<see cref="SmtpConnection.Retire"/>).
     /// </summary>
     /// <param name="smtp">The connection whose handler is called.</param>
     /// <param name="step">The step, for its limit and the log.</param>
     /// <param name="arguments">What the handler is given.</param>
     /// <param name="cleanup">An abort or close call: it runs to its end even when the MTA has gone.</param>
-    /// <returns>The handler's outcome; <see cref="HandlerOutcome.IsAbandoned"/> when the time limit passed.</returns>
-    /// <exception cref="PeerClosedException">The MTA closed the connection while the handler ran.</exception>
-    /// <exception cref="OperationCanceledException">The session was aborted.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup = false)
+    private RunningCall StartCall(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
     {
-        // Steps end when the MTA goes away; abort and close calls run on the session's own deadline.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var limit = LimitOf(step);
         var token = cleanup ? ArmDeadline(limit) : ArmStep(limit);
         var copy = arguments.First.IsEmpty || _socket is not null ? null : CopyFrameBytes(ref arguments);
         RefreshScope(smtp.Context);
         var call = Spares<HandlerCall>.Rent();
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
-        HandlerOutcome outcome;
         _socket?.CallStarted();
-        try
-        {
-            outcome = await call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _connectionFlow, token).ConfigureAwait(false);
-        }
-        finally
-        {
-            _socket?.CallEnded();
-            if (progress)
-                StopProgress();
-        }
+        _deadline.Call = call;
+        var outcome = call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _connectionFlow, token);
+        return new RunningCall(call, outcome, token, arguments, copy, step, cleanup, progress, started);
+    }
+
+    /// <summary>Ends a call with its outcome: the deadline released, the call object and frame bytes given back or kept for a straggler.</summary>
+    /// <returns>The handler's outcome; <see cref="HandlerOutcome.IsAbandoned"/> when the time limit passed.</returns>
+    /// <exception cref="PeerClosedException">The MTA closed the connection while the handler ran.</exception>
+    /// <exception cref="OperationCanceledException">The session was aborted.</exception>
+    private HandlerOutcome EndCall(SmtpConnection smtp, in RunningCall running, HandlerOutcome outcome)
+    {
+        var (call, step, cleanup, arguments, token, copy) = (running.Call, running.Step, running.Cleanup, running.Arguments, running.Token, running.Copy);
+        _deadline.Call = null;
+        _socket?.CallEnded();
+        if (running.Progress)
+            StopProgress();
+
+        // Before the call object may be reused: a deadline that fired is done abandoning it once it is released.
+        var straggling = outcome.IsAbandoned ? call.Straggler : null;
+        if (cleanup)
+            ReleaseDeadline(straggling);
+        else
+            ReleaseStep(straggling);
 
         // Ours, not the handler's: the limit, the MTA or the server (a handler may also end with our token's exception).
         var ours = token.IsCancellationRequested && (outcome.IsAbandoned || outcome.Error is OperationCanceledException);
-        if (!outcome.IsAbandoned || call.Straggler is not { } straggler)
+        if (straggling is null)
         {
             Spares<HandlerCall>.Return(call);
         }
@@ -55,18 +74,12 @@ public sealed partial class MilterSession
         {
             // The straggler owns the call object until it returns: it is not given back.
             // It saw this message start and will not see its end: it is owed an abort.
-            smtp.Retire(straggler, abortOwed: !cleanup && smtp.Message.State == MessageState.Open && step != MilterSteps.EndOfMessage);
-            KeepFrameBytes(arguments, straggler, ref copy);
+            smtp.Retire(straggling, abortOwed: !cleanup && smtp.Message.State == MessageState.Open && step != MilterSteps.EndOfMessage);
+            KeepFrameBytes(arguments, straggling, ref copy);
         }
 
         if (copy is not null)
             System.Buffers.ArrayPool<byte>.Shared.Return(copy);
-
-        var straggling = outcome.IsAbandoned ? call.Straggler : null;
-        if (cleanup)
-            ReleaseDeadline(straggling);
-        else
-            ReleaseStep(straggling);
 
         if (!ours)
             return outcome;
@@ -75,6 +88,10 @@ public sealed partial class MilterSession
             throw new PeerClosedException(step);
         return HandlerOutcome.Abandoned;
     }
+
+    /// <summary>A handler call under way: what <see cref="StartCall"/> armed, rented and copied, for <see cref="EndCall"/>.</summary>
+    private readonly record struct RunningCall(HandlerCall Call, ValueTask<HandlerOutcome> Outcome, CancellationToken Token, StepArguments Arguments,
+        byte[]? Copy, MilterSteps Step, bool Cleanup, bool Progress, long Started);
 
     /// <summary>
     /// Over a transport that cannot hold its buffers (<see cref="ISocketTransport"/>), the handler reads a pooled copy of

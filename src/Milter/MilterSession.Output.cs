@@ -51,7 +51,7 @@ public sealed partial class MilterSession
         try
         {
             var limit = _options.ReadTimeout;
-            flush = await _output.FlushAsync(duringCall ? Arm(ref _flushDuringCall, limit) : ArmDeadline(limit)).ConfigureAwait(false);
+            flush = await _output.FlushAsync(duringCall ? Arm(FlushDuringCall(), limit) : ArmDeadline(limit)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
         {
@@ -66,7 +66,7 @@ public sealed partial class MilterSession
         finally
         {
             if (duringCall)
-                _flushDuringCall.Release();
+                _flushDuringCall!.Release();
             else
                 ReleaseDeadline();
         }
@@ -119,5 +119,13 @@ public sealed partial class MilterSession
         MilterResponseWriter.WriteSimple(_output, MilterResponseCode.Progress);
         MilterMetrics.ProgressSent.Add(1);
         return FlushAsync();
+    }
+
+    /// <summary>The deadline of a flush while a call runs; made at the first such flush (most sessions never need it).</summary>
+    private Deadline FlushDuringCall()
+    {
+        if (_flushDuringCall is null)
+            Volatile.Write(ref _flushDuringCall, new Deadline());
+        return _flushDuringCall;
     }
 }

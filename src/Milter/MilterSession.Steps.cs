@@ -34,9 +34,14 @@ public sealed partial class MilterSession
             smtp.PendingFailure = null;
             failed = true;
         }
+        else if (smtp.Retired)
+        {
+            (verdict, failed) = (_options.DefaultVerdict, true);
+        }
         else
         {
-            (verdict, failed) = await InvokeAsync(smtp, step, arguments).ConfigureAwait(false);
+            var call = StartCall(smtp, step, arguments, cleanup: false);
+            (verdict, failed) = Judge(smtp, call, EndCall(smtp, call, await call.Outcome.ConfigureAwait(false)));
         }
 
         if (failed && !mustReply)
@@ -101,17 +106,13 @@ public sealed partial class MilterSession
     }
 
     /// <summary>
-    /// Calls the handler for a step and judges the outcome: an exception, an overrun of the time limit or an illegal
-    /// verdict becomes the default verdict (logged once, here, for every step), as does every step once the handler is retired.
+    /// Judges a step's outcome: an exception, an overrun of the time limit or an illegal verdict becomes the default
+    /// verdict (logged once, here, for every step).
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(MilterVerdict Verdict, bool Failed)> InvokeAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments)
+    private (MilterVerdict Verdict, bool Failed) Judge(SmtpConnection smtp, in RunningCall call, HandlerOutcome outcome)
     {
-        if (smtp.Retired)
-            return (_options.DefaultVerdict, true);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var outcome = await CallAsync(smtp, step, arguments).ConfigureAwait(false);
-        MilterMetrics.RecordDuration(step, started);
+        var step = call.Step;
+        MilterMetrics.RecordDuration(step, call.Started);
         if (!outcome.IsAbandoned && outcome.Error is null && IsAllowed(step, outcome.Verdict.Kind))
         {
             TraceCall(smtp, step, outcome, errorType: null);
@@ -171,7 +172,15 @@ public sealed partial class MilterSession
             message = new EndOfMessageContext(smtp.Context, this, Spares<ChangeBuffers>.Rent());
             try
             {
-                (verdict, failed) = await InvokeAsync(smtp, MilterSteps.EndOfMessage, StepArguments.ForEndOfMessage(message)).ConfigureAwait(false);
+                if (smtp.Retired)
+                {
+                    (verdict, failed) = (_options.DefaultVerdict, true);
+                }
+                else
+                {
+                    var call = StartCall(smtp, MilterSteps.EndOfMessage, StepArguments.ForEndOfMessage(message), cleanup: false);
+                    (verdict, failed) = Judge(smtp, call, EndCall(smtp, call, await call.Outcome.ConfigureAwait(false)));
+                }
             }
             finally
             {

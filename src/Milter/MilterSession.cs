@@ -144,7 +144,7 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
             // Completed with the error, the output drops what a broken connection could not take instead of waiting on it.
             await CompleteQuietlyAsync(_output.CompleteAsync(broken)).ConfigureAwait(false);
             _deadline.Dispose();
-            _flushDuringCall.Dispose();
+            _flushDuringCall?.Dispose();
             MilterMetrics.ActiveConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _messageCount);
             EndLogScope();
@@ -212,13 +212,13 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
     /// at once: a read waits for no handler, and a flush during a call has its own, <see cref="_flushDuringCall"/>).
     /// It also ends with the owner's abort.
     /// </summary>
-    private CancellationToken ArmDeadline(TimeSpan limit) => Arm(ref _deadline, limit);
+    private CancellationToken ArmDeadline(TimeSpan limit) => Arm(_deadline, limit);
 
     /// <summary>
     /// Arms <paramref name="deadline"/>. Over the server's sockets the abort comes as an event (<see cref="ITransportEvents.Aborted"/>)
     /// rather than through a source linked to the server's token: a registration fewer on that token per connection.
     /// </summary>
-    private CancellationToken Arm(ref Deadline deadline, TimeSpan limit)
+    private CancellationToken Arm(Deadline deadline, TimeSpan limit)
     {
         if (_socket is null)
             return deadline.Arm(limit, _cancellation);
@@ -234,7 +234,7 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
     void ITransportEvents.Aborted()
     {
         _deadline.Cancel();
-        _flushDuringCall.Cancel();
+        Volatile.Read(ref _flushDuringCall)?.Cancel();
     }
 
     /// <summary>Disarms the deadline; false when it fired.</summary>
@@ -270,8 +270,8 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
         Command,
     }
 
-    private Deadline _deadline;
-    private Deadline _flushDuringCall;
+    private readonly Deadline _deadline = new();
+    private Deadline? _flushDuringCall;
     private long _started;
     private long _frameStarted;
     private long _pendingBytes;
