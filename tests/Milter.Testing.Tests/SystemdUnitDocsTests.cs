@@ -17,7 +17,7 @@ public sealed partial class SystemdUnitDocsTests
             foreach (Match block in IniBlock().Matches(File.ReadAllText(page)))
                 if (block.Groups["body"].Value.Contains("[Service]", StringComparison.Ordinal))
                     yield return (Path.GetRelativePath(Repository.Root, page), block.Groups["body"].Value);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Repository.Root, "src", "Milter.Templates"), "*.service", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Repository.Root, "src", "Milter.Templates", "content"), "*.service", SearchOption.AllDirectories))
             yield return (Path.GetRelativePath(Repository.Root, file), File.ReadAllText(file));
     }
 
