@@ -103,6 +103,11 @@ internal static class Descriptors
         "One method marked for two events",
         "'{0}' is marked [{1}] and [{2}]; a method handles one event: write one handler per event (they may call a shared method)");
 
+    // An Error by default; reported as a Warning when only Sendmail keeps the argument (one id, as the docs page is one).
+    public static readonly DiagnosticDescriptor BadEsmtpArgument = Create("MILTER022", Protocol, DiagnosticSeverity.Error,
+        "An ESMTP argument the MTA refuses or drops",
+        "{0}: the ESMTP argument \"{1}\" {2}");
+
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>
         new(id, title, message, category, severity, isEnabledByDefault: true,
             description: title + ".",

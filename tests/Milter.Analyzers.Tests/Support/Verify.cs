@@ -23,10 +23,12 @@ internal static class Verify<TAnalyzer> where TAnalyzer : DiagnosticAnalyzer, ne
     // The runtime's own assemblies, not a downloaded reference pack.
     private static readonly ReferenceAssemblies Runtime = new("net10.0");
 
-    public static Task AnalyzerAsync(string source)
+    /// <summary>Checks the markup's diagnostics, plus <paramref name="expected"/> (for <c>{|#n:…|}</c> spans whose severity is not the rule's default).</summary>
+    public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected)
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = Usings + source, ReferenceAssemblies = Runtime };
         test.TestState.AdditionalReferences.AddRange(References);
+        test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync(TestContext.Current.CancellationToken);
     }
 

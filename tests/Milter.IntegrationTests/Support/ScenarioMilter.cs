@@ -119,6 +119,8 @@ internal sealed partial class ScenarioMilter
                 break;
             case "esmtp-arguments-per-mta":
                 // What one MTA keeps and the other does not (BODY for a new sender), and what neither keeps (XFOO).
+                // MILTER022 reports these constants at compile time; the runtime's refusal behind a real MTA is what this tests.
+#pragma warning disable MILTER022
                 try
                 {
                     message.ChangeSender("<new-sender@origin.test>", "BODY=8BITMIME RET=HDRS");
@@ -136,6 +138,7 @@ internal sealed partial class ScenarioMilter
                 {
                     message.AddHeader("X-Refused-Recipient", e.Message);
                 }
+#pragma warning restore MILTER022
 
                 break;
             case "recipient-view":
