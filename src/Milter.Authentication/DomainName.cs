@@ -35,7 +35,10 @@ public static class DomainName
             return null;
         // Most names are plain ASCII without A-labels: nothing for IDNA to map or check but case.
         if (Ascii.IsValid(text) && !text.Contains("xn--", StringComparison.OrdinalIgnoreCase))
-            return IsHostName(text.ToLowerInvariant()) ? text.ToLowerInvariant() : null;
+        {
+            var lower = text.ToLowerInvariant();
+            return IsHostName(lower) ? lower : null;
+        }
         string ascii;
         try
         {
