@@ -36,14 +36,6 @@ internal static class MacroKnowledge
 
     public static string StageName(int stage) => StageNames[stage];
 
-    /// <summary>The MacroStage wire number of a protocol-order stage (end of message is 5, end of headers 6).</summary>
-    public static int WireStage(int stage) => stage switch
-    {
-        5 => 6,
-        6 => 5,
-        _ => stage,
-    };
-
     /// <summary>Macros are the same with and without braces; single letters have none.</summary>
     public static string Braced(string name) => name.Length > 1 && name[0] != '{' ? "{" + name + "}" : name;
 }

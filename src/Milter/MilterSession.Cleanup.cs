@@ -25,14 +25,14 @@ public sealed partial class MilterSession
         if (smtp.Straggler is { } straggler)
         {
             if (smtp.Message.InMessage)
-                FinishMessageTrace(smtp);
+                _telemetry.FinishMessage(smtp);
             _ = FinishRetiredAsync(smtp, straggler);
             return;
         }
 
         var abortFirst = smtp.Message.State == MessageState.Open && !smtp.Decided;
         if (smtp.Message.InMessage)
-            FinishMessageTrace(smtp);
+            _telemetry.FinishMessage(smtp);
         smtp.Message.Reset();
         try
         {

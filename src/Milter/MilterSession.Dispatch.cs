@@ -32,7 +32,7 @@ public sealed partial class MilterSession
                 if (context.Mta == MtaKind.Unknown)
                 {
                     context.Mta = MtaRecognizer.FromMacros(macros);
-                    _scope?.Mta = context.Mta;
+                    _telemetry.Scope?.Mta = context.Mta;
                 }
 
                 _lastMacroFor = macros.ForCommand;
@@ -45,7 +45,7 @@ public sealed partial class MilterSession
                 smtp.Connected = true;
                 ScopeMacros(context, MacroStage.Connect, macroFor);
                 context.Connection = connection;
-                _scope?.Client = connection.Address;
+                _telemetry.Scope?.Client = connection.Address;
                 await StepAsync(smtp, MilterSteps.Connect, StepArguments.ForConnect(connection)).ConfigureAwait(false);
                 return true;
 
@@ -167,7 +167,7 @@ public sealed partial class MilterSession
         var negotiation = _negotiation ?? throw new InvalidOperationException("Option negotiation comes first.");
         var context = new MilterContext(negotiation, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : recognised };
         _smtp = new SmtpConnection(_factory.CreateHandler(), context, connected: (negotiation.Protocol & ProtocolFlags.NoConnect) != 0);
-        if (_scope is { } scope)
+        if (_telemetry.Scope is { } scope)
             (scope.Mta, scope.Client, scope.QueueId) = (context.Mta, null, null);
     }
 
@@ -187,7 +187,7 @@ public sealed partial class MilterSession
         smtp.SkipBody = false;
         smtp.Context.StartMessage(sender);
         _messageCount++;
-        StartMessageTrace(smtp);
+        _telemetry.StartMessage(smtp);
     }
 
     private void EnterStage(SmtpConnection smtp, MessageStage stage, MilterCommandCode command)

@@ -36,12 +36,12 @@ public sealed partial class MilterSession
         var limit = LimitOf(step);
         var token = cleanup ? ArmDeadline(limit) : ArmStep(limit);
         var copy = arguments.First.IsEmpty || _socket is not null ? null : CopyFrameBytes(ref arguments);
-        RefreshScope(smtp.Context);
+        _telemetry.RefreshScope(smtp.Context);
         var call = Spares<HandlerCall>.Rent();
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
         _socket?.CallStarted();
         _deadline.Call = call;
-        var outcome = call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _connectionFlow, token);
+        var outcome = call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _telemetry.ConnectionFlow, token);
         return new RunningCall(call, outcome, token, arguments, copy, step, cleanup, progress, started);
     }
 

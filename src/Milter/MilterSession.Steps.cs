@@ -100,7 +100,7 @@ public sealed partial class MilterSession
         Reply(verdict);
         MilterMetrics.RecordVerdict(MilterSteps.EndOfMessage, verdict.Kind);
         await DecideMessageAsync(smtp).ConfigureAwait(false);
-        FinishMessageTrace(smtp, verdict);
+        _telemetry.FinishMessage(smtp, verdict);
         smtp.EndMessage();
         return true;
     }
@@ -115,7 +115,7 @@ public sealed partial class MilterSession
         MilterMetrics.RecordDuration(step, call.Started);
         if (!outcome.IsAbandoned && outcome.Error is null && IsAllowed(step, outcome.Verdict.Kind))
         {
-            TraceCall(smtp, step, outcome, errorType: null);
+            SessionTelemetry.TraceCall(smtp, step, outcome, errorType: null);
             return (outcome.Verdict, false);
         }
 
@@ -144,7 +144,7 @@ public sealed partial class MilterSession
         }
 
         MilterMetrics.RecordHandlerError(step, errorType);
-        TraceCall(smtp, step, outcome, errorType);
+        SessionTelemetry.TraceCall(smtp, step, outcome, errorType);
         return (_options.DefaultVerdict, true);
     }
 
@@ -196,7 +196,7 @@ public sealed partial class MilterSession
                 verdict = await WriteChangesAsync(smtp, message, verdict).ConfigureAwait(false);
             Reply(verdict);
             MilterMetrics.RecordVerdict(MilterSteps.EndOfMessage, verdict.Kind);
-            FinishMessageTrace(smtp, verdict, message is not null && !failed ? message.ActionCodes : null);
+            _telemetry.FinishMessage(smtp, verdict, message is not null && !failed ? message.ActionCodes : null);
         }
         finally
         {
@@ -250,7 +250,7 @@ public sealed partial class MilterSession
             await CallAbortAsync(smtp).ConfigureAwait(false);
         }
 
-        FinishMessageTrace(smtp);
+        _telemetry.FinishMessage(smtp);
         smtp.EndMessage();
     }
 

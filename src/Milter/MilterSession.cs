@@ -26,6 +26,7 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
     private readonly MilterSessionOptions _options;
     private readonly ILogger _log;
     private readonly MilterFrameReader _reader;
+    private readonly SessionTelemetry _telemetry;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private PipeWriter _output = null!;
     private PipeReader _input = null!;
@@ -45,6 +46,7 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
             SkipsBodyPayload = (_description.Steps & MilterSteps.Body) == 0,
         };
         ConnectionId = Interlocked.Increment(ref s_nextId);
+        _telemetry = new SessionTelemetry(ConnectionId, _description.Name, _log);
     }
 
     /// <summary>Whether the milter reads body chunks; when not, a transport may drop their payloads (<see cref="ISocketTransport"/>).</summary>
@@ -82,7 +84,7 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
         _started = Stopwatch.GetTimestamp();
         MilterMetrics.AcceptedConnections.Add(1);
         MilterMetrics.ActiveConnections.Add(1);
-        BeginLogScope();
+        _telemetry.BeginLogScope();
         SessionLog.Opened(_log, ConnectionId);
         Exception? broken = null;
         try
@@ -147,7 +149,7 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
             _flushDuringCall?.Dispose();
             MilterMetrics.ActiveConnections.Add(-1);
             SessionLog.Closed(_log, ConnectionId, _messageCount);
-            EndLogScope();
+            _telemetry.EndLogScope();
             _socket?.SessionEnded();
         }
     }

@@ -1,36 +1,43 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Milter;
 
-public sealed partial class MilterSession
+/// <summary>
+/// What one milter connection tells the outside: its logging scope (connection, MTA, client, queue id), what handler
+/// calls run under, and each message's clock, metrics and activity. The session calls it; it calls nobody back.
+/// </summary>
+internal sealed class SessionTelemetry(long connectionId, string? filterName, ILogger log)
 {
-    private ConnectionScope? _scope;
     private IDisposable? _scopeHandle;
 
-    // What handler calls run under: the connection's logging scope, and during a message its activity.
-    private ExecutionContext? _connectionFlow;
+    /// <summary>The connection's logging scope; null when nothing logs.</summary>
+    public ConnectionScope? Scope { get; private set; }
 
-    /// <summary>The connection's logging scope; called in <see cref="RunAsync(System.IO.Pipelines.IDuplexPipe, CancellationToken)"/>, so it covers the whole session.</summary>
-    private void BeginLogScope()
+    /// <summary>What handler calls run under outside a message: the connection's logging scope.</summary>
+    public ExecutionContext? ConnectionFlow { get; private set; }
+
+    /// <summary>Opens the connection's logging scope, on the thread that runs the whole session, so it covers all of it.</summary>
+    public void BeginLogScope()
     {
         // Without a log nothing reads the scope: no queue id is decoded for it.
-        if (ReferenceEquals(_log, NullLogger.Instance))
+        if (ReferenceEquals(log, NullLogger.Instance))
             return;
-        _scope = new ConnectionScope(ConnectionId);
-        _scopeHandle = _log.BeginScope(_scope);
-        _connectionFlow = ExecutionContext.Capture();
+        Scope = new ConnectionScope(connectionId);
+        _scopeHandle = log.BeginScope(Scope);
+        ConnectionFlow = ExecutionContext.Capture();
     }
 
-    private void EndLogScope() => _scopeHandle?.Dispose();
+    public void EndLogScope() => _scopeHandle?.Dispose();
 
     /// <summary>
     /// The queue id the log scope shows, read before each handler call: macros of the transaction before (an RSET)
     /// stay in scope until the command they belong to arrives, so a macro packet alone does not say which is current.
     /// </summary>
-    private void RefreshScope(MilterContext context)
+    public void RefreshScope(MilterContext context)
     {
-        if (_scope is { } scope)
+        if (Scope is { } scope)
             scope.QueueId = context.QueueId;
     }
 
@@ -38,7 +45,7 @@ public sealed partial class MilterSession
     /// A message starts: its clock, and its activity when someone listens. The activity is a root (the MTA passes no
     /// trace context) and becomes <see cref="Activity.Current"/> inside the handlers, so their own activities nest under it.
     /// </summary>
-    private void StartMessageTrace(SmtpConnection smtp)
+    public void StartMessage(SmtpConnection smtp)
     {
         smtp.Trace.Start();
         if (!MilterTelemetry.Source.HasListeners())
@@ -59,9 +66,9 @@ public sealed partial class MilterSession
 
     private void TagMessageStart(Activity activity, MilterContext context)
     {
-        activity.SetTag(TagNames.ConnectionId, ConnectionId);
+        activity.SetTag(TagNames.ConnectionId, connectionId);
         activity.SetTag(TagNames.Mta, ConnectionScope.MtaName(context.Mta));
-        activity.SetTag(TagNames.Filter, _description.Name);
+        activity.SetTag(TagNames.Filter, filterName);
         if (context.Connection is { } connection)
         {
             activity.SetTag(TagNames.ClientAddress, connection.Address);
@@ -79,7 +86,7 @@ public sealed partial class MilterSession
     }
 
     /// <summary>A handler call at a message step: an event on the message's activity, with its failure if it failed.</summary>
-    private static void TraceCall(SmtpConnection smtp, MilterSteps step, in HandlerOutcome outcome, string? errorType)
+    public static void TraceCall(SmtpConnection smtp, MilterSteps step, in HandlerOutcome outcome, string? errorType)
     {
         if (smtp.Trace.Activity is not { } activity || step is MilterSteps.Header or MilterSteps.Body)
             return;
@@ -100,13 +107,13 @@ public sealed partial class MilterSession
     /// <param name="smtp">The connection whose message ends.</param>
     /// <param name="final">The verdict at end of message; null when the message was abandoned.</param>
     /// <param name="actions">The changes sent with it.</param>
-    private void FinishMessageTrace(SmtpConnection smtp, MilterVerdict? final = null, List<Protocol.MilterResponseCode>? actions = null)
+    public void FinishMessage(SmtpConnection smtp, MilterVerdict? final = null, List<Protocol.MilterResponseCode>? actions = null)
     {
         ref var trace = ref smtp.Trace;
         var decided = trace.EarlyVerdict ?? final;
         var verdict = decided is { } known ? MilterMetrics.VerdictName(known.Kind) : "aborted";
         var reply = decided?.Reply;
-        MilterMetrics.RecordMessage(_description.Name, verdict, trace.Started);
+        MilterMetrics.RecordMessage(filterName, verdict, trace.Started);
         if (trace.Activity is { } activity)
         {
             if (activity.IsAllDataRequested)
@@ -127,8 +134,8 @@ public sealed partial class MilterSession
         }
 
         trace.Reset();
-        if (_scope is not null)
-            _scope.QueueId = null;
+        if (Scope is not null)
+            Scope.QueueId = null;
     }
 
     private static string[] ActionNames(List<Protocol.MilterResponseCode> actions)
