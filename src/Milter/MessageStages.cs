@@ -6,7 +6,7 @@ namespace Milter;
 /// Where a message stands for the milter: its state (none, open, decided) and the last stage reached, with the order
 /// the commands must keep (RCPT, HEADER and BODY may repeat). Out-of-order commands are protocol errors.
 /// </summary>
-internal sealed class MessageStages
+internal struct MessageStages
 {
     /// <summary>Whether a message is open or decided.</summary>
     public MessageState State { get; private set; }

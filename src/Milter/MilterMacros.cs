@@ -16,7 +16,9 @@ public sealed class MilterMacros
 {
     // Slots in protocol order (unlike the SMFIM numbers): connect, HELO, MAIL, RCPT, DATA, end of headers, end of message.
     private const int SlotCount = 7;
-    private readonly Slot?[] _slots = new Slot?[SlotCount];
+
+    // Inline in this object rather than an array of its own: one allocation fewer per SMTP connection.
+    private Slots _slots;
 
     /// <summary>The value of a macro, or <see langword="null"/> when the MTA has not sent it in the current scope.</summary>
     public string? this[string name] => TryGetValue(name, out var value) ? value : null;
@@ -201,5 +203,11 @@ public sealed class MilterMacros
             /// <summary>The value as a string, once it has been read.</summary>
             public string? Value;
         }
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(SlotCount)]
+    private struct Slots
+    {
+        private Slot? _first;
     }
 }

@@ -10,7 +10,8 @@ internal sealed class SmtpConnection(IMilterHandler handler, MilterContext conte
 
     public MilterContext Context { get; } = context;
 
-    public MessageStages Message { get; } = new();
+    /// <summary>Where the current message stands: a value changed in place, through this field.</summary>
+    public MessageStages Message;
 
     /// <summary>The current message's clock, counts, early verdict and activity.</summary>
     public MessageTrace Trace;
