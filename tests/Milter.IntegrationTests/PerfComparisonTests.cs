@@ -53,6 +53,40 @@ public class PerfComparisonTests
         }
     }
 
+    /// <summary>The composition rows: three part milters chained by the driver make, together, the three changes.</summary>
+    [Fact]
+    public async Task Three_part_milters_chained_by_the_driver_make_the_three_changes_together()
+    {
+        if (Unbuildable() is { } reason)
+            Assert.Skip(reason);
+        var build = await Built.Value;
+        var parts = new List<ExternalMilter>();
+        try
+        {
+            foreach (var part in new[] { "stamp", "subject", "recipient" })
+            {
+                var port = FreePorts.One();
+                parts.Add(await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), "--part", part, $"inet:{port}@127.0.0.1"));
+            }
+
+            var chain = string.Join(',', parts.Select(p => p.Port.ToString(CultureInfo.InvariantCulture)));
+            var (exitCode, log) = await Command.RunAsync(Path.Combine(build, "perfload"), ["-c", "2", "-n", "6", "-m", "3", "-r", "3", "-h", "10", "-b", "10240", "127.0.0.1", chain]);
+            Assert.True(exitCode == 0, log);
+            Assert.Contains("messages=6 errors=0", log, StringComparison.Ordinal);
+            Assert.Contains("milters=3", log, StringComparison.Ordinal);
+
+            // One part alone makes one change of three: the driver counts over the chain, and says what it missed.
+            (exitCode, log) = await Command.RunAsync(Path.Combine(build, "perfload"), ["-n", "1", "127.0.0.1", parts[0].Port.ToString(CultureInfo.InvariantCulture)]);
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("1 headers added, 0 Subject changes, 0 recipients added", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var part in parts)
+                await part.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Our_perf_milter_prints_its_allocations_on_SIGUSR1()
     {

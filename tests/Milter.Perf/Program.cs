@@ -1,5 +1,6 @@
-// The perf milters of tests/perf/compare.sh:   Milter.Perf [--ordinary] ADDRESS      e.g. inet:8890@127.0.0.1
-// The minimal filter (PerfFilter) by default, the ordinary one (OrdinaryFilter) with --ordinary. It builds against the
+// The perf milters of tests/perf/compare.sh:   Milter.Perf [--ordinary | --part NAME] ADDRESS      e.g. inet:8890@127.0.0.1
+// The minimal filter (PerfFilter) by default, the ordinary one (OrdinaryFilter) with --ordinary, one of the ordinary
+// filter's three parts (ChainParts.cs: stamp, subject, recipient) with --part. It builds against the
 // baseline commit's engine too (compare.sh copies this project there), so it uses only what both engines offer.
 // On SIGUSR1 it prints "allocated_bytes=N" (all threads, since start) on standard output, so the script can take
 // the allocations of a load run as the difference of two readings, with what the GC holds (committed, heap after the
@@ -23,6 +24,12 @@ await MilterServer.RunAsync<OrdinaryFilter>(args is ["--ordinary", .. var addres
 #else
 if (args is ["--ordinary", .. var addresses])
     await MilterServer.RunAsync<OrdinaryFilter>(addresses);
+else if (args is ["--part", "stamp", .. var stampAt])
+    await MilterServer.RunAsync<StampPart>(stampAt);
+else if (args is ["--part", "subject", .. var subjectAt])
+    await MilterServer.RunAsync<SubjectPart>(subjectAt);
+else if (args is ["--part", "recipient", .. var recipientAt])
+    await MilterServer.RunAsync<RecipientPart>(recipientAt);
 else
     await MilterServer.RunAsync<PerfFilter>(args);
 #endif

@@ -37,6 +37,13 @@ IDLE_CONNECTIONS = 10000
 # busy relays send many messages on one) and over one connection per message; against our engine at the baseline
 # commit and libmilter. pymilter runs the minimal filter only: at a twentieth of the others' speed it would double the
 # run time and tell nothing new.
+#
+# Composition (issue 29): the ordinary filter's work cut into three filters (tests/Milter.Perf/ChainParts.cs), served
+# as three milters that the driver chains as Postfix's smtpd_milters = A, B, C does (three sockets, three processes:
+# 'chain'), against one milter composing the three on one socket ('pipeline'). CPU, RSS and allocations are summed
+# over the processes.
+PARTS = ['stamp', 'subject', 'recipient']
+COMPOSITION = ['chain', 'pipeline']
 MINIMAL = ['ours', 'libmilter', 'pymilter']
 ORDINARY = ['ours', 'base', 'libmilter']
 ORDINARY_MESSAGE = {'filter': 'ordinary', 'recipients': 3, 'headers': 10, 'body': 10 * 1024}
@@ -47,6 +54,10 @@ CONFIGS = [
          messages=12000, persistent=True, milters=ORDINARY),
     dict(ORDINARY_MESSAGE, key='o_c8', label='ordinary filter, 8 connections, one message each', connections=8,
          messages=8000, milters=ORDINARY),
+    dict(ORDINARY_MESSAGE, key='p3_p8', label='three parts, 8 persistent connections', connections=8,
+         messages=16000, persistent=True, filter='parts', milters=COMPOSITION),
+    dict(ORDINARY_MESSAGE, key='p3_c8', label='three parts, 8 connections, one message each', connections=8,
+         messages=6000, filter='parts', milters=COMPOSITION),
     {'key': 'c1', 'label': 'minimal filter, 1 connection', 'connections': 1, 'messages': 10000},
     {'key': 'c8', 'label': 'minimal filter, 8 connections', 'connections': 8, 'messages': 10000},
     {'key': 'c64', 'label': 'minimal filter, 64 connections', 'connections': 64, 'messages': 5000},
@@ -62,6 +73,10 @@ for _config in CONFIGS:
 
 
 def milter_command(milter, build, address, ordinary):
+    if milter == 'pipeline':
+        return [os.path.join(build, 'ours', 'Milter.Perf'), '--pipeline', address]
+    if milter.startswith('chain-'):
+        return [os.path.join(build, 'ours', 'Milter.Perf'), '--part', milter[len('chain-'):], address]
     if milter in ('ours', 'base'):
         return [os.path.join(build, milter, 'Milter.Perf')] + (['--ordinary'] if ordinary else []) + [address]
     if milter == 'libmilter':
@@ -166,30 +181,39 @@ def settle():
     time.sleep(0.5)
 
 
+def start_milters(name, config, build, work):
+    """The processes one configuration drives: one milter, or the three of a chain."""
+    if name == 'chain':
+        return [Milter('chain-' + part, build, work) for part in PARTS]
+    return [Milter(name, build, work, ordinary=config['filter'] == 'ordinary')]
+
+
 def measure_load(name, config, build, work, scale):
-    milter = Milter(name, build, work, ordinary=config['filter'] == 'ordinary')
+    group = start_milters(name, config, build, work)
+    port = ','.join(str(m.port) for m in group)
+    ours = name in ('ours', 'base', 'pipeline', 'chain')
     try:
         load = dict(connections=config['connections'], body=config.get('body', 0),
                     no_nobody=config.get('no_nobody', False), recipients=config.get('recipients', 1),
                     headers=config.get('headers', 8), persistent=config.get('persistent', False))
         # A short warm-up with the same load, so that one-time start-up work is not charged to the messages.
-        drive(build, milter.port, messages=max(100, 4 * config['connections']), **load)
+        drive(build, port, messages=max(100, 4 * config['connections']), **load)
         settle()
-        allocated = milter.allocated_bytes() if name in ('ours', 'base') else None
-        cpu = milter.cpu_seconds()
+        allocated = sum(m.allocated_bytes() for m in group) if ours else None
+        cpu = sum(m.cpu_seconds() for m in group)
         messages = max(config['connections'], int(config['messages'] * scale))
-        figures = drive(build, milter.port, messages=messages, **load)
+        figures = drive(build, port, messages=messages, **load)
         settle()
-        cpu = milter.cpu_seconds() - cpu
+        cpu = sum(m.cpu_seconds() for m in group) - cpu
         if allocated is not None:
-            allocated = (milter.allocated_bytes() - allocated) / messages
+            allocated = (sum(m.allocated_bytes() for m in group) - allocated) / messages
         return {
             'messages': messages,
             'msg_per_s': float(figures['msg_per_s']),
             'p50_ms': float(figures['p50_ms']),
             'p99_ms': float(figures['p99_ms']),
             'cpu_us': cpu * 1e6 / messages,
-            'peak_rss_kib': milter.status_kib('VmHWM'),
+            'peak_rss_kib': sum(m.status_kib('VmHWM') for m in group),
             'allocated_per_msg': allocated,
             'protocol': figures['protocol'],
             'actions': figures['actions'],
@@ -219,7 +243,8 @@ def measure_idle(name, build, work):
         return {'idle_kib_per_connection': (after - before) / held if held else None, 'held': held,
                 'rss_before_kib': before, 'rss_after_kib': after}
     finally:
-        milter.stop()
+        for milter in group:
+            milter.stop()
 
 
 def first_line(command):

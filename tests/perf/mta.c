@@ -316,7 +316,7 @@ static int step_reply(struct conn *c, const struct step *step, int *skip_body, c
     return fail(err, errlen, "answered '%c' to command '%c'", command, step->command.data[4]);
 }
 
-int conn_message(struct conn *c, const struct script *s, char *err, size_t errlen)
+int conn_message_changes(struct conn *c, const struct script *s, struct changes *seen, char *err, size_t errlen)
 {
     int skip_body = 0;
     for (size_t i = 0; i < s->nsteps; i++) {
@@ -335,7 +335,6 @@ int conn_message(struct conn *c, const struct script *s, char *err, size_t errle
         return -1;
 
     /* The changes come before the verdict; PROGRESS may come in between. */
-    int added_header = 0, changed_subject = 0, added_recipient = 0;
     for (;;) {
         char command;
         const char *payload;
@@ -345,27 +344,40 @@ int conn_message(struct conn *c, const struct script *s, char *err, size_t errle
         switch (command) {
         case 'h': /* ADDHEADER */
         case 'i': /* INSHEADER */
-            added_header++;
+            seen->added_header++;
             break;
         case 'm': /* CHGHEADER: index, name, value */
             if (len > 4 && strncasecmp(payload + 4, "Subject", len - 4) == 0)
-                changed_subject++;
+                seen->changed_subject++;
             break;
         case '+': /* ADDRCPT */
-            added_recipient++;
+            seen->added_recipient++;
             break;
         case 'p': /* PROGRESS */
             break;
         case 'a': /* ACCEPT */
         case 'c': /* CONTINUE */
-            if (added_header == 1 && changed_subject == 1 && added_recipient == 1)
-                return 0;
-            return fail(err, errlen, "end of message: %d headers added, %d Subject changes, %d recipients added; "
-                "expected one of each", added_header, changed_subject, added_recipient);
+            return 0;
         default:
             return fail(err, errlen, "end of message answered '%c'", command);
         }
     }
+}
+
+int changes_expected(const struct changes *seen, char *err, size_t errlen)
+{
+    if (seen->added_header == 1 && seen->changed_subject == 1 && seen->added_recipient == 1)
+        return 0;
+    return fail(err, errlen, "end of message: %d headers added, %d Subject changes, %d recipients added; expected one of each",
+        seen->added_header, seen->changed_subject, seen->added_recipient);
+}
+
+int conn_message(struct conn *c, const struct script *s, char *err, size_t errlen)
+{
+    struct changes seen = {0};
+    if (conn_message_changes(c, s, &seen, err, errlen) < 0)
+        return -1;
+    return changes_expected(&seen, err, errlen);
 }
 
 void conn_close(struct conn *c, const struct script *s)

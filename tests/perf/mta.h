@@ -77,6 +77,18 @@ int conn_open(struct conn *c, const char *host, int port, const struct script *s
  * added a recipient and accepted; -1 (with a reason in err) otherwise. */
 int conn_message(struct conn *c, const struct script *s, char *err, size_t errlen);
 
+/* The changes a milter sent at end of message, counted across one or several milters. */
+struct changes {
+    int added_header, changed_subject, added_recipient;
+};
+
+/* Sends one message and reads its end-of-message answer, adding the changes it carried to seen; 0 when the milter
+ * accepted or continued, -1 (with a reason in err) otherwise. For a chain of milters, each gets the message in turn. */
+int conn_message_changes(struct conn *c, const struct script *s, struct changes *seen, char *err, size_t errlen);
+
+/* 0 when seen holds exactly one added header, one Subject change and one added recipient. */
+int changes_expected(const struct changes *seen, char *err, size_t errlen);
+
 /* Sends QUIT and closes. */
 void conn_close(struct conn *c, const struct script *s);
 

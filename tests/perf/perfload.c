@@ -16,6 +16,11 @@
  *       Every message must come back with one header added, Subject changed, one recipient added, and accepted.
  *   perfload -i COUNT HOST PORT
  *       opens COUNT negotiated connections, prints "held N of COUNT", keeps them until standard input closes.
+ *
+ *   PORT may be a list, PORT1,PORT2,...: a chain of milters, as Postfix's smtpd_milters = A, B, C. Each connection is
+ *   then one connection to each milter, and each message goes to each milter in turn, whole (Postfix sends each
+ *   command to every milter before the next command, and the content at end of data to one milter after the other:
+ *   the same round trips, in a different order). The changes are counted over the chain: one of each in all.
  */
 #include "mta.h"
 
@@ -30,7 +35,8 @@
 #include <unistd.h>
 
 static const char *host;
-static int port, per_connection = 1, write_each, quick_ack = 1;
+#define MAX_CHAIN 8
+static int ports[MAX_CHAIN], nports, per_connection = 1, write_each, quick_ack = 1;
 static long total;
 static struct script script;
 static double *latencies; /* per message, in ms; NAN for a failed one */
@@ -55,11 +61,21 @@ static void record_error(const char *reason)
     pthread_mutex_unlock(&first_error_lock);
 }
 
+/* One message through every milter of the chain in turn; the changes are counted over the chain. */
+static int chain_message(struct conn *chain, char *err, size_t errlen)
+{
+    struct changes seen = {0};
+    for (int k = 0; k < nports; k++)
+        if (conn_message_changes(&chain[k], &script, &seen, err, errlen) < 0)
+            return -1;
+    return changes_expected(&seen, err, errlen);
+}
+
 /* Takes PER_CONNECTION messages at a time, opens a connection for them, sends them, closes; until none are left. */
 static void *worker(void *unused)
 {
     (void)unused;
-    struct conn *c = malloc(sizeof *c);
+    struct conn *chain = calloc((size_t)nports, sizeof *chain);
     char err[200];
     for (;;) {
         long first = atomic_fetch_add(&next_message, per_connection);
@@ -67,18 +83,23 @@ static void *worker(void *unused)
             break;
         long last = first + per_connection < total ? first + per_connection : total;
         double start = now_ms();
-        if (conn_open(c, host, port, &script, write_each, quick_ack, err, sizeof err) < 0) {
+        int opened = 0;
+        while (opened < nports && conn_open(&chain[opened], host, ports[opened], &script, write_each, quick_ack, err, sizeof err) == 0)
+            opened++;
+        if (opened < nports) {
+            for (int k = 0; k < opened; k++)
+                conn_close(&chain[k], &script);
             for (long i = first; i < last; i++) {
                 latencies[i] = NAN;
                 record_error(err);
             }
             continue;
         }
-        atomic_store(&negotiated_actions, c->actions);
-        atomic_store(&negotiated_protocol, c->protocol);
+        atomic_store(&negotiated_actions, chain[0].actions);
+        atomic_store(&negotiated_protocol, chain[0].protocol);
         long i = first;
         for (; i < last; i++) {
-            if (conn_message(c, &script, err, sizeof err) < 0)
+            if (chain_message(chain, err, sizeof err) < 0)
                 break;
             double end = now_ms();
             latencies[i] = end - start;
@@ -88,9 +109,10 @@ static void *worker(void *unused)
             latencies[failed] = NAN;
             record_error(err);
         }
-        conn_close(c, &script);
+        for (int k = 0; k < nports; k++)
+            conn_close(&chain[k], &script);
     }
-    free(c);
+    free(chain);
     return NULL;
 }
 
@@ -116,7 +138,7 @@ static int hold_idle(long count)
     char err[200];
     long held = 0;
     for (long i = 0; i < count; i++) {
-        if (conn_open(&conns[held], host, port, &script, 0, quick_ack, err, sizeof err) == 0)
+        if (conn_open(&conns[held], host, ports[0], &script, 0, quick_ack, err, sizeof err) == 0)
             held++;
         else
             record_error(err);
@@ -137,7 +159,7 @@ static int hold_idle(long count)
 static void usage(void)
 {
     fprintf(stderr, "usage: perfload [-c CONNECTIONS] [-n MESSAGES] [-m PER_CONNECTION] [-b BODY_BYTES] [-r RECIPIENTS] "
-                    "[-h HEADERS] [-B] [-w] [-d] HOST PORT\n"
+                    "[-h HEADERS] [-B] [-w] [-d] HOST PORT[,PORT...]\n"
                     "       perfload -i COUNT HOST PORT\n");
     exit(2);
 }
@@ -168,7 +190,13 @@ int main(int argc, char **argv)
         || header_count > MAX_HEADERS)
         usage();
     host = argv[optind];
-    port = atoi(argv[optind + 1]);
+    for (char *next = argv[optind + 1], *end; nports < MAX_CHAIN; next = end + 1) {
+        ports[nports++] = (int)strtol(next, &end, 10);
+        if (*end != ',')
+            break;
+    }
+    if (idle > 0 && nports > 1)
+        usage();
 
     /* A thousand idle connections need more descriptors than the usual soft limit of 1,024. */
     struct rlimit files;
@@ -195,10 +223,10 @@ int main(int argc, char **argv)
             latencies[ok++] = latencies[i];
     qsort(latencies, (size_t)ok, sizeof *latencies, compare_doubles);
     printf("messages=%ld errors=%ld seconds=%.3f msg_per_s=%.1f p50_ms=%.3f p99_ms=%.3f connections=%d "
-           "per_connection=%d recipients=%d headers=%d body_bytes=%zu nobody_offered=%d actions=0x%x protocol=0x%x\n",
+           "per_connection=%d recipients=%d headers=%d body_bytes=%zu nobody_offered=%d actions=0x%x protocol=0x%x milters=%d\n",
         ok, atomic_load(&errors), seconds, ok / seconds, percentile(latencies, ok, 0.50), percentile(latencies, ok, 0.99),
         connections, per_connection, recipients, header_count, body_bytes, (offer & P_NOBODY) != 0, atomic_load(&negotiated_actions),
-        atomic_load(&negotiated_protocol));
+        atomic_load(&negotiated_protocol), nports);
     if (first_error[0] != '\0')
         fprintf(stderr, "perfload: first error: %s\n", first_error);
     return atomic_load(&errors) == 0 ? 0 : 1;

@@ -18,7 +18,10 @@ import chart  # noqa: E402  (next to this file)
 BEGIN = '<!-- comparison:begin (written by tests/perf/compare.sh: edit the script, not this section) -->'
 END = '<!-- comparison:end -->'
 MILTERS = ['ours', 'base', 'libmilter', 'pymilter']
-LABELS = {'ours': 'ours (NativeAOT)', 'base': 'ours at the baseline', 'libmilter': 'libmilter -N', 'pymilter': 'pymilter'}
+LABELS = {'ours': 'ours (NativeAOT)', 'base': 'ours at the baseline', 'libmilter': 'libmilter -N', 'pymilter': 'pymilter',
+          'chain': 'three milters chained (3 sockets)', 'pipeline': 'one milter, three parts (1 socket)'}
+# The composition configurations (measure.py's p3_*) compare two ways of serving the same three filters, not milters.
+COMPOSITION = ['chain', 'pipeline']
 SHORT = {'o_p8': 'ordinary\n8 persistent', 'o_p1': 'ordinary\n1 persistent', 'o_c8': 'ordinary\n8 × 1 message',
          'c1': 'minimal\n1 connection', 'c8': 'minimal\n8 connections', 'c64': 'minimal\n64 connections',
          'body': '1 MiB body\nNOBODY offered', 'body_sent': '1 MiB body\nno NOBODY'}
@@ -79,9 +82,13 @@ def answered_steps(protocol):
     return ', '.join(parts + ['end of message (reply)'])
 
 
+def is_composition(config):
+    return set(config['milters']) <= set(COMPOSITION)
+
+
 def table(result):
     runs = result['runs']
-    configs = result['configs']
+    configs = [c for c in result['configs'] if not is_composition(c)]
     milters = present(result)
     names = labels(result)
     others = milters[1:]
@@ -122,6 +129,38 @@ def table(result):
     return '\n'.join(rows)
 
 
+def composition_table(result):
+    """One milter composing three parts on one socket against the three chained by the MTA: sums over processes."""
+    runs = result['runs']
+    configs = [c for c in result['configs'] if is_composition(c)]
+    if not configs:
+        return ''
+    rows = ['| configuration | figure | %s | %s | one socket ÷ three |' % (LABELS['chain'], LABELS['pipeline']),
+            '| --- | --- | ---: | ---: | ---: |']
+    for config in configs:
+        m = {x: {k: medians(runs, config['key'], x, k) for k in
+                 ('msg_per_s', 'p50_ms', 'p99_ms', 'cpu_us', 'peak_rss_kib', 'allocated_per_msg', 'messages')}
+             for x in COMPOSITION}
+        chain, pipeline = m['chain'], m['pipeline']
+        rows.append('| %s (%s messages) | msg/s | %s | %s | %s |' % (
+            config['label'], number(pipeline['messages']), number(chain['msg_per_s']), number(pipeline['msg_per_s']),
+            ratio(pipeline['msg_per_s'], chain['msg_per_s'])))
+        rows.append('| | p50 / p99 latency, ms | %s | %s | %s |' % (
+            latency(chain['p50_ms'], chain['p99_ms']), latency(pipeline['p50_ms'], pipeline['p99_ms']),
+            '' if chain['p50_ms'] is None else '%s / %s' % (ratio(pipeline['p50_ms'], chain['p50_ms']),
+                                                            ratio(pipeline['p99_ms'], chain['p99_ms']))))
+        rows.append('| | CPU µs per message, all processes | %s | %s | %s |' % (
+            number(chain['cpu_us']), number(pipeline['cpu_us']), ratio(pipeline['cpu_us'], chain['cpu_us'])))
+        rows.append('| | peak RSS, MiB, all processes | %s | %s | %s |' % (
+            number(None if chain['peak_rss_kib'] is None else chain['peak_rss_kib'] / 1024, 1),
+            number(None if pipeline['peak_rss_kib'] is None else pipeline['peak_rss_kib'] / 1024, 1),
+            ratio(pipeline['peak_rss_kib'], chain['peak_rss_kib'], 1)))
+        rows.append('| | allocated per message | %s | %s | %s |' % tuple(
+            ['—' if x['allocated_per_msg'] is None else '%s B' % number(x['allocated_per_msg']) for x in (chain, pipeline)]
+            + [ratio(pipeline['allocated_per_msg'], chain['allocated_per_msg'])]))
+    return '\n'.join(rows)
+
+
 def negotiated(result):
     """Per filter and milter, what the MTA sends and waits for; with NOBODY offered and not (minimal filter)."""
     names = labels(result)
@@ -158,7 +197,7 @@ def all_rounds(result):
 
 def draw(result, path, commit):
     runs = result['runs']
-    keys = [c['key'] for c in result['configs']]
+    keys = [c['key'] for c in result['configs'] if not is_composition(c)]
 
     milters = present(result)
 
@@ -180,7 +219,7 @@ def draw(result, path, commit):
                 panels, milters, labels(result))
 
 
-def section(result, summary, command, commit, chart_link):
+def section(result, summary, composition, command, commit, chart_link):
     when = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
     return '\n'.join([
         BEGIN,
@@ -195,6 +234,11 @@ def section(result, summary, command, commit, chart_link):
         '',
         summary,
         '',
+        *(['The cost of composition (issue 29): the ordinary filter cut into three filters '
+           '(tests/Milter.Perf/ChainParts.cs), chained by the driver as Postfix chains `smtpd_milters = A, B, C` '
+           '(three sockets, three processes), against one milter composing them with `MilterPipeline` on one socket. '
+           'CPU, RSS and allocations are summed over the processes; latency is per message through the whole chain.',
+           '', composition, ''] if composition else []),
         'Ratios are ours ÷ theirs: above 1 is better for msg/s, below 1 is better for everything else; "—": the '
         'milter does not run that configuration (the baseline runs the ordinary filter only, pymilter the minimal one). '
         'Allocations are counted by the .NET runtime (`GC.GetTotalAllocatedBytes`); C and Python have no such counter.',
@@ -234,13 +278,16 @@ def main():
     with open(args.results) as f:
         result = json.load(f)
     summary = table(result)
+    composition = composition_table(result)
     print('Machine: ' + result['machine'])
     print(summary)
+    if composition:
+        print(composition)
     if args.chart:
         draw(result, args.chart, args.commit)
     if args.docs:
         link = os.path.relpath(args.chart, os.path.dirname(os.path.abspath(args.docs))) if args.chart else ''
-        rewrite(args.docs, section(result, summary, args.command, args.commit, link))
+        rewrite(args.docs, section(result, summary, composition, args.command, args.commit, link))
 
 
 if __name__ == '__main__':
