@@ -5,17 +5,17 @@
 #   base       the same project built on an earlier commit's engine (--baseline, default e504295), in a git worktree
 #   libmilter  tests/perf/libmilter_perf.c -N, built here with gcc against Debian's libmilter-dev
 #   pymilter   tests/perf/pymilter_perf.py, Debian's python3-milter under /usr/bin/python3
-# Two filters, and composition. The ordinary one (OrdinaryFilter: notes the sender, answers each recipient, headers
-# as strings, abort, at end of message adds a header, adds a recipient, changes Subject; 3 recipients, 10 headers, 10 KiB body) over 8
-# and 1 persistent connections (many messages each) and 8 connections of one message each: ours, base, libmilter.
-# The minimal one (PerfFilter: reads Subject, the same three changes, no reply anywhere else) at 1, 8 and 64
-# connections of one message each, a 1 MiB body at 8 connections with and without NOBODY offered, and 10,000 idle
-# connections: ours, libmilter, pymilter.
-# Composition (issue 29): the ordinary filter's work as three filters, chained by the driver as Postfix chains three
-# milters (three sockets and processes) against one milter composing them on one socket, at 8 persistent connections
-# and 8 connections of one message each (p3_p8, p3_c8): CPU, RSS and allocations summed over the processes.
-# Figures: msg/s, p50/p99, CPU µs per message, peak RSS, allocations per message (ours, base), KiB per idle connection. It prints the table, writes docs/images/comparison.svg and rewrites
-# the marked section of docs/performance.md (--no-docs: print only).
+# Two filters, and composition. The ordinary one (OrdinaryFilter: notes the sender, answers each recipient, headers as
+# strings, abort, at end of message adds a header, adds a recipient, changes Subject; 3 recipients, 10 headers, 10 KiB
+# body) over 8 and 1 persistent connections (many messages each) and 8 connections of one message each: ours, base,
+# libmilter. The minimal one (PerfFilter: reads Subject, the same three changes, no reply anywhere else) at 1, 8 and
+# 64 connections of one message each, a 1 MiB body at 8 connections with and without NOBODY offered, and 10,000 idle
+# connections: ours, libmilter, pymilter. Composition (issue 29): the ordinary filter's work as three filters, chained
+# by the driver as Postfix chains three milters (three sockets and processes) against one milter composing them on one
+# socket, at 8 persistent connections and 8 connections of one message each (p3_p8, p3_c8): CPU, RSS and allocations
+# summed over the processes. Figures: msg/s, p50/p99, CPU µs per message, peak RSS, allocations per message (ours,
+# base), KiB per idle connection. It prints the table, writes docs/images/comparison.svg and rewrites the marked
+# section of docs/performance.md (--no-docs: print only).
 #
 # Usage: tests/perf/compare.sh [--rounds N] [--scale F] [--baseline COMMIT|none] [--only KEYS] [--no-docs]
 #   (about ten minutes with the defaults on 2 cores)
