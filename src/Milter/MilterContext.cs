@@ -8,9 +8,10 @@ namespace Milter;
 /// </summary>
 public sealed class MilterContext
 {
-    private readonly List<Recipient> _recipients = [];
-    private readonly List<RecipientStatus> _recipientStatuses = [];
-    private readonly List<string> _headerNames = [];
+    // Made at the first recipient and header: a connection that has not sent a message yet holds none of them.
+    private List<Recipient>? _recipients;
+    private List<RecipientStatus>? _recipientStatuses;
+    private List<string>? _headerNames;
 
     internal MilterContext(NegotiationResult negotiation, MilterDescription description)
     {
@@ -34,11 +35,11 @@ public sealed class MilterContext
     public Sender? Sender { get; internal set; }
 
     /// <summary>The recipients of the current message seen so far, in order.</summary>
-    public IReadOnlyList<Recipient> Recipients => _recipients;
+    public IReadOnlyList<Recipient> Recipients => _recipients ?? (IReadOnlyList<Recipient>)[];
 
     /// <summary>The recipients of the current message seen so far, each without angle brackets and with what became of it.</summary>
     public MessageRecipients MessageRecipients =>
-        new([.. _recipients.Select((r, i) => new MessageRecipient(r.Address, r.Arguments, _recipientStatuses[i]))]);
+        new([.. Recipients.Select((r, i) => new MessageRecipient(r.Address, r.Arguments, _recipientStatuses![i]))]);
 
     /// <summary>The macros in scope.</summary>
     public MilterMacros Macros { get; } = new();
@@ -56,31 +57,31 @@ public sealed class MilterContext
     public int MessageCount { get; private set; }
 
     /// <summary>The names of this message's headers as shown to the milter, kept where header changes need them (not behind Postfix).</summary>
-    internal IReadOnlyList<string> HeaderNames => _headerNames;
+    internal IReadOnlyList<string> HeaderNames => _headerNames ?? (IReadOnlyList<string>)[];
 
-    internal void AddHeaderName(string name) => _headerNames.Add(name);
+    internal void AddHeaderName(string name) => (_headerNames ??= []).Add(name);
 
     internal void StartMessage(Sender? sender)
     {
         MessageCount++;
-        _headerNames.Clear();
+        _headerNames?.Clear();
         Sender = sender;
-        _recipients.Clear();
-        _recipientStatuses.Clear();
+        _recipients?.Clear();
+        _recipientStatuses?.Clear();
     }
 
     /// <summary>A recipient from RCPT; Sendmail marks one it refused itself with the mailer <c>error</c>.</summary>
     internal void AddRecipient(Recipient recipient)
     {
-        _recipients.Add(recipient);
+        (_recipients ??= []).Add(recipient);
         var refusedByMta = (Negotiation.Protocol & ProtocolFlags.RejectedRecipients) != 0 && Macros["rcpt_mailer"] == "error";
-        _recipientStatuses.Add(refusedByMta ? RecipientStatus.RefusedByMta : RecipientStatus.Accepted);
+        (_recipientStatuses ??= []).Add(refusedByMta ? RecipientStatus.RefusedByMta : RecipientStatus.Accepted);
     }
 
     /// <summary>The filter's answer to the latest RCPT: a refusal marks that recipient, unless the MTA refused it already.</summary>
     internal void AnswerRecipient(MilterVerdict verdict)
     {
-        if (_recipientStatuses.Count > 0 && _recipientStatuses[^1] == RecipientStatus.Accepted
+        if (_recipientStatuses is [.., RecipientStatus.Accepted]
             && verdict.Kind is MilterVerdictKind.Reject or MilterVerdictKind.Tempfail or MilterVerdictKind.Reply)
             _recipientStatuses[^1] = RecipientStatus.RefusedByFilter;
     }
@@ -88,7 +89,7 @@ public sealed class MilterContext
     internal void EndMessage()
     {
         Sender = null;
-        _recipients.Clear();
-        _recipientStatuses.Clear();
+        _recipients?.Clear();
+        _recipientStatuses?.Clear();
     }
 }
