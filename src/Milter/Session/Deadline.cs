@@ -24,6 +24,8 @@ internal sealed class Deadline
     private static readonly TimerCallback s_onTimer = static state => ((Deadline)state!).OnTimer();
     private static readonly Action<object?> s_onFired = static state => Volatile.Read(ref ((Deadline)state!)._call)?.Abandon();
 
+    private readonly Action<object?>? _onFired;
+    private readonly object? _onFiredState;
     private CancellationTokenSource? _source;
     private CancellationTokenRegistration _abandonsCall;
     private HandlerCall? _call;
@@ -34,6 +36,9 @@ internal sealed class Deadline
     private long _due;
     private long _timerDue = long.MaxValue;
     private bool _disposed;
+
+    /// <summary>A deadline; <paramref name="onFired"/> is also called when a wait is ended (<see cref="ArmWithoutToken"/>).</summary>
+    public Deadline(Action<object?>? onFired = null, object? state = null) => (_onFired, _onFiredState) = (onFired, state);
 
     /// <summary>The handler call running on this deadline, abandoned when it fires; null between calls.</summary>
     public HandlerCall? Call
@@ -57,8 +62,22 @@ internal sealed class Deadline
             Volatile.Write(ref _source, source);
         }
 
+        ArmWithoutToken(limit);
+        return source.Token;
+    }
+
+    /// <summary>
+    /// Arms the limit for a wait that takes no token: when it is due, or <see cref="Cancel()"/> ends it, the callback given
+    /// at construction ends the wait instead (a read's pending read cancelled). No token source is made for it.
+    /// </summary>
+    public void ArmWithoutToken(TimeSpan limit)
+    {
         if (limit == Timeout.InfiniteTimeSpan)
-            return source.Token;
+        {
+            Volatile.Write(ref _wait, (_wait & ~Phase) + NextWait | Armed);
+            return;
+        }
+
         var due = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
         Volatile.Write(ref _due, due);
         Volatile.Write(ref _wait, (_wait & ~Phase) + NextWait | Armed);
@@ -66,7 +85,6 @@ internal sealed class Deadline
         Interlocked.MemoryBarrier();
         if (due < Volatile.Read(ref _timerDue))
             SetTimer(due);
-        return source.Token;
     }
 
     /// <summary>
@@ -76,13 +94,16 @@ internal sealed class Deadline
     public bool Release(Task? stillUsing = null)
     {
         var wait = Volatile.Read(ref _wait);
-        var disarmed = (wait & Phase) != Armed || Interlocked.CompareExchange(ref _wait, wait & ~Phase, wait) == wait;
-        if (_source is not { } source || (disarmed && !source.IsCancellationRequested))
+        // Disarmed before it fired; the source may still have been cancelled from outside (the MTA gone, the server's abort).
+        if ((wait & Phase) == Armed && Interlocked.CompareExchange(ref _wait, wait & ~Phase, wait) == wait
+            && _source is not { IsCancellationRequested: true })
             return true;
+        // It fired: its source, if any, is cancelled or about to be, and is not reused.
         // Waits for the registration's callback if it is running, so it cannot abandon a later call.
         _abandonsCall.Dispose();
         _abandonsCall = default;
-        Volatile.Write(ref _source, null);
+        if (Interlocked.Exchange(ref _source, null) is not { } source)
+            return false;
         if (stillUsing is null || stillUsing.IsCompleted)
             source.Dispose();
         else
@@ -92,7 +113,14 @@ internal sealed class Deadline
     }
 
     /// <summary>Ends the current wait now (from another thread); a source that went meanwhile has nothing left to end.</summary>
-    public void Cancel() => Cancel(Volatile.Read(ref _source));
+    public void Cancel()
+    {
+        var wait = Volatile.Read(ref _wait);
+        var ends = (wait & Phase) == Armed && Interlocked.CompareExchange(ref _wait, (wait & ~Phase) | Fired, wait) == wait;
+        Cancel(Volatile.Read(ref _source));
+        if (ends)
+            _onFired?.Invoke(_onFiredState);
+    }
 
     public void Dispose()
     {
@@ -151,6 +179,9 @@ internal sealed class Deadline
         if (Stopwatch.GetTimestamp() < due)
             SetTimer(due);
         else if (Interlocked.CompareExchange(ref _wait, (wait & ~Phase) | Fired, wait) == wait)
+        {
             Cancel(source);
+            _onFired?.Invoke(_onFiredState);
+        }
     }
 }

@@ -181,7 +181,7 @@ public sealed partial class MilterSession
     {
         try
         {
-            await _writeLock.WaitAsync(_cancellation).ConfigureAwait(false);
+            await WriteLock.WaitAsync(_cancellation).ConfigureAwait(false);
             try
             {
                 // The handler may have returned while this waited: PROGRESS must not follow the verdict.
@@ -190,7 +190,7 @@ public sealed partial class MilterSession
             }
             finally
             {
-                _writeLock.Release();
+                WriteLock.Release();
             }
         }
         catch (Exception)

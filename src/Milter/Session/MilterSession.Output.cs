@@ -100,14 +100,14 @@ public sealed partial class MilterSession
     /// <summary>Sends PROGRESS now, for an end-of-message handler; the progress timer may be sending one too.</summary>
     async ValueTask IMessageOutput.SendProgressAsync(CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await WriteProgressAsync().ConfigureAwait(false);
         }
         finally
         {
-            _writeLock.Release();
+            WriteLock.Release();
         }
     }
 

@@ -188,7 +188,7 @@ public sealed partial class MilterSession
             }
         }
 
-        await _writeLock.WaitAsync(_cancellation).ConfigureAwait(false);
+        await WriteLock.WaitAsync(_cancellation).ConfigureAwait(false);
         try
         {
             // Changes matter only for a message that is delivered; after a failure none are sent half-made.
@@ -201,7 +201,7 @@ public sealed partial class MilterSession
         finally
         {
             message?.DisposeBody();
-            _writeLock.Release();
+            WriteLock.Release();
             // A handler left running past its limit may still write into its buffers: they are not given back.
             if (message is not null && !smtp.Retired)
                 message.ReturnBuffers();

@@ -27,8 +27,11 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
     private readonly ILogger _log;
     private readonly MilterFrameReader _reader;
     private readonly SessionTelemetry _telemetry;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SemaphoreSlim? _writeLock;
     private PipeWriter _output = null!;
+
+    /// <summary>Serialises the end of message's write with PROGRESS; made at the first message, not with the connection.</summary>
+    private SemaphoreSlim WriteLock => _writeLock ?? LazyInitializer.EnsureInitialized(ref _writeLock, static () => new SemaphoreSlim(1, 1));
     private PipeReader _input = null!;
     private CancellationToken _cancellation;
     private volatile bool _stopRequested;
@@ -46,6 +49,7 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
             SkipsBodyPayload = (_description.Steps & MilterSteps.Body) == 0,
         };
         ConnectionId = Interlocked.Increment(ref s_nextId);
+        _deadline = new Deadline(OnDeadlineFired, this);
         _telemetry = new SessionTelemetry(ConnectionId, _description.Name, _log);
     }
 
@@ -99,14 +103,20 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
                     break;
                 }
 
-                ReadResult result;
+                ReadResult result = default;
                 try
                 {
-                    result = await _input.ReadAsync(ArmDeadline(limit)).ConfigureAwait(false);
+                    result = await ReadWithin(limit).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!_cancellation.IsCancellationRequested)
                 {
-                    ReleaseDeadline();
+                    // The deadline's token ended the read (the in-memory transports'); Release below says so.
+                }
+
+                _reading = false;
+                if (!ReleaseDeadline())
+                {
+                    _cancellation.ThrowIfCancellationRequested();
                     // The MTA's leaving may end a wait that began just as a step did (the peer watch saw the step).
                     if (PeerClosed)
                         SessionLog.PeerGone(_log, ConnectionId, "the MTA closed the connection");
@@ -115,7 +125,7 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
                     break;
                 }
 
-                if (!ReleaseDeadline() || !await HandleReadAsync(result).ConfigureAwait(false))
+                if (!await HandleReadAsync(result).ConfigureAwait(false))
                     break;
             }
         }
@@ -192,6 +202,32 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
         }
 
         return !done;
+    }
+
+    /// <summary>
+    /// Starts the next read on the session's deadline. Over the server's sockets the read takes no token: the deadline, when
+    /// it fires, cancels the pending read (<see cref="OnDeadlineFired"/>), so an idle connection holds no token source and
+    /// no registration on one. Other transports get the deadline's token, which also carries the owner's abort.
+    /// </summary>
+    private ValueTask<ReadResult> ReadWithin(TimeSpan limit)
+    {
+        if (_socket is null)
+            return _input.ReadAsync(ArmDeadline(limit));
+        _reading = true;
+        _deadline.ArmWithoutToken(limit);
+        // The abort may have come before this wait began; the fence pairs with the one in the cancellation itself.
+        Interlocked.MemoryBarrier();
+        if (_cancellation.IsCancellationRequested)
+            _deadline.Cancel();
+        return _input.ReadAsync(CancellationToken.None);
+    }
+
+    /// <summary>The deadline fired (time, or the server's abort): a read waiting on it ends now.</summary>
+    private static void OnDeadlineFired(object? state)
+    {
+        var session = (MilterSession)state!;
+        if (Volatile.Read(ref session._reading))
+            session._input.CancelPendingRead();
     }
 
     /// <summary>What the next read waits for, and for how long: negotiation, a whole frame, or the next command.</summary>
@@ -272,7 +308,10 @@ public sealed partial class MilterSession : IMessageOutput, ITransportEvents
         Command,
     }
 
-    private readonly Deadline _deadline = new();
+    private readonly Deadline _deadline;
+
+    // A read waits on the deadline without its token (ReadWithin): set while it does.
+    private bool _reading;
     private Deadline? _flushDuringCall;
     private long _started;
     private long _frameStarted;

@@ -169,7 +169,8 @@ public class HostilePeerTests
         var serverPort = ((System.Net.IPEndPoint)server.Addresses[0].EndPoint).Port;
         var clientPort = ((System.Net.IPEndPoint)client.LocalEndPoint!).Port;
         var line = File.ReadLines("/proc/net/tcp").Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Single(f => f[1].EndsWith($":{serverPort:X4}", StringComparison.Ordinal) && f[2].EndsWith($":{clientPort:X4}", StringComparison.Ordinal));
+            .Single(f => f[1].EndsWith($":{serverPort:X4}", StringComparison.Ordinal) && f[2].EndsWith($":{clientPort:X4}", StringComparison.Ordinal)
+                && f[3] == "01"); // established: a closed connection of an earlier test may linger in TIME_WAIT on the same ports
         Assert.StartsWith("02:", line[5], StringComparison.Ordinal);
         // Armed for our 60 s, not Linux's default two hours: the options reached the accepted socket.
         Assert.InRange(Convert.ToInt64(line[5][3..], 16), 1, 60 * 1000);
