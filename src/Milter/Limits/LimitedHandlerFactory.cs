@@ -18,7 +18,7 @@ public static class MessageLimitsExtensions
     public static IMilterHandlerFactory WithLimits(this IMilterHandlerFactory factory, MessageLimits? limits, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        if (limits is null || !limits.Any)
+        if (limits is null || !limits.HasAny)
             return factory;
         var problems = limits.Validate($"{nameof(MilterSessionOptions.Limits)}.");
         if (problems.Count > 0)

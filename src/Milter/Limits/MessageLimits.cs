@@ -47,7 +47,7 @@ public sealed record MessageLimits
     public LimitVerdict MaxBodyBytesVerdict { get; set; } = new();
 
     /// <summary>Whether any limit is set.</summary>
-    public bool Any => MaxHeaders is not null || MaxHeaderBytes is not null || MaxRecipients is not null || MaxMessageSize is not null
+    public bool HasAny => MaxHeaders is not null || MaxHeaderBytes is not null || MaxRecipients is not null || MaxMessageSize is not null
         || MaxBodyBytes is not null;
 
     /// <summary>

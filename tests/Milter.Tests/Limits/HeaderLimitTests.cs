@@ -77,4 +77,17 @@ public class HeaderLimitTests
         Assert.True((await exact.SendAsync(message)).Accepted);
         Assert.True((await under.SendAsync(message)).Rejected);
     }
+
+    [Fact]
+    public async Task Behind_Sendmail_the_same_limits_refuse_at_the_same_points()
+    {
+        await using var rig = new LimitTestRig(new MessageLimits { MaxHeaders = 3, MaxRecipients = 1 }, profile: Milter.Client.MtaProfile.Sendmail);
+
+        var outcome = await rig.SendAsync(LimitTestRig.Message(headerCount: 4), ["a@dest.test", "b@dest.test"]);
+
+        Assert.Equal(["b@dest.test"], outcome.RefusedRecipients);
+        Assert.Equal(MilterSteps.Header, outcome.DecidedAt);
+        Assert.Equal("552 5.6.0 Too many header fields (limit 3)", LimitTestRig.ReplyOf(outcome));
+        Assert.Equal("abort", rig.Calls[^1]);
+    }
 }

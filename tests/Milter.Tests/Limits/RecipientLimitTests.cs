@@ -103,4 +103,21 @@ public class RecipientLimitTests
         Assert.Empty(second.RefusedRecipients);
         Assert.True(second.Accepted);
     }
+
+    [Fact]
+    public async Task A_recipient_the_MTA_refused_itself_is_shown_to_the_handler_but_neither_counted_nor_refused()
+    {
+        await using var rig = new LimitTestRig(new MessageLimits { MaxRecipients = 2 }, new MilterDescription { RejectedRecipients = true },
+            profile: Milter.Client.MtaProfile.Sendmail);
+        await RecipientsAsync(rig);
+
+        var first = await rig.Client.RcptAsync("<a@dest.test>");
+        var refusedByMta = await rig.Client.RcptAsync("<unknown@dest.test>", macros: [new("{rcpt_mailer}", "error")]);
+        var second = await rig.Client.RcptAsync("<b@dest.test>");
+        var third = await rig.Client.RcptAsync("<c@dest.test>");
+
+        Assert.Equal([MilterResponseCode.Continue, MilterResponseCode.Continue, MilterResponseCode.Continue], [first!.Code, refusedByMta!.Code, second!.Code]);
+        Assert.Equal("452 4.5.3 Too many recipients (limit 2 per message)", LimitTestRig.ReplyOf(third!));
+        Assert.Contains("rcpt <unknown@dest.test>", rig.Calls);
+    }
 }
