@@ -34,6 +34,8 @@ public class LimitReportTests
 
         Assert.Single(metrics.Snapshot(), m => m.Instrument == "milter.limits.reached" && m.Tags == "milter.limit=MaxHeaderBytes,milter.verdict=tempfail");
 
+        // The activity ends with the message, at the MTA's ABORT: once the session is over it has.
+        await rig.DisposeAsync();
         Activity activity;
         lock (stopped)
             activity = Assert.Single(stopped, a => Equals(a.GetTagItem("milter.connection.id"), rig.Session.ConnectionId));
