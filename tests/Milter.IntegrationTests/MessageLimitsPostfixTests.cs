@@ -5,7 +5,10 @@ using Milter.Server;
 
 namespace Milter.IntegrationTests;
 
-/// <summary>A milter with message limits (2 recipients, 20,000 bytes) behind a private Postfix, once for the class.</summary>
+/// <summary>
+/// A milter with message limits behind a private Postfix, once for the class: 2 recipients with the limit's own reply,
+/// 20,000 bytes with a reply of the site's.
+/// </summary>
 public sealed class MessageLimitsPostfixFixture : IAsyncLifetime
 {
     private MilterServer? _milter;
@@ -24,6 +27,7 @@ public sealed class MessageLimitsPostfixFixture : IAsyncLifetime
         var options = new MilterServerOptions { Listen = { "inet:0@127.0.0.1" } };
         options.Limits.MaxRecipients = 2;
         options.Limits.MaxMessageSize = 20_000;
+        options.Limits.MaxMessageSizeVerdict = LimitVerdict.Reject("552 5.3.4 Message too big for this site");
         _milter = new MilterServer(factory, options);
         await _milter.StartAsync();
         Postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{((IPEndPoint)_milter.Addresses[0].EndPoint).Port}");
@@ -85,7 +89,7 @@ public sealed class MessageLimitsPostfixTests(MessageLimitsPostfixFixture fixtur
         var mail = await smtp.CommandAsync("MAIL FROM:<sender@origin.test> SIZE=20001");
 
         Assert.Equal(552, mail.Code);
-        Assert.Equal(["5.3.4 Message too big (limit 20000 bytes)"], mail.Lines);
+        Assert.Equal(["5.3.4 Message too big for this site"], mail.Lines);
     }
 
     [Fact]
@@ -98,8 +102,8 @@ public sealed class MessageLimitsPostfixTests(MessageLimitsPostfixFixture fixtur
         var answer = await smtp.SendAsync("sender@origin.test", ["a@dest.test"], Headers + "\n" + body);
 
         Assert.Equal(552, answer.Code);
-        Assert.Equal(["5.3.4 Message too big (limit 20000 bytes)"], answer.Lines);
-        Assert.Matches(@"milter-reject: END-OF-MESSAGE from [^;]*: 5\.3\.4 Message too big", postfix.MailLog);
+        Assert.Equal(["5.3.4 Message too big for this site"], answer.Lines);
+        Assert.Matches(@"milter-reject: END-OF-MESSAGE from [^;]*: 5\.3\.4 Message too big for this site", postfix.MailLog);
     }
 
     [Fact]
