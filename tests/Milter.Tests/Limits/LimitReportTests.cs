@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Milter.Tests.Support;
 
 namespace Milter.Tests.Limits;
@@ -11,18 +10,7 @@ public class LimitReportTests
     {
         var log = new ListLogger();
         using var metrics = new MetricRecorder();
-        var stopped = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == MilterTelemetry.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                lock (stopped)
-                    stopped.Add(activity);
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var activities = new MessageActivities();
         await using var rig = new LimitTestRig(new MessageLimits { MaxHeaderBytes = 50, MaxHeaderBytesVerdict = LimitVerdict.Tempfail() }, loggers: log);
 
         var outcome = await rig.SendAsync(LimitTestRig.Message(headerCount: 3));
@@ -36,9 +24,7 @@ public class LimitReportTests
 
         // The activity ends with the message, at the MTA's ABORT: once the session is over it has.
         await rig.DisposeAsync();
-        Activity activity;
-        lock (stopped)
-            activity = Assert.Single(stopped, a => Equals(a.GetTagItem("milter.connection.id"), rig.Session.ConnectionId));
+        var activity = Assert.Single(activities.Of(rig.Session));
         Assert.Equal("MaxHeaderBytes", activity.GetTagItem("milter.limit"));
         Assert.Equal("tempfail", activity.GetTagItem("milter.limit.verdict"));
         Assert.Equal("reply", activity.GetTagItem("milter.verdict"));
