@@ -90,4 +90,21 @@ public class HeaderLimitTests
         Assert.Equal("552 5.6.0 Too many header fields (limit 3)", LimitTestRig.ReplyOf(outcome));
         Assert.Equal("abort", rig.Calls[^1]);
     }
+
+    [Fact]
+    public async Task A_refusal_waiting_for_end_of_headers_goes_out_at_end_of_message_when_the_MTA_skips_end_of_headers()
+    {
+        await using var rig = new LimitTestRig(new MessageLimits { MaxHeaders = 1 }, new MilterDescription { NoReplySteps = MilterSteps.Header });
+        await rig.Client.NegotiateAsync();
+        await rig.Client.ConnectAsync("client.example", ConnectionFamily.IPv4, 50025, "192.0.2.1");
+        await rig.Client.MailAsync("<sender@origin.test>");
+        await rig.Client.RcptAsync("<rcpt@dest.test>");
+        await rig.Client.HeaderAsync("Subject", "one");
+        await rig.Client.HeaderAsync("X-Two", "two");
+
+        var end = await rig.Client.EndOfMessageAsync();
+
+        Assert.Equal("552 5.6.0 Too many header fields (limit 1)", LimitTestRig.ReplyOf(end.Verdict));
+        Assert.Equal(["mail <sender@origin.test>", "rcpt <rcpt@dest.test>", "header Subject: one", "abort"], rig.MessageCalls);
+    }
 }

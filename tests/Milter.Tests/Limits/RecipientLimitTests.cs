@@ -120,4 +120,19 @@ public class RecipientLimitTests
         Assert.Equal("452 4.5.3 Too many recipients (limit 2 per message)", LimitTestRig.ReplyOf(third!));
         Assert.Contains("rcpt <unknown@dest.test>", rig.Calls);
     }
+
+    [Fact]
+    public async Task After_an_accept_at_RCPT_an_MTA_that_still_sends_the_message_gets_continue_and_the_handler_one_abort()
+    {
+        await using var rig = new LimitTestRig(new MessageLimits { MaxRecipients = 1, MaxRecipientsVerdict = LimitVerdict.Accept() });
+        var answers = await RecipientsAsync(rig, "a@dest.test", "b@dest.test");
+
+        var data = await rig.Client.DataAsync();
+        var header = await rig.Client.HeaderAsync("Subject", "hi");
+        var end = await rig.Client.EndOfMessageAsync();
+
+        Assert.Equal(MilterResponseCode.Accept, answers[1]!.Code);
+        Assert.Equal([MilterResponseCode.Continue, MilterResponseCode.Continue, MilterResponseCode.Continue], [data!.Code, header!.Code, end.Verdict.Code]);
+        Assert.Equal(["mail <sender@origin.test>", "rcpt <a@dest.test>", "abort"], rig.MessageCalls);
+    }
 }
