@@ -76,6 +76,35 @@ public partial class MessageLimitsHostingTests
     }
 
     [Fact]
+    public async Task A_configuration_reload_changes_the_limits_for_new_connections()
+    {
+        using var host = Build(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Milter:Listen:0"] = "inet:0@127.0.0.1",
+            ["Milter:Limits:MaxRecipients"] = "1",
+        }));
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var address = host.Services.GetRequiredService<MilterHostedService<GreetingFilter>>().Addresses[0].ToString();
+        async Task<IReadOnlyList<string>> RefusedAsync()
+        {
+            await using var client = await MilterClient.ConnectAsync(address);
+            var outcome = await client.SendMessageAsync(new Envelope("a@example.org", ["b@example.net", "c@example.net"]),
+                MailMessage.Parse("Subject: hi\r\n\r\nBody.\r\n"u8));
+            return outcome.RefusedRecipients;
+        }
+
+        var before = await RefusedAsync();
+        var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+        configuration["Milter:Limits:MaxRecipients"] = "2";
+        configuration.Reload();
+        var after = await RefusedAsync();
+
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(["c@example.net"], before);
+        Assert.Empty(after);
+    }
+
+    [Fact]
     public async Task The_test_host_applies_the_limits_of_its_options()
     {
         var options = new MilterSessionOptions { ProgressInterval = null };
