@@ -50,9 +50,9 @@ public partial class MessageLimitsHostingTests
         }
 
         await host.StopAsync(TestContext.Current.CancellationToken);
-        Assert.Equal((100, LimitAction.Tempfail, 26_214_400L, 20_971_520L, 500, 65_536L, LimitAction.Accept),
-            (limits.MaxRecipients, limits.MaxRecipientsVerdict.Action, limits.MaxMessageSize, limits.MaxBodyBytes, limits.MaxHeaders, limits.MaxHeaderBytes,
-                limits.MaxHeaderBytesVerdict.Action));
+        Assert.Equal((100, LimitAction.Tempfail, 26_214_400L, 20_971_520L, LimitAction.Accept, 500, 65_536L),
+            (limits.MaxRecipients, limits.MaxRecipientsVerdict.Action, limits.MaxMessageSize, limits.MaxBodyBytes, limits.MaxBodyBytesVerdict.Action,
+                limits.MaxHeaders, limits.MaxHeaderBytes));
     }
 
     [Fact]
