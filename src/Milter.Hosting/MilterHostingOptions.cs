@@ -59,6 +59,12 @@ public sealed class MilterHostingOptions
     /// <summary>The MTA in front, when it should not be recognised from what it sends: Postfix, Sendmail, or Unknown (recognise; the default).</summary>
     public MtaKind Mta { get; set; }
 
+    /// <summary>
+    /// Limits on each message (<c>Milter:Limits:MaxRecipients</c>, <c>Milter:Limits:MaxMessageSize</c>, …, each with its
+    /// <c>…Verdict</c>), enforced before the filter is called; none by default. See docs/message-limits.md.
+    /// </summary>
+    public MessageLimits Limits { get; set; } = new();
+
     /// <summary>The server options these settings describe.</summary>
     public MilterServerOptions ToServerOptions()
     {
@@ -83,6 +89,7 @@ public sealed class MilterHostingOptions
             MaxFrameLength = MaxFrameLength,
             UnixSocketMode = (UnixFileMode)Convert.ToInt32(UnixSocketMode, 8),
             Mta = Mta,
+            Limits = Limits,
         };
         foreach (var address in Listen)
             options.Listen.Add(address);

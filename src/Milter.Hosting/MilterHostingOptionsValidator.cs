@@ -28,6 +28,7 @@ internal sealed class MilterHostingOptionsValidator : IValidateOptions<MilterHos
             problems.Add($"Milter:MaxBufferedBytes must hold at least one frame of Milter:MaxFrameLength ({options.MaxFrameLength} bytes); it is {options.MaxBufferedBytes}.");
         if (options.UnixSocketMode.Length is 0 or > 4 || options.UnixSocketMode.Any(c => c is < '0' or > '7'))
             problems.Add($"Milter:UnixSocketMode must be an octal mode such as 660; it is \"{options.UnixSocketMode}\".");
+        problems.AddRange(options.Limits is null ? ["Milter:Limits must not be empty."] : options.Limits.Validate("Milter:Limits:"));
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

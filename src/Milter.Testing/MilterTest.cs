@@ -26,7 +26,8 @@ public sealed class MilterTest : IAsyncDisposable
 
     private MilterTest(IMilterHandlerFactory factory, MtaProfile? profile, MilterSessionOptions? options)
     {
-        var session = new MilterSession(factory, options ?? new MilterSessionOptions { ProgressInterval = null });
+        options ??= new MilterSessionOptions { ProgressInterval = null };
+        var session = new MilterSession(factory.WithLimits(options.Limits), options);
         _session = Task.Run(() => session.RunAsync(new Duplex(_toMilter.Reader, _toMta.Writer)));
         Client = new MilterClient(new Duplex(_toMta.Reader, _toMilter.Writer), profile ?? MtaProfile.Postfix);
     }

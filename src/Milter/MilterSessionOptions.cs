@@ -65,4 +65,12 @@ public class MilterSessionOptions
     /// Default 5 seconds.
     /// </summary>
     public TimeSpan? ProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Limits on each message (headers, header bytes, recipients, size, body bytes), each with its verdict, enforced
+    /// before the handler is called; none by default. <see cref="Server.MilterServer"/> and Milter.Testing's test host
+    /// apply them; a <see cref="MilterSession"/> created directly takes them through
+    /// <see cref="MessageLimitsExtensions.WithLimits"/> on its factory. See docs/message-limits.md.
+    /// </summary>
+    public MessageLimits Limits { get; set; } = new();
 }

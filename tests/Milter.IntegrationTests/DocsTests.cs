@@ -7,8 +7,8 @@ namespace Milter.IntegrationTests;
 /// <summary>
 /// README.md and docs/getting-started.md run as a new user runs them: every command of their shell blocks, in order, in
 /// one shell per page, with a HOME of its own (no template, no tool, no NuGet source or package cache before), on a
-/// machine whose Postfix is a private test instance; every C# block of both, and of docs/filters.md, is compiled against
-/// the packages the README made. What the test adds is only what stands for that machine: <c>sudo</c> is the root shell the test already runs
+/// machine whose Postfix is a private test instance; every C# block of both, and of docs/filters.md and
+/// docs/message-limits.md, is compiled against the packages the README made. What the test adds is only what stands for that machine: <c>sudo</c> is the root shell the test already runs
 /// in, Postfix's commands reach the private instance (MAIL_CONFIG), swaks talks to its port, port 8890 becomes a free
 /// one, the README's <c>./test.sh</c> is left out (it is the run this test is part of), and the packages get the
 /// version the package tests packed (MinVerVersionOverride), so packing them again reuses that build. Then a
@@ -39,7 +39,8 @@ public partial class DocsTests
             Assert.Contains("added it to your NuGet sources as milter-local", readmeLog, StringComparison.Ordinal);
 
             await CompileAsync(work, machine, readme, await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "getting-started.md")),
-                await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "filters.md")));
+                await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "filters.md")),
+                await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "message-limits.md")));
 
             // The tutorial, from where its first command takes the reader: a project tested, run, and behind Postfix.
             var tutorial = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "getting-started.md"));

@@ -26,6 +26,7 @@ public sealed partial class MilterServer
         Compare(applied, nameof(options.MaxFrameLength), old.MaxFrameLength, options.MaxFrameLength);
         Compare(applied, nameof(options.Mta), old.Mta, options.Mta);
         Compare(applied, nameof(options.ShutdownTimeout), old.ShutdownTimeout, options.ShutdownTimeout);
+        Compare(applied, nameof(options.Limits), old.Limits, options.Limits);
 
         List<string> needRestart = [];
         if (!_options.Listen.SequenceEqual(options.Listen))
@@ -37,6 +38,8 @@ public sealed partial class MilterServer
         Compare(needRestart, nameof(options.Backlog), _options.Backlog, options.Backlog);
 
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBufferedBytes, (long)options.MaxFrameLength + Protocol.MilterFrameReader.HeaderLength, nameof(options));
+        // Invalid limits throw here, before anything changed.
+        _served = _factory.WithLimits(options.Limits, _loggers);
         _reloadable = options;
         ServerLog.Reloaded(_log, applied.Count == 0 ? "nothing changed" : string.Join(", ", applied));
         if (needRestart.Count > 0)

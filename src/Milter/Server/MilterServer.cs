@@ -14,6 +14,9 @@ public sealed partial class MilterServer : IAsyncDisposable
     private readonly IMilterHandlerFactory _factory;
     private readonly MilterServerOptions _options;
     private volatile MilterServerOptions _reloadable;
+
+    /// <summary>The factory new connections use: the user's, behind <see cref="MilterSessionOptions.Limits"/> of <see cref="_reloadable"/>.</summary>
+    private volatile IMilterHandlerFactory _served;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private readonly List<Listener> _listeners = [];
@@ -43,6 +46,7 @@ public sealed partial class MilterServer : IAsyncDisposable
         _options = options;
         _reloadable = options;
         _loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        _served = factory.WithLimits(options.Limits, _loggers);
         _log = _loggers.CreateLogger("Milter.Server");
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         _budget = new BufferBudget(options.MaxBufferedBytes);
@@ -196,8 +200,8 @@ public sealed partial class MilterServer : IAsyncDisposable
             }
 
             Configure(socket, listener);
-            var settings = _reloadable;
-            var session = new MilterSession(_factory, settings, _loggers.CreateLogger("Milter.Session"));
+            var (settings, factory) = (_reloadable, _served);
+            var session = new MilterSession(factory, settings, _loggers.CreateLogger("Milter.Session"));
             var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength);
             _connections.TryAdd(connection, 0);
             connection.Start(_abort.Token, _connectionEnded);

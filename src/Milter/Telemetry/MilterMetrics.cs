@@ -57,6 +57,9 @@ public static class MilterMetrics
     internal static readonly Counter<long> ProgressSent =
         Meter.CreateCounter<long>("milter.progress.sent", "{message}", "PROGRESS messages sent during long end-of-message work.");
 
+    internal static readonly Counter<long> LimitsReached =
+        Meter.CreateCounter<long>("milter.limits.reached", "{decision}", "Messages (or recipients, for MaxRecipients) a message limit decided, by limit and verdict.");
+
     private static readonly KeyValuePair<string, object?> Received = new("network.io.direction", "receive");
     private static readonly KeyValuePair<string, object?> Transmitted = new("network.io.direction", "transmit");
 
@@ -70,6 +73,12 @@ public static class MilterMetrics
     {
         if (Verdicts.Enabled)
             Verdicts.Add(1, new(TagNames.Step, StepName(step)), new(TagNames.Verdict, VerdictName(kind)));
+    }
+
+    internal static void RecordLimit(string limit, string verdict)
+    {
+        if (LimitsReached.Enabled)
+            LimitsReached.Add(1, new(TagNames.Limit, limit), new(TagNames.Verdict, verdict));
     }
 
     internal static void RecordMessage(string? filter, string verdict, long startTimestamp)

@@ -21,4 +21,8 @@ internal static class TagNames
     public const string HeaderCount = "milter.header.count";
     public const string BodySize = "milter.body.size";
     public const string ReplyCode = "milter.reply.code";
+    public const string Limit = "milter.limit";
+    public const string LimitValue = "milter.limit.value";
+    public const string LimitMax = "milter.limit.max";
+    public const string LimitVerdict = "milter.limit.verdict";
 }

@@ -57,7 +57,7 @@ internal sealed class SmtpTestClient : IAsyncDisposable
             // "a@b NOTIFY=NEVER": the address, then ESMTP arguments.
             var space = recipient.IndexOf(' ', StringComparison.Ordinal);
             answer = await CommandAsync(space < 0 ? $"RCPT TO:<{recipient}>" : $"RCPT TO:<{recipient[..space]}>{recipient[space..]}");
-            if (answer.Code != 250 && !(goOnAfterRefusedRecipients && answer.Code >= 500))
+            if (answer.Code != 250 && !(goOnAfterRefusedRecipients && answer.Code >= 400))
                 return answer;
         }
 
