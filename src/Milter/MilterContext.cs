@@ -79,7 +79,7 @@ public sealed class MilterContext
     }
 
     /// <summary>Whether the MTA itself refused the latest recipient (shown only to filters that ask for refused recipients).</summary>
-    internal bool LatestRecipientRefusedByMta => _recipientStatuses.Count > 0 && _recipientStatuses[^1] == RecipientStatus.RefusedByMta;
+    internal bool LatestRecipientRefusedByMta => _recipientStatuses is [.., RecipientStatus.RefusedByMta];
 
     /// <summary>The filter's answer to the latest RCPT: a refusal marks that recipient, unless the MTA refused it already.</summary>
     internal void AnswerRecipient(MilterVerdict verdict)
