@@ -1,18 +1,24 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Milter.Protocol;
 
 namespace Milter;
 
-public sealed partial class MilterSession
+/// <summary>Turns each frame into its step: parses it once, checks its order, keeps the macros and the SMTP connection.</summary>
+internal abstract class FrameDispatcher : StepRunner
 {
-    private NegotiationResult? _negotiation;
-    private SmtpConnection? _smtp;
+    private readonly IMilterHandlerFactory _factory;
+    private protected NegotiationResult? _negotiation;
+    private protected int _messageCount;
+    private protected volatile bool _stopRequested;
     private byte _lastMacroFor;
-    private int _messageCount;
+
+    private protected FrameDispatcher(IMilterHandlerFactory factory, MilterSessionOptions options, ILogger log)
+        : base(factory.Description, options, log) => _factory = factory;
 
     /// <summary>Handles one frame: parses it once, checks its order, and runs its step. Returns false when the session must end.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> HandleFrameAsync(MilterFrame frame)
+    private protected async ValueTask<bool> HandleFrameAsync(MilterFrame frame)
     {
         var command = frame.CommandCode;
         var macroFor = _lastMacroFor;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Milter;
 
-public sealed partial class MilterSession
+internal abstract partial class StepRunner
 {
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask CallAbortAsync(SmtpConnection smtp)
@@ -17,7 +17,7 @@ public sealed partial class MilterSession
 
     /// <summary>The SMTP connection is over (QUIT, QUIT_NC, EOF, error): abort an open message, close, dispose.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask EndConnectionAsync()
+    private protected async ValueTask EndConnectionAsync()
     {
         if (_smtp is not { } smtp)
             return;

@@ -1,11 +1,19 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 
 namespace Milter;
 
-public sealed partial class MilterSession
+/// <summary>
+/// Calls the handler: each call on the thread pool within its time limit (<see cref="HandlerCall"/>), the frame's bytes
+/// kept for a call left running, the handler retired when it overruns, PROGRESS while an end of message runs long.
+/// </summary>
+internal abstract class HandlerInvoker : SessionOutput
 {
-    private ISocketTransport? _socket;
-    private volatile bool _inStep;
+    private protected HandlerInvoker(MilterDescription description, MilterSessionOptions options, ILogger log)
+        : base(description, options, log)
+    {
+    }
+
     private Timer? _progressTimer;
     private volatile bool _progressDue;
 
@@ -13,7 +21,7 @@ public sealed partial class MilterSession
     /// <returns>The handler's outcome; <see cref="HandlerOutcome.IsAbandoned"/> when the time limit passed.</returns>
     /// <exception cref="OperationCanceledException">The session was aborted.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
+    private protected async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
     {
         var call = StartCall(smtp, step, arguments, cleanup);
         return EndCall(smtp, call, await call.Outcome.ConfigureAwait(false));
@@ -30,7 +38,7 @@ public sealed partial class MilterSession
     /// <param name="step">The step, for its limit and the log.</param>
     /// <param name="arguments">What the handler is given.</param>
     /// <param name="cleanup">An abort or close call: it runs to its end even when the MTA has gone.</param>
-    private RunningCall StartCall(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
+    private protected RunningCall StartCall(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var limit = LimitOf(step);
@@ -49,7 +57,7 @@ public sealed partial class MilterSession
     /// <returns>The handler's outcome; <see cref="HandlerOutcome.IsAbandoned"/> when the time limit passed.</returns>
     /// <exception cref="PeerClosedException">The MTA closed the connection while the handler ran.</exception>
     /// <exception cref="OperationCanceledException">The session was aborted.</exception>
-    private HandlerOutcome EndCall(SmtpConnection smtp, in RunningCall running, HandlerOutcome outcome)
+    private protected HandlerOutcome EndCall(SmtpConnection smtp, in RunningCall running, HandlerOutcome outcome)
     {
         var (call, step, cleanup, arguments, token, copy) = (running.Call, running.Step, running.Cleanup, running.Arguments, running.Token, running.Copy);
         _deadline.Call = null;
@@ -90,7 +98,7 @@ public sealed partial class MilterSession
     }
 
     /// <summary>A handler call under way: what <see cref="StartCall"/> armed, rented and copied, for <see cref="EndCall"/>.</summary>
-    private readonly record struct RunningCall(HandlerCall Call, ValueTask<HandlerOutcome> Outcome, CancellationToken Token, StepArguments Arguments,
+    private protected readonly record struct RunningCall(HandlerCall Call, ValueTask<HandlerOutcome> Outcome, CancellationToken Token, StepArguments Arguments,
         byte[]? Copy, MilterSteps Step, bool Cleanup, bool Progress, long Started);
 
     /// <summary>
@@ -139,22 +147,17 @@ public sealed partial class MilterSession
         ReleaseDeadline(stillUsing);
     }
 
-    /// <summary>Whether the MTA has gone; known at once over the server's sockets, elsewhere at the next read.</summary>
-    private bool PeerClosed => _socket?.PeerClosed == true;
-
     /// <summary>Ends a running step's call when the MTA goes away; abort and close calls, and reads, are left to their deadline.</summary>
-    void ITransportEvents.PeerClosed() => EndStepOnPeerClosed();
-
-    private void EndStepOnPeerClosed()
+    private protected void EndStepOnPeerClosed()
     {
         if (_inStep)
             _deadline.Cancel();
     }
 
-    private TimeSpan LimitOf(MilterSteps step) => step == MilterSteps.EndOfMessage ? _options.EndOfMessageTimeout : _options.HandlerTimeout;
+    private protected TimeSpan LimitOf(MilterSteps step) => step == MilterSteps.EndOfMessage ? _options.EndOfMessageTimeout : _options.HandlerTimeout;
 
     /// <summary>The timer outlives single calls; at the end of the session it goes.</summary>
-    private void DisposeCallResources() => _progressTimer?.Dispose();
+    private protected void DisposeCallResources() => _progressTimer?.Dispose();
 
     /// <summary>
     /// While an end-of-message handler runs, PROGRESS goes out every <see cref="MilterSessionOptions.ProgressInterval"/>, so
@@ -166,7 +169,7 @@ public sealed partial class MilterSession
         if (_options.ProgressInterval is not { } interval)
             return false;
         _progressDue = true;
-        _progressTimer ??= new Timer(static state => _ = ((MilterSession)state!).SendTimedProgressAsync(), this, Timeout.Infinite, Timeout.Infinite);
+        _progressTimer ??= new Timer(static state => _ = ((HandlerInvoker)state!).SendTimedProgressAsync(), this, Timeout.Infinite, Timeout.Infinite);
         _progressTimer.Change(interval, interval);
         return true;
     }

@@ -1,16 +1,29 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Milter.Protocol;
 
 namespace Milter;
 
-public sealed partial class MilterSession
+/// <summary>
+/// Runs a step: whether the handler takes part, its verdict judged and answered, what a final verdict ends; the end of
+/// message with its changes; an abandoned message's abort and an SMTP connection's close.
+/// </summary>
+internal abstract partial class StepRunner : HandlerInvoker
 {
+    /// <summary>The current SMTP connection: its handler, context and message; null before negotiation and between connections.</summary>
+    private protected SmtpConnection? _smtp;
+
+    private protected StepRunner(MilterDescription description, MilterSessionOptions options, ILogger log)
+        : base(description, options, log)
+    {
+    }
+
     /// <summary>
     /// Runs one step: calls the handler if it takes part, answers the MTA if it waits, and applies the verdict's
     /// consequences. A failure at a step the MTA does not wait for is answered at the next step it waits for.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<MilterVerdict> StepAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool replyToMta = true)
+    private protected async ValueTask<MilterVerdict> StepAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool replyToMta = true)
     {
         var negotiatedNoReply = (smtp.Context.Negotiation.Protocol & NoReplyFlag(step)) != 0;
         var mustReply = replyToMta && !negotiatedNoReply;
@@ -92,7 +105,7 @@ public sealed partial class MilterSession
 
     /// <summary>Data on BODYEOB is one more chunk; returns true when the handler decided the message on it (and it was answered).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> LastChunkDecidesAsync(SmtpConnection smtp, ReadOnlyMemory<byte> chunk)
+    private protected async ValueTask<bool> LastChunkDecidesAsync(SmtpConnection smtp, ReadOnlyMemory<byte> chunk)
     {
         var verdict = await StepAsync(smtp, MilterSteps.Body, StepArguments.ForBody(chunk), replyToMta: false).ConfigureAwait(false);
         if (!verdict.IsFinal)
@@ -150,7 +163,7 @@ public sealed partial class MilterSession
 
     /// <summary>End of message: the handler's changes and its verdict go out in one write.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask EndOfMessageAsync(SmtpConnection smtp)
+    private protected async ValueTask EndOfMessageAsync(SmtpConnection smtp)
     {
         var verdict = MilterVerdict.Continue;
         var failed = false;
@@ -239,7 +252,7 @@ public sealed partial class MilterSession
 
     /// <summary>ABORT, or a new MAIL or HELO without one: the current message, if any, is abandoned.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AbandonMessageAsync(SmtpConnection smtp, bool synthesised)
+    private protected async ValueTask AbandonMessageAsync(SmtpConnection smtp, bool synthesised)
     {
         if (!smtp.Message.InMessage)
             return;
