@@ -61,6 +61,18 @@ public sealed class EndOfMessageContext
     internal IMessageOutput Output { get; }
 
     /// <summary>
+    /// The changes this handler may make, when narrower than the negotiated ones: a pipeline part may make only those it
+    /// described, whatever the other parts asked for.
+    /// </summary>
+    internal ActionFlags? AllowedActions { get; init; }
+
+    /// <summary>
+    /// Header values get one leading space added: the MTA keeps values as sent (SMFIP_HDR_LEADSPC was negotiated for
+    /// another pipeline part) but this handler writes them as without that option.
+    /// </summary>
+    internal bool AddLeadingSpace { get; init; }
+
+    /// <summary>
     /// Appends a header after the existing ones (SMFIR_ADDHEADER; needs <see cref="ActionFlags.AddHeaders"/>). Behind
     /// Sendmail, a header Sendmail generates or keeps hidden (Date, Message-Id, From, Resent-Date, Resent-From,
     /// Resent-Message-Id, Full-Name) takes the place of Sendmail's own below its Received:, as with libmilter, so the
@@ -220,13 +232,16 @@ public sealed class EndOfMessageContext
     internal void Complete() => _active = false;
 
     // The MTA adds CR itself: folded values must use bare LF.
-    private static string Fold(string value) =>
-        value is not null && value.Contains('\r', StringComparison.Ordinal) ? value.Replace("\r\n", "\n", StringComparison.Ordinal) : value!;
+    private string Fold(string value)
+    {
+        var folded = value is not null && value.Contains('\r', StringComparison.Ordinal) ? value.Replace("\r\n", "\n", StringComparison.Ordinal) : value!;
+        return AddLeadingSpace ? " " + folded : folded;
+    }
 
     private void Check(ActionFlags action, string operation)
     {
         EnsureActive(operation);
-        if ((Context.Negotiation.Actions & action) == 0)
+        if (((AllowedActions ?? Context.Negotiation.Actions) & action) == 0)
             throw new ActionNotNegotiatedException(operation, action, Context.Description, Context.Negotiation);
     }
 

@@ -61,6 +61,34 @@ internal sealed class MessageChanges
         return fork;
     }
 
+    /// <summary>
+    /// Takes a fork's changes as if made here, after this record's own: its packets and codes in order, its body (the
+    /// stream, unread, changes hands) and its header list. The fork is left empty.
+    /// </summary>
+    public void Adopt(MessageChanges fork)
+    {
+        Packets.Write(fork.Packets.WrittenSpan);
+        foreach (var code in fork.Codes)
+        {
+            if (code != MilterResponseCode.ReplaceBody || !ReplacesBody)
+                Codes.Add(code);
+        }
+
+        if (fork.ReplacesBody)
+        {
+            DisposeBody();
+            (_body, _bodyStream, _leaveBodyOpen) = (fork._body, fork._bodyStream, fork._leaveBodyOpen);
+        }
+
+        if (fork._headersInUse)
+        {
+            (_headers, fork._headers) = (fork._headers, _headers);
+            _headersInUse = true;
+        }
+
+        fork.Clear();
+    }
+
     /// <summary>Records the replacement body; a second replacement replaces the first.</summary>
     public void SetBody(ReadOnlyMemory<byte>? bytes, Stream? stream, bool leaveOpen)
     {
