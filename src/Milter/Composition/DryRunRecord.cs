@@ -37,8 +37,10 @@ internal sealed class DryRunRecord
 
     public void RecordChanges(List<MilterResponseCode> codes) => _changes.AddRange(codes);
 
-    /// <summary>The metric's verdict tag.</summary>
-    public string VerdictName => MilterMetrics.VerdictName(Verdict.Kind);
+    /// <summary>The metric's verdict tag; a verdict with a reply is named by its kind (reject or tempfail).</summary>
+    public string VerdictName => Verdict.Reply is { } reply
+        ? MilterMetrics.VerdictName(reply.IsPermanent ? MilterVerdictKind.Reject : MilterVerdictKind.Tempfail)
+        : MilterMetrics.VerdictName(Verdict.Kind);
 
     /// <summary>
     /// One line: <c>reject 550 5.7.1 Spam at end_of_headers</c>, <c>continue; 1 recipient refused; add_header, change_header</c>.

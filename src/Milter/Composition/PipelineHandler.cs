@@ -192,7 +192,7 @@ internal sealed partial class PipelineHandler : IMilterHandler, IAsyncDisposable
             part.DryRun.Record(step, verdict);
             if (verdict.Kind == MilterVerdictKind.Skip)
                 part.SkipBody = true;
-            else if (verdict.IsFinal && step is not (MilterSteps.Rcpt or MilterSteps.Unknown))
+            else if (verdict.Kind == MilterVerdictKind.Accept ? step != MilterSteps.Unknown : verdict.IsFinal && step is not (MilterSteps.Rcpt or MilterSteps.Unknown))
                 await StopAsync(part, context, step, cancellationToken).ConfigureAwait(false);
             return null;
         }
@@ -205,7 +205,8 @@ internal sealed partial class PipelineHandler : IMilterHandler, IAsyncDisposable
                 part.SkipBody = true;
                 return null;
             case MilterVerdictKind.Accept:
-                if (step is not (MilterSteps.Rcpt or MilterSteps.Unknown))
+                // As Postfix takes it from a milter in its chain, at RCPT too: that milter is done with the message.
+                if (step != MilterSteps.Unknown)
                     await StopAsync(part, context, step, cancellationToken).ConfigureAwait(false);
                 return null;
             default:
