@@ -5,7 +5,7 @@ namespace Milter;
 /// <summary>
 /// Several milters served as one (built by <see cref="MilterPipeline"/>): its negotiation is computed from the parts', and
 /// each SMTP connection gets one handler that calls the parts' handlers in order. Parts' options (dry run, conditions) can
-/// be changed while it serves (<see cref="Configure"/>): messages that start afterwards use them.
+/// be changed while it serves (<see cref="Configure(string, Action{MilterPartOptions})"/>): messages that start afterwards use them.
 /// </summary>
 public sealed class MilterComposition : IMilterHandlerFactory
 {
@@ -48,17 +48,36 @@ public sealed class MilterComposition : IMilterHandlerFactory
     /// connections opened afterwards.
     /// </summary>
     /// <exception cref="ArgumentException">No such part, or the new options are invalid (nothing changes then).</exception>
-    public void Configure(string part, Action<MilterPartOptions> configure)
+    public void Configure(string part, Action<MilterPartOptions> configure) =>
+        Configure(new Dictionary<string, Action<MilterPartOptions>> { [part] = configure });
+
+    /// <summary>Changes the options of several parts at once, by name: all of them, or none when one is invalid (see <see cref="Configure(string, Action{MilterPartOptions})"/>).</summary>
+    /// <exception cref="ArgumentException">A part does not exist, or its new options are invalid; the message names every problem.</exception>
+    public void Configure(IReadOnlyDictionary<string, Action<MilterPartOptions>> parts)
     {
-        ArgumentNullException.ThrowIfNull(configure);
+        ArgumentNullException.ThrowIfNull(parts);
         lock (_gate)
         {
-            var index = IndexOf(part);
-            var options = _settings[index].Options.Clone();
-            configure(options);
-            options.Name = _settings[index].Options.Name;
             var settings = (PartSettings[])_settings.Clone();
-            settings[index] = new PartSettings(options);
+            List<string> problems = [];
+            foreach (var (part, configure) in parts)
+            {
+                try
+                {
+                    var index = IndexOf(part);
+                    var options = settings[index].Options.Clone();
+                    configure(options);
+                    options.Name = settings[index].Options.Name;
+                    settings[index] = new PartSettings(options);
+                }
+                catch (ArgumentException e)
+                {
+                    problems.Add($"{part}: {e.Message}");
+                }
+            }
+
+            if (problems.Count > 0)
+                throw new ArgumentException(string.Join(" ", problems), nameof(parts));
             var description = PipelineDescription.Combine(Name, _factories, settings);
             Volatile.Write(ref _settings, settings);
             Volatile.Write(ref _description, description);
