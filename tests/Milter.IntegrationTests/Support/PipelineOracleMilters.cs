@@ -12,7 +12,7 @@ internal sealed partial class OraclePolicyMilter
 
     [OnRcpt]
     public MilterVerdict Rcpt(string recipient) =>
-        recipient.TrimStart('<').StartsWith("blocked", StringComparison.OrdinalIgnoreCase)
+        recipient.StartsWith("blocked", StringComparison.OrdinalIgnoreCase)
             ? MilterVerdict.Reject(550, "5.7.1", "blocked by policy")
             : MilterVerdict.Continue;
 
