@@ -23,6 +23,7 @@ public class PipelineDryRunTests
         List<string> policy = [], stamp = [];
         var log = new ListLogger();
         using var metrics = new MetricRecorder();
+        using var activities = new MessageActivities();
         var pipeline = MilterPipeline.Create("dryrun-test")
             .Add(Policy(policy), p => (p.DryRun, p.DryRunHeader) = (true, "X-DryRun-Policy"))
             .Add(Part("stamp", stamp, actions: ActionFlags.AddHeaders, setUp: h => h.EndOfMessage = m => m.AddHeader("X-Stamp", "applied")))
@@ -45,6 +46,10 @@ public class PipelineDryRunTests
         Assert.Contains(metrics.Snapshot(), m => m.Instrument == "milter.pipeline.dry_run" && m.Tags.Contains("milter.pipeline=dryrun-test", StringComparison.Ordinal)
             && m.Tags.Contains("milter.part=policy", StringComparison.Ordinal) && m.Tags.Contains("milter.verdict=reject", StringComparison.Ordinal));
         Assert.Contains("eom", stamp);
+        var activity = Assert.Single(activities.All(), a => a.GetTagItem("milter.dry_run.policy") is not null);
+        Assert.Equal(Would[8..], activity.GetTagItem("milter.dry_run.policy"));
+        var dryRun = Assert.Single(activity.Events, e => e.Name == "milter.dry_run");
+        Assert.Contains(dryRun.Tags, t => t.Key == "milter.verdict" && (string?)t.Value == "reject");
     }
 
     [Fact]
