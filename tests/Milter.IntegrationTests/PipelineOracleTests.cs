@@ -24,33 +24,15 @@ public sealed class PipelineOracleTests
         { "sendmail", "plain" }, { "sendmail", "trusted" }, { "sendmail", "spam" },
     };
 
+    public static TheoryData<string> Mtas => ["postfix", "sendmail"];
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task Two_milters_in_the_MTA_chain_and_their_pipeline_on_one_socket_deliver_the_same_bytes(string mta, string scenario)
     {
-        if ((mta == "postfix" ? PostfixInstance.Unavailable() : SendmailInstance.Unavailable()) is { } reason)
-            Assert.Skip(reason);
-        await using var policy = await StartAsync(MilterHandlerFactory.For<OraclePolicyMilter>());
-        await using var stamp = await StartAsync(MilterHandlerFactory.For<OracleStampMilter>());
-        await using var pipeline = await StartAsync(MilterPipeline.Create("oracle").Add<OraclePolicyMilter>().Add<OracleStampMilter>().Build());
-        MtaInstance chainedMta, composedMta;
-        int chainedPort, composedPort;
-        if (mta == "postfix")
-        {
-            var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{Port(policy)} inet:127.0.0.1:{Port(stamp)}", $"inet:127.0.0.1:{Port(pipeline)}");
-            (chainedMta, chainedPort, composedMta, composedPort) = (postfix, postfix.SmtpPort, postfix, postfix.OtherSmtpPort);
-        }
-        else
-        {
-            chainedMta = await SendmailInstance.StartAsync(Port(policy), Port(stamp));
-            composedMta = await SendmailInstance.StartAsync(Port(pipeline));
-            (chainedPort, composedPort) = (chainedMta.SmtpPort, composedMta.SmtpPort);
-        }
-
-        await using var chainedOwner = chainedMta;
-        await using var composedOwner = composedMta == chainedMta ? null : composedMta;
-        var chained = await SendAsync(chainedMta, chainedPort, scenario);
-        var composed = await SendAsync(composedMta, composedPort, scenario);
+        var (chained, composed) = await CompareAsync(mta, scenario,
+            [MilterHandlerFactory.For<OraclePolicyMilter>(), MilterHandlerFactory.For<OracleStampMilter>()],
+            MilterPipeline.Create("oracle").Add<OraclePolicyMilter>().Add<OracleStampMilter>().Build());
 
         Assert.Equal(chained.Answers, composed.Answers);
         if (mta == "sendmail" && scenario == "plain")
@@ -78,6 +60,68 @@ public sealed class PipelineOracleTests
         Assert.Equal(scenario == "plain", delivered.Contains("X-Policy: checked\n", StringComparison.Ordinal));
         // The policy refused "blocked" and, unless it accepted early, added "archive"; the stamp removed "cc".
         Assert.EndsWith(scenario == "plain" ? "delivered to <archive@dest.test>, <rcpt@dest.test>" : "delivered to <rcpt@dest.test>", composed.Answers, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Mtas))]
+    public async Task A_part_that_asked_for_leading_space_and_one_that_did_not_deliver_as_in_the_chain(string mta)
+    {
+        // LeadingSpaceMilter negotiates SMFIP_HDR_LEADSPC and writes values as they go on the wire; the stamp did not ask.
+        var (chained, composed) = await CompareAsync(mta, "leading-space",
+            [MilterHandlerFactory.For<LeadingSpaceMilter>(), MilterHandlerFactory.For<OracleStampMilter>()],
+            MilterPipeline.Create("oracle").Add<LeadingSpaceMilter>().Add<OracleStampMilter>().Build());
+
+        Assert.Equal(chained, composed);
+        Assert.Contains("X-Glued:no space at all\n", composed.Delivered, StringComparison.Ordinal);
+        Assert.Contains("X-Trail: last\n", composed.Delivered, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Mtas))]
+    public async Task A_dry_run_part_changes_nothing_the_MTA_delivers(string mta)
+    {
+        var (chained, composed) = await CompareAsync(mta, "plain", [MilterHandlerFactory.For<OraclePolicyMilter>()],
+            MilterPipeline.Create("oracle").Add<OraclePolicyMilter>().Add<OracleStampMilter>(configure: p => p.DryRun = true).Build());
+
+        Assert.Equal(chained, composed);
+        Assert.DoesNotContain("X-Stamp", composed.Delivered, StringComparison.Ordinal);
+    }
+
+    /// <summary>The same message through the MTA with <paramref name="chain"/> as separate milters, and with <paramref name="pipeline"/> on one socket.</summary>
+    private static async Task<((string Answers, string? Delivered) Chained, (string Answers, string? Delivered) Composed)> CompareAsync(
+        string mta, string scenario, IMilterHandlerFactory[] chain, MilterComposition pipeline)
+    {
+        if ((mta == "postfix" ? PostfixInstance.Unavailable() : SendmailInstance.Unavailable()) is { } reason)
+            Assert.Skip(reason);
+        List<MilterServer> servers = [];
+        List<MtaInstance> mtas = [];
+        try
+        {
+            foreach (var part in chain)
+                servers.Add(await StartAsync(part));
+            var composedServer = await StartAsync(pipeline);
+            servers.Add(composedServer);
+            var chainPorts = servers.SkipLast(1).Select(Port).ToArray();
+            if (mta == "postfix")
+            {
+                var postfix = await PostfixInstance.StartAsync(string.Join(' ', chainPorts.Select(p => $"inet:127.0.0.1:{p}")), $"inet:127.0.0.1:{Port(composedServer)}");
+                mtas.Add(postfix);
+                return (await SendAsync(postfix, postfix.SmtpPort, scenario), await SendAsync(postfix, postfix.OtherSmtpPort, scenario));
+            }
+
+            var chained = await SendmailInstance.StartAsync(chainPorts);
+            mtas.Add(chained);
+            var composed = await SendmailInstance.StartAsync(Port(composedServer));
+            mtas.Add(composed);
+            return (await SendAsync(chained, chained.SmtpPort, scenario), await SendAsync(composed, composed.SmtpPort, scenario));
+        }
+        finally
+        {
+            foreach (var instance in mtas)
+                await instance.DisposeAsync();
+            foreach (var server in servers)
+                await server.DisposeAsync();
+        }
     }
 
     private static async Task<MilterServer> StartAsync(IMilterHandlerFactory factory)
