@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Milter.Client;
 using Milter.Hosting;
 
@@ -62,6 +63,17 @@ public class PipelineHostingTests
         // A reload with an invalid setting is refused whole: the part stays in dry run.
         Assert.True(afterBadReload.Accepted);
         Assert.True(live.Rejected);
+    }
+
+    [Fact]
+    public async Task Settings_for_a_part_the_pipeline_does_not_have_stop_the_host_at_start_naming_it()
+    {
+        using var host = Build(new() { ["Milter:Listen:0"] = "inet:0@127.0.0.1", ["Milter:Pipeline:Parts:strcit:DryRun"] = "true" });
+
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("strcit", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("parts: strict, GreetingFilter", refused.Message, StringComparison.Ordinal);
     }
 
     private sealed class Greeting : IGreeting
