@@ -50,6 +50,11 @@ internal sealed partial class PipelineHandler
                     if (decided.IsFinal && decided.Kind != MilterVerdictKind.Accept)
                         ended = decided;
                 }
+                else if (context.DefaultVerdict is { IsFinal: true, Kind: not MilterVerdictKind.Accept } failure)
+                {
+                    // It failed: its record is dropped (none of its changes are sent half-made), and the default verdict ends the message.
+                    ended = failure;
+                }
             }
             finally
             {
@@ -61,7 +66,7 @@ internal sealed partial class PipelineHandler
         return ended ?? MilterVerdict.Continue;
     }
 
-    /// <summary>One part's end of message on its own record; null when it failed and its changes are dropped.</summary>
+    /// <summary>One part's end of message on its own record; null when it failed (logged; the part is out).</summary>
     private async ValueTask<MilterVerdict?> RunEndOfMessageAsync(PartRun part, EndOfMessageContext message, MessageChanges fork, bool leadingSpace,
         CancellationToken cancellationToken)
     {
@@ -77,10 +82,7 @@ internal sealed partial class PipelineHandler
                 .ConfigureAwait(false);
             if (verdict is { } decided && part.Settings.DryRun)
                 part.DryRun.Record(MilterSteps.EndOfMessage, decided);
-            // A failure: its record is dropped (none of its changes are sent half-made), and the message gets the default verdict.
-            return verdict ?? (context.DefaultVerdict is { IsFinal: true } failure && failure.Kind != MilterVerdictKind.Accept && !part.Settings.DryRun
-                ? failure
-                : null);
+            return verdict;
         }
         finally
         {

@@ -12,12 +12,15 @@ internal sealed partial class PipelineHandler : IMilterHandler, IAsyncDisposable
 {
     private readonly MilterComposition _composition;
     private readonly PartRun[] _parts;
+    // The description this connection negotiated from: a later Configure does not change what the session expects.
+    private readonly MilterDescription _description;
     private int _message;
     private bool _recipientsSettled;
 
     public PipelineHandler(MilterComposition composition)
     {
         _composition = composition;
+        _description = composition.Description;
         var factories = composition.Factories;
         var settings = composition.Settings;
         _parts = new PartRun[factories.Count];
@@ -234,7 +237,7 @@ internal sealed partial class PipelineHandler : IMilterHandler, IAsyncDisposable
     /// </summary>
     private MilterVerdict Combined(MilterSteps step)
     {
-        if (step is MilterSteps.Rcpt or MilterSteps.Unknown || (_composition.Description.NoReplySteps & step) != 0)
+        if (step is MilterSteps.Rcpt or MilterSteps.Unknown || (_description.NoReplySteps & step) != 0)
             return MilterVerdict.Continue;
         var messageStep = IsMessageStep(step);
         var anyActive = false;
