@@ -59,6 +59,8 @@ public static class MilterMetrics
 
     internal static readonly Counter<long> LimitsReached =
         Meter.CreateCounter<long>("milter.limits.reached", "{decision}", "Messages (or recipients, for MaxRecipients) a message limit decided, by limit and verdict.");
+    internal static readonly Counter<long> DryRuns =
+        Meter.CreateCounter<long>("milter.pipeline.dry_run", "{message}", "Messages a dry-run pipeline part saw, by pipeline, part and the verdict it would have given.");
 
     private static readonly KeyValuePair<string, object?> Received = new("network.io.direction", "receive");
     private static readonly KeyValuePair<string, object?> Transmitted = new("network.io.direction", "transmit");
@@ -95,6 +97,12 @@ public static class MilterMetrics
             return;
         foreach (var code in codes)
             Actions.Add(1, new KeyValuePair<string, object?>(TagNames.Action, ActionName(code)));
+    }
+
+    internal static void RecordDryRun(string pipeline, string part, string verdict)
+    {
+        if (DryRuns.Enabled)
+            DryRuns.Add(1, new(TagNames.Pipeline, pipeline), new(TagNames.Part, part), new(TagNames.Verdict, verdict));
     }
 
     internal static void RecordDuration(MilterSteps step, long startTimestamp)

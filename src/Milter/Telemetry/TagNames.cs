@@ -25,4 +25,8 @@ internal static class TagNames
     public const string LimitValue = "milter.limit.value";
     public const string LimitMax = "milter.limit.max";
     public const string LimitVerdict = "milter.limit.verdict";
+    public const string Pipeline = "milter.pipeline";
+    public const string Part = "milter.part";
+    public const string DryRun = "milter.dry_run";
+    public const string DryRunOutcome = "milter.dry_run.outcome";
 }

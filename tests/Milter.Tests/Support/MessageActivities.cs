@@ -29,5 +29,12 @@ internal sealed class MessageActivities : IDisposable
             return [.. _stopped.Where(a => Equals(a.GetTagItem("milter.connection.id"), session.ConnectionId))];
     }
 
+    /// <summary>Every message activity that stopped so far.</summary>
+    public List<Activity> All()
+    {
+        lock (_stopped)
+            return [.. _stopped];
+    }
+
     public void Dispose() => _listener.Dispose();
 }
