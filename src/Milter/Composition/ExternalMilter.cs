@@ -18,11 +18,12 @@ namespace Milter;
 /// <para>
 /// Negotiation. What a milter needs is known only by asking it (OPTNEG). This part asks: <see cref="ProbeAsync"/> at
 /// start-up, and every connection it opens for an SMTP connection, and keeps the latest answer. <see cref="Description"/>
-/// then asks the MTA for exactly the steps, no-reply steps, actions and macro lists the external milter asked for, so the
-/// MTA does the same work as with the milter in <c>smtpd_milters</c>; leading space and SKIP are always asked (values are
-/// translated for the external milter, and the body can stop early). Until an answer is known (the milter was down at
-/// start-up), it asks the MTA for everything the milter could need: every step with a reply and every action the MTA
-/// offers, which is always sound and only costs round trips. A session reads the description when the MTA connects, so
+/// then asks the MTA for exactly the steps, no-reply steps, actions, macro lists and options the external milter asked
+/// for, so the MTA sends, waits for and applies what it would with the milter in <c>smtpd_milters</c> (SKIP is always
+/// asked, so the body can stop early). Until an answer is known (the milter was down at start-up), it asks the MTA for
+/// everything the milter could need: every step with a reply, every action the MTA offers, header values with their
+/// leading space; that is always sound (values are translated for whatever the milter then negotiates) and only costs
+/// round trips. A session reads the description when the MTA connects, so
 /// a changed answer (the milter restarted with another configuration) applies from the next MTA connection.
 /// </para>
 /// <para>

@@ -27,7 +27,7 @@ internal static class ExternalMilterNegotiation
 
     /// <summary>
     /// Before the external milter has been asked: every step with a reply, every action if the MTA offers it, the MTA's
-    /// configured macros. Sound for any milter; it costs only the round trips of steps the milter would have switched off.
+    /// configured macros, header values with their leading space (exact, whatever the milter asks for later). Sound for any milter; it costs only the round trips of steps the milter would have switched off.
     /// </summary>
     public static MilterDescription Everything(string name) => new()
     {
@@ -40,8 +40,9 @@ internal static class ExternalMilterNegotiation
 
     /// <summary>
     /// What the MTA is asked for, given the external milter's reply: its steps, its no-reply steps, its actions (optional,
-    /// so an MTA that lacks one still negotiates, and the external milter is then offered less), its macro lists and its
-    /// rejected-recipients option. Leading space and SKIP are always asked, so values arrive exact and the body can stop.
+    /// so an MTA that lacks one still negotiates, and the external milter is then offered less), its macro lists, its
+    /// leading-space and rejected-recipients options, so the MTA sends and receives what it would with the milter itself.
+    /// SKIP is always asked, so the body can stop when the milter says so.
     /// </summary>
     public static MilterDescription Describe(string name, OptionNegotiation reply)
     {
@@ -67,7 +68,7 @@ internal static class ExternalMilterNegotiation
             NoReplySteps = noReply & steps,
             OptionalActions = reply.Actions & ~ActionFlags.SetMacroLists,
             Macros = reply.MacroRequests,
-            HeaderLeadingSpace = true,
+            HeaderLeadingSpace = (reply.Protocol & ProtocolFlags.HeaderLeadingSpace) != 0,
             Skip = true,
             RejectedRecipients = (reply.Protocol & ProtocolFlags.RejectedRecipients) != 0,
         };
