@@ -173,6 +173,3 @@ public sealed class ExternalMilter : IMilterHandlerFactory
         return host.Contains(':', StringComparison.Ordinal) ? $"inet6:{port}@{host}" : $"inet:{port}@{host}";
     }
 }
-
-/// <summary>The external milter sent something the relay cannot pass on (a change the MTA did not grant, an answer a step does not allow).</summary>
-internal sealed class ExternalMilterException(string message) : Exception(message);

@@ -74,8 +74,8 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
 
         try
         {
-            var client = _client ?? await OpenAsync(message.Context, cancellationToken).ConfigureAwait(false);
             using var timer = Timer(cancellationToken, Options.EndOfMessageTimeout);
+            var client = _client ?? await OpenAsync(message.Context, timer.Token).ConfigureAwait(false);
             if (await ReplayAsync(client, message.Context, MilterSteps.EndOfMessage, timer.Token).ConfigureAwait(false) is { } refused)
                 return Verdict(refused, MilterSteps.EndOfMessage);
             _waitingFor = "BODYEOB";
@@ -160,8 +160,8 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
             return Fallback(step);
         try
         {
-            var client = _client ?? await OpenAsync(context, cancellationToken).ConfigureAwait(false);
             using var timer = Timer(cancellationToken, Options.CommandTimeout);
+            var client = _client ?? await OpenAsync(context, timer.Token).ConfigureAwait(false);
             var answer = await ReplayAsync(client, context, step, timer.Token).ConfigureAwait(false);
             if (answer is null)
             {
@@ -183,15 +183,14 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
         }
     }
 
-    /// <summary>Connects and negotiates, offering what the MTA granted this connection.</summary>
+    /// <summary>Connects and negotiates, offering what the MTA granted this connection, within the step's time.</summary>
     private async Task<MilterClient> OpenAsync(MilterContext context, CancellationToken cancellationToken)
     {
         _waitingFor = "OPTNEG";
         var client = await owner.ConnectAsync(ExternalMilterNegotiation.OfferFor(context.Negotiation), cancellationToken).ConfigureAwait(false);
         try
         {
-            using var timer = Timer(cancellationToken, Options.CommandTimeout);
-            owner.Remember(await client.NegotiateAsync(timer.Token).ConfigureAwait(false));
+            owner.Remember(await client.NegotiateAsync(cancellationToken).ConfigureAwait(false));
         }
         catch
         {

@@ -17,19 +17,20 @@ public sealed class ExternalMilterOptions
     /// <summary>A short name for logs and the description (for example <c>opendkim</c>); the address when not set.</summary>
     public string? Name { get; set; }
 
-    /// <summary>How long opening the connection to the external milter may take. Default 5 seconds.</summary>
+    /// <summary>How long opening the connection to the external milter may take, within the step's own limit. Default 5 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long the external milter may take to answer one step (with, on a new connection, its option negotiation and
-    /// the CONNECT and HELO replayed to it). Default 15 seconds, so a new connection fits in the session's 25 s with
-    /// <see cref="ConnectTimeout"/>.
+    /// How long one step may take in all: the external milter's answer and, when the step opens a new connection,
+    /// connecting, its option negotiation and the CONNECT and HELO replayed to it. Default 15 seconds, within the
+    /// session's 25.
     /// </summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// How long the external milter may take at end of message, all its changes and PROGRESS packets included (PROGRESS is
-    /// passed on to the MTA, but does not extend this). Default 3 minutes, below the session's 4.
+    /// How long end of message may take in all (a new connection's opening included), the external milter's changes and
+    /// PROGRESS packets too (PROGRESS is passed on to the MTA, but does not extend this). Default 3 minutes, below the
+    /// session's 4.
     /// </summary>
     public TimeSpan EndOfMessageTimeout { get; set; } = TimeSpan.FromMinutes(3);
 
