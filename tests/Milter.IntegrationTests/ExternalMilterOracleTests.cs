@@ -5,12 +5,12 @@ using Milter.IntegrationTests.Support;
 namespace Milter.IntegrationTests;
 
 /// <summary>
-/// Postfix is the oracle: a message delivered through <c>smtpd_milters = &lt;milter&gt;</c> must equal, byte for byte, the
+/// The MTA is the oracle: a message delivered through <c>smtpd_milters = &lt;milter&gt;</c> must equal, byte for byte, the
 /// same message delivered through our server whose one part is <see cref="ExternalMilter"/>(&lt;milter&gt;), for OpenDKIM
 /// signing (on a frozen clock, so both signatures carry one t=) and for a pymilter milter that adds and changes headers
-/// and adds a recipient.
+/// and adds a recipient; behind Sendmail too, for the pymilter milter.
 /// </summary>
-public sealed class ExternalMilterPostfixTests
+public sealed class ExternalMilterOracleTests
 {
     private const string FakeTime = "/usr/bin/faketime";
 
@@ -92,6 +92,39 @@ public sealed class ExternalMilterPostfixTests
         Assert.Contains("Subject: [py] stamp me\n", direct, StringComparison.Ordinal);
         Assert.Contains("X-Pymilter: stamped\n", direct, StringComparison.Ordinal);
         Assert.Equal(direct, relayed);
+    }
+
+    [Fact]
+    public async Task A_pymilter_milter_as_an_external_part_delivers_behind_Sendmail_what_it_does_as_its_milter()
+    {
+        if ((SendmailInstance.Unavailable() ?? await Pymilter.UnavailableAsync()) is { } reason)
+            Assert.Skip(reason);
+        await using var pymilter = await Pymilter.StartAsync("stamp_milter.py");
+        var external = new ExternalMilter(new ExternalMilterOptions { Name = "external", Address = pymilter.Address });
+        Assert.True(await external.ProbeAsync());
+        await using var relay = await RelayRig.ServeAsync(external, "inet:0@127.0.0.1");
+        var message = Message("sender@origin.test", "stamp me");
+
+        async Task<DeliveredMessage> DeliverAsync(int milterPort)
+        {
+            await using var sendmail = await SendmailInstance.StartAsync(milterPort);
+            await using var smtp = await SmtpTestClient.ConnectAsync(sendmail.SmtpPort);
+            var answer = await smtp.SendAsync("sender@origin.test", ["rcpt@dest.test"], message);
+            Assert.Equal(250, answer.Code);
+            return await sendmail.WaitForDeliveryAsync(sendmail.QueueIdOf(answer));
+        }
+
+        var direct = await DeliverAsync(pymilter.Port);
+        var relayed = await DeliverAsync(((IPEndPoint)relay.Addresses[0].EndPoint).Port);
+
+        // Each instance's Received: names its own queue id and time; everything else must be the same.
+        static IEnumerable<KeyValuePair<string, string>> Compared(DeliveredMessage m) => m.RawHeaders.Where(h => h.Key != "Received");
+        Assert.Equal(["[py] stamp me"], direct.Values("Subject"));
+        Assert.Equal("stamped", direct.Header("X-Pymilter"));
+        Assert.Equal(Compared(direct), Compared(relayed));
+        Assert.Equal(direct.Body, relayed.Body);
+        Assert.Equal(direct.Sender, relayed.Sender);
+        Assert.Equal(direct.Recipients, relayed.Recipients);
     }
 
     /// <summary>The message without the Received: fields (with their folded lines) that name Postfix's queue id.</summary>
