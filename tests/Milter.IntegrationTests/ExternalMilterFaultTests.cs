@@ -123,4 +123,20 @@ public sealed class ExternalMilterFaultTests
         await AssertNextMessageWorksAsync(mta);
         Assert.Contains("no answer to BODYEOB within 1 s (at EndOfMessage); answering Continue", Assert.Single(rig.Failures), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_milter_restarted_between_messages_is_reconnected_without_a_failure()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"milter-ext-{Guid.NewGuid():N}.sock");
+        var target = await RelayRig.ServeAsync(MilterHandlerFactory.For<RelayTargetMilter>(), $"unix:{path}");
+        await using var rig = await RelayRig.StartAsync(null, $"unix:{path}", probe: false);
+        await using var mta = await rig.ConnectMtaAsync();
+        await AssertNextMessageWorksAsync(mta);
+
+        await target.DisposeAsync();
+        await using var restarted = await RelayRig.ServeAsync(MilterHandlerFactory.For<RelayTargetMilter>(), $"unix:{path}");
+
+        await AssertNextMessageWorksAsync(mta);
+        Assert.Empty(rig.Failures);
+    }
 }

@@ -17,6 +17,9 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
     /// <summary>From a failure to the end of its message: the rest of the message gets the fallback.</summary>
     private bool _failed;
 
+    /// <summary>A step of the current message has been relayed (so a broken connection is not a stale one).</summary>
+    private bool _inMessage;
+
     /// <summary>The external milter accepted the whole SMTP connection (ACCEPT at CONNECT or HELO): nothing more is relayed.</summary>
     private bool _acceptedConnection;
 
@@ -64,6 +67,7 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
 
     public async ValueTask<MilterVerdict> OnEndOfMessageAsync(EndOfMessageContext message, CancellationToken cancellationToken)
     {
+        _inMessage = false;
         if (_acceptedConnection)
             return MilterVerdict.Continue;
         if (_failed)
@@ -115,7 +119,7 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
 
     public async ValueTask OnAbortAsync(MilterContext context, CancellationToken cancellationToken)
     {
-        _failed = false; // the next message tries again
+        (_failed, _inMessage) = (false, false); // the next message tries again
         if (_client is not { } client || _acceptedConnection)
             return;
         try
@@ -146,7 +150,7 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
         }
 
         await DropAsync().ConfigureAwait(false);
-        (_failed, _acceptedConnection) = (false, false);
+        (_failed, _acceptedConnection, _inMessage) = (false, false, false);
     }
 
     public ValueTask DisposeAsync() => new(DropAsync());
@@ -161,15 +165,23 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
         try
         {
             using var timer = Timer(cancellationToken, Options.CommandTimeout);
-            var client = _client ?? await OpenAsync(context, timer.Token).ConfigureAwait(false);
-            var answer = await ReplayAsync(client, context, step, timer.Token).ConfigureAwait(false);
-            if (answer is null)
+            // A connection kept from the last message may have been closed since (the milter restarted): the message's
+            // first step then tries once more on a new connection before it counts as a failure.
+            var retry = _client is not null && !_inMessage && step is not (MilterSteps.Connect or MilterSteps.Helo or MilterSteps.Unknown);
+            while (true)
             {
-                _waitingFor = CommandName(step);
-                answer = await send(client, timer.Token).ConfigureAwait(false);
+                try
+                {
+                    var verdict = await RelayOnceAsync(context, step, send, timer.Token).ConfigureAwait(false);
+                    _inMessage |= step is not (MilterSteps.Connect or MilterSteps.Helo or MilterSteps.Unknown);
+                    return verdict;
+                }
+                catch (MilterClientException) when (retry && !timer.IsCancellationRequested)
+                {
+                    retry = false;
+                    await DropAsync().ConfigureAwait(false);
+                }
             }
-
-            return Verdict(answer, step);
         }
         catch (Exception e) when (ExternalMilter.IsFailure(e, cancellationToken))
         {
@@ -181,6 +193,20 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
             await DropAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private async Task<MilterVerdict> RelayOnceAsync(MilterContext context, MilterSteps step,
+        Func<MilterClient, CancellationToken, Task<MilterResponse?>> send, CancellationToken cancellationToken)
+    {
+        var client = _client ?? await OpenAsync(context, cancellationToken).ConfigureAwait(false);
+        var answer = await ReplayAsync(client, context, step, cancellationToken).ConfigureAwait(false);
+        if (answer is null)
+        {
+            _waitingFor = CommandName(step);
+            answer = await send(client, cancellationToken).ConfigureAwait(false);
+        }
+
+        return Verdict(answer, step);
     }
 
     /// <summary>Connects and negotiates, offering what the MTA granted this connection, within the step's time.</summary>
