@@ -32,6 +32,8 @@ namespace Milter;
 /// the problem) and <see cref="ExternalMilterOptions.WhenUnavailable"/> is answered for the rest of the message; a failure
 /// at CONNECT or HELO is answered at MAIL, so it refuses the message rather than the whole SMTP session. The next message
 /// opens a new connection, replaying CONNECT and HELO to it first. Changes of a failed end of message are not applied.
+/// A connection the milter closed between messages (it was restarted) is reopened at the next message's first step
+/// without counting as a failure.
 /// </para>
 /// </remarks>
 public sealed class ExternalMilter : IMilterHandlerFactory
