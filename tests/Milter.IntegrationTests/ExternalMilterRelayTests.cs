@@ -66,6 +66,26 @@ public sealed class ExternalMilterRelayTests
     }
 
     [Theory]
+    [InlineData("report")]
+    [InlineData("all-changes")]
+    public async Task Before_the_probe_the_MTA_gets_the_same_message_with_header_values_translated_both_ways(string scenario)
+    {
+        // Unprobed, the relay asks the MTA for leading space; the target did not ask for it, so one space comes off each
+        // value on the way to it and goes back on each value it writes.
+        await using var rig = await RelayRig.StartAsync(probe: false);
+        await using var direct = await rig.ConnectDirectAsync();
+        await using var mta = await rig.ConnectMtaAsync();
+
+        var expected = await direct.SendMessageAsync(RelayRig.Envelope(), RelayRig.Message(scenario));
+        var relayed = await mta.SendMessageAsync(RelayRig.Envelope(), RelayRig.Message(scenario));
+
+        Assert.Equal(ProtocolFlags.HeaderLeadingSpace, mta.Negotiated!.Protocol & ProtocolFlags.HeaderLeadingSpace);
+        Assert.Equal(expected.Delivered!.Recipients, relayed.Delivered!.Recipients);
+        Assert.Equal(expected.Delivered.Message.Headers, relayed.Delivered.Message.Headers);
+        Assert.Equal(expected.Delivered.Message.Body.ToArray(), relayed.Delivered.Message.Body.ToArray());
+    }
+
+    [Theory]
     [InlineData("accept", "sender@origin.test", MilterResponseCode.Accept, MilterSteps.EndOfMessage)]
     [InlineData("discard", "sender@origin.test", MilterResponseCode.Discard, MilterSteps.EndOfMessage)]
     [InlineData("reject", "sender@origin.test", MilterResponseCode.ReplyCode, MilterSteps.EndOfMessage)]

@@ -39,6 +39,7 @@ namespace Milter;
 public sealed class ExternalMilter : IMilterHandlerFactory
 {
     private readonly ILogger _logger;
+    private readonly Lock _gate = new();
     private MilterDescription _description;
     private OptionNegotiation? _negotiated;
 
@@ -128,9 +129,14 @@ public sealed class ExternalMilter : IMilterHandlerFactory
     /// <summary>Keeps the external milter's latest reply; a different one changes the description for new MTA connections.</summary>
     internal void Remember(OptionNegotiation reply)
     {
-        if (Interlocked.Exchange(ref _negotiated, reply) is { } previous && previous.Equals(reply))
-            return;
-        Volatile.Write(ref _description, ExternalMilterNegotiation.Describe(Name, reply));
+        lock (_gate)
+        {
+            if (reply.Equals(_negotiated))
+                return;
+            Volatile.Write(ref _negotiated, reply);
+            Volatile.Write(ref _description, ExternalMilterNegotiation.Describe(Name, reply));
+        }
+
         ExternalMilterLog.Negotiated(_logger, Name, Address, reply);
     }
 
