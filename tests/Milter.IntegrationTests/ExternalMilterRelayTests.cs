@@ -37,9 +37,25 @@ public sealed class ExternalMilterRelayTests
         Assert.Equal("data i=4QUEUEID", report[4]);
         Assert.Equal(
             ["header From=<sender@origin.test>", "header To=<rcpt@dest.test>", "header Subject=hello", "header X-Remove-Me=yes",
-             "header X-Spaced=  three spaces", "header X-Folded=first\tsecond", "header X-Case=report", "eoh", "body 22", "eom i=4QUEUEID"],
+             "header X-Spaced=  three spaces", "header X-Folded=first\tsecond", "header X-Case=report", "eoh", "body 22", "eom i=4QUEUEID aborts=0"],
             report[5..]);
         Assert.Empty(rig.Failures);
+    }
+
+    [Fact]
+    public async Task An_abandoned_message_reaches_the_external_milter_as_its_abort()
+    {
+        await using var rig = await RelayRig.StartAsync();
+        await using var direct = await rig.ConnectDirectAsync();
+        await using var mta = await rig.ConnectMtaAsync();
+
+        foreach (var client in new[] { direct, mta })
+            Assert.True((await client.SendMessageAsync(RelayRig.Envelope("reject@origin.test"), RelayRig.Message("report"))).Rejected);
+        var expected = await direct.SendMessageAsync(RelayRig.Envelope(), RelayRig.Message("report"));
+        var relayed = await mta.SendMessageAsync(RelayRig.Envelope(), RelayRig.Message("report"));
+
+        RelayRig.AssertSame(expected, relayed);
+        Assert.EndsWith("eom i=4QUEUEID aborts=1", relayed.Delivered!.Message.Header("X-Report")!.TrimEnd(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,12 +60,21 @@ public sealed class ExternalMilter : IMilterHandlerFactory
             throw new ArgumentException($"ExternalMilterOptions.WhenUnavailable is {options.WhenUnavailable}; use Continue, Tempfail or Reject.", nameof(options));
         Address = ParseAddress(options.Address).Text;
         Name = string.IsNullOrWhiteSpace(options.Name) ? Address : options.Name;
-        Options = options;
+        // A copy: the options in force cannot change behind the validation above.
+        Options = new ExternalMilterOptions
+        {
+            Address = options.Address,
+            Name = options.Name,
+            ConnectTimeout = options.ConnectTimeout,
+            CommandTimeout = options.CommandTimeout,
+            EndOfMessageTimeout = options.EndOfMessageTimeout,
+            WhenUnavailable = options.WhenUnavailable,
+        };
         _logger = logger ?? NullLogger.Instance;
         _description = ExternalMilterNegotiation.Everything(Name);
     }
 
-    /// <summary>The options it was created with.</summary>
+    /// <summary>A copy of the options it was created with.</summary>
     public ExternalMilterOptions Options { get; }
 
     /// <summary>The name in logs: <see cref="ExternalMilterOptions.Name"/>, or the address.</summary>

@@ -16,6 +16,7 @@ internal sealed partial class RelayTargetMilter
     private string _connection = "";
     private string? _case;
     private int _bodyBytes;
+    private int _aborts;
 
     [OnConnect]
     public void Connect(ConnectionInfo client, [Macro("j")] string? j, [Macro("{daemon_name}")] string? daemon) =>
@@ -66,13 +67,16 @@ internal sealed partial class RelayTargetMilter
         return _case == "skip" ? MilterVerdict.Skip : MilterVerdict.Continue;
     }
 
+    [OnAbort]
+    public void Abort() => _aborts++;
+
     [OnEndOfMessage]
     public async Task<MilterVerdict> End(EndOfMessageContext message, [Macro("i")] string? queueId, CancellationToken cancellationToken)
     {
         switch (_case)
         {
             case "report":
-                message.AddHeader("X-Report", string.Join(" | ", [_connection, .. _seen, $"body {_bodyBytes}", $"eom i={queueId}"]));
+                message.AddHeader("X-Report", string.Join(" | ", [_connection, .. _seen, $"body {_bodyBytes}", $"eom i={queueId} aborts={_aborts}"]));
                 return MilterVerdict.Continue;
             case "all-changes":
                 message.AddHeader("X-Added", "one\n\ttwo");
