@@ -60,68 +60,31 @@ public sealed class ExternalMilterFaultTests
         Assert.Contains($"(at Connect); answering {fallback}", line, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_milter_that_accepts_and_never_answers_gets_the_fallback_after_the_command_timeout()
+    /// <summary>
+    /// Through a proxy that misbehaves once, at one command: hanging from the start (OPTNEG, answered at MAIL) and at end
+    /// of message (no changes applied), a garbage answer, death mid-body.
+    /// </summary>
+    [Theory]
+    [InlineData(MilterFault.Hang, 'O', ExternalMilterFallback.Tempfail, MilterSteps.Mail, "no answer to OPTNEG within 1 s (at Connect); answering Tempfail")]
+    [InlineData(MilterFault.Garbage, 'M', ExternalMilterFallback.Reject, MilterSteps.Mail, "Unknown response byte 'Z' (0x5A). (at Mail); answering Reject")]
+    [InlineData(MilterFault.Die, 'B', ExternalMilterFallback.Tempfail, MilterSteps.Body, "answer to 'B' (0x42)")]
+    [InlineData(MilterFault.Hang, 'E', ExternalMilterFallback.Continue, MilterSteps.EndOfMessage, "no answer to BODYEOB within 1 s (at EndOfMessage); answering Continue")]
+    public async Task A_milter_that_hangs_breaks_the_protocol_or_dies_gets_the_fallback_in_time_and_the_next_message_the_milter(
+        MilterFault fault, char at, ExternalMilterFallback fallback, MilterSteps step, string logged)
     {
         await using var target = await RelayRig.ServeAsync(MilterHandlerFactory.For<RelayTargetMilter>(), "inet:0@127.0.0.1");
         await using var proxy = new FaultyMilterProxy((IPEndPoint)target.Addresses[0].EndPoint);
-        await using var rig = await RelayRig.StartAsync(o => o.CommandTimeout = Short, proxy.Address, probe: false);
+        await using var rig = await RelayRig.StartAsync(
+            o => (o.WhenUnavailable, o.CommandTimeout, o.EndOfMessageTimeout) = (fallback, Short, Short), proxy.Address, probe: false);
         await using var mta = await rig.ConnectMtaAsync();
-        proxy.Next(MilterFault.Hang, 'O');
+        proxy.Next(fault, at);
 
         var first = await mta.SendMessageAsync(RelayRig.Envelope(), RelayRig.Message("stamp"));
 
-        AssertFallback(first, ExternalMilterFallback.Tempfail, MilterSteps.Mail);
+        AssertFallback(first, fallback, step);
         await AssertNextMessageWorksAsync(mta);
-        Assert.Contains("no answer to OPTNEG within 1 s (at Connect); answering Tempfail", Assert.Single(rig.Failures), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_garbage_answer_gets_the_fallback_at_that_step()
-    {
-        await using var target = await RelayRig.ServeAsync(MilterHandlerFactory.For<RelayTargetMilter>(), "inet:0@127.0.0.1");
-        await using var proxy = new FaultyMilterProxy((IPEndPoint)target.Addresses[0].EndPoint);
-        await using var rig = await RelayRig.StartAsync(o => o.WhenUnavailable = ExternalMilterFallback.Reject, proxy.Address, probe: false);
-        await using var mta = await rig.ConnectMtaAsync();
-        proxy.Next(MilterFault.Garbage, 'M');
-
-        var first = await mta.SendMessageAsync(RelayRig.Envelope(), RelayRig.Message("stamp"));
-
-        AssertFallback(first, ExternalMilterFallback.Reject, MilterSteps.Mail);
-        await AssertNextMessageWorksAsync(mta);
-        Assert.Contains("(at Mail); answering Reject", Assert.Single(rig.Failures), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_milter_that_dies_mid_message_gets_the_fallback_at_that_step()
-    {
-        await using var target = await RelayRig.ServeAsync(MilterHandlerFactory.For<RelayTargetMilter>(), "inet:0@127.0.0.1");
-        await using var proxy = new FaultyMilterProxy((IPEndPoint)target.Addresses[0].EndPoint);
-        await using var rig = await RelayRig.StartAsync(null, proxy.Address, probe: false);
-        await using var mta = await rig.ConnectMtaAsync();
-        proxy.Next(MilterFault.Die, 'B');
-
-        var first = await mta.SendMessageAsync(RelayRig.Envelope(), RelayRig.Message("stamp"));
-
-        AssertFallback(first, ExternalMilterFallback.Tempfail, MilterSteps.Body);
-        await AssertNextMessageWorksAsync(mta);
-        Assert.Contains("closed the connection", Assert.Single(rig.Failures), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_milter_that_hangs_at_end_of_message_gets_the_fallback_after_its_timeout_and_none_of_its_changes()
-    {
-        await using var target = await RelayRig.ServeAsync(MilterHandlerFactory.For<RelayTargetMilter>(), "inet:0@127.0.0.1");
-        await using var proxy = new FaultyMilterProxy((IPEndPoint)target.Addresses[0].EndPoint);
-        await using var rig = await RelayRig.StartAsync(o => (o.WhenUnavailable, o.EndOfMessageTimeout) = (ExternalMilterFallback.Continue, Short), proxy.Address, probe: false);
-        await using var mta = await rig.ConnectMtaAsync();
-        proxy.Next(MilterFault.Hang, 'E');
-
-        var first = await mta.SendMessageAsync(RelayRig.Envelope(), RelayRig.Message("stamp"));
-
-        AssertFallback(first, ExternalMilterFallback.Continue, MilterSteps.EndOfMessage);
-        await AssertNextMessageWorksAsync(mta);
-        Assert.Contains("no answer to BODYEOB within 1 s (at EndOfMessage); answering Continue", Assert.Single(rig.Failures), StringComparison.Ordinal);
+        Assert.Contains($"External milter target at {proxy.Address}: ", Assert.Single(rig.Failures), StringComparison.Ordinal);
+        Assert.Contains(logged, rig.Failures[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,8 +12,6 @@ namespace Milter.IntegrationTests;
 /// </summary>
 public sealed class ExternalMilterOracleTests
 {
-    private const string FakeTime = "/usr/bin/faketime";
-
     private static string Message(string from, string subject) =>
         $"From: <{from}>\nTo: <rcpt@dest.test>\nSubject: {subject}\nDate: Mon, 07 Dec 2026 12:00:00 +0000\n"
         + $"Message-ID: <external-{subject.Replace(' ', '-')}@origin.test>\n\nHello through the chain.\nSecond line.\n";
@@ -46,27 +44,19 @@ public sealed class ExternalMilterOracleTests
     {
         if ((PostfixInstance.Unavailable() ?? OpenDkim.Unavailable()) is { } reason)
             Assert.Skip(reason);
-        if (!File.Exists(FakeTime))
+        if (!File.Exists(MilterCluster.FakeTime))
             Assert.Skip("faketime is not installed (apt-get install faketime; ./test.sh does it as root)");
         var directory = Directory.CreateTempSubdirectory("milter-ext-dkim-").FullName;
         try
         {
             Assert.True(await MilterProcess.RunsAsync("/usr/sbin/opendkim-genkey", "-D", directory, "-d", "example.org", "-s", "test"));
-            var port = FreePorts.One();
-            var config = Path.Combine(directory, "opendkim.conf");
-            await File.WriteAllTextAsync(config, $"""
-                Syslog no
-                Socket inet:{port}@127.0.0.1
+            // A frozen clock: both signatures get the same t=, so the two deliveries can be compared whole.
+            await using var opendkim = await OpenDkim.StartAsync(directory, "signer", $"""
                 Domain example.org
                 Selector test
                 KeyFile {Path.Combine(directory, "test.private")}
                 Mode s
-                RequireSafeKeys false
-                PidFile {Path.Combine(directory, "opendkim.pid")}
-                """);
-            // A frozen clock: both signatures get the same t=, so the two deliveries can be compared whole.
-            await using var opendkim = await MilterProcess.StartAsync("127.0.0.1", port, FakeTime,
-                ["2026-12-07 12:00:00", "/usr/sbin/opendkim", "-f", "-x", config]);
+                """, frozenClock: "2026-12-07 12:00:00");
 
             var (direct, relayed) = await DeliverBothWaysAsync(opendkim, "sender@example.org", Message("sender@example.org", "signed"));
 

@@ -136,7 +136,7 @@ internal sealed class FaultyMilterProxy : IAsyncDisposable
 }
 
 /// <summary>How a <see cref="FaultyMilterProxy"/> connection misbehaves.</summary>
-internal enum MilterFault
+public enum MilterFault
 {
     /// <summary>It passes everything on.</summary>
     None,
