@@ -90,7 +90,7 @@ public sealed class ExternalMilter : IMilterHandlerFactory
     public MilterDescription Description => Volatile.Read(ref _description);
 
     /// <summary>Creates the handler for one SMTP connection; it opens its own connection to the external milter.</summary>
-    public IMilterHandler CreateHandler() => new ExternalMilterHandler(this);
+    public IMilterHandler CreateHandler() => new ExternalMilterHandler(this, Description.HeaderLeadingSpace);
 
     /// <summary>
     /// Asks the external milter what it needs (connects, negotiates with everything an MTA offers, quits) and keeps the

@@ -34,9 +34,8 @@ internal static class ExternalMilterChanges
     }
 
     /// <summary>Makes the changes on <paramref name="message"/>; the pieces of a replaced body become one body.</summary>
-    public static void Apply(IReadOnlyList<MilterResponse> changes, EndOfMessageContext message, bool externalLeadingSpace)
+    public static void Apply(IReadOnlyList<MilterResponse> changes, EndOfMessageContext message, bool externalLeadingSpace, bool mtaLeadingSpace)
     {
-        var mtaLeadingSpace = (message.Context.Negotiation.Protocol & ProtocolFlags.HeaderLeadingSpace) != 0;
         string Value(string value) => HeaderSpacing.Convert(value, externalLeadingSpace, mtaLeadingSpace);
         ArrayBufferWriter<byte>? body = null;
         foreach (var change in changes)

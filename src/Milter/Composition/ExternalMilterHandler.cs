@@ -7,7 +7,12 @@ namespace Milter;
 /// One SMTP connection's relay to the external milter of an <see cref="ExternalMilter"/>: its own connection, opened at
 /// the first event, CONNECT and HELO replayed to a new connection, every event passed on with its stage's macros.
 /// </summary>
-internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandler, IAsyncDisposable
+/// <param name="owner">The part.</param>
+/// <param name="askedLeadingSpace">
+/// Whether the description this handler was made under asked for leading space: values keep it only when it did and the
+/// MTA granted it (a pipeline shows each part values as that part asked for them).
+/// </param>
+internal sealed class ExternalMilterHandler(ExternalMilter owner, bool askedLeadingSpace) : IMilterHandler, IAsyncDisposable
 {
     private MilterClient? _client;
 
@@ -49,7 +54,7 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
     {
         var (name, value) = (header.Name, header.Value);
         return RelayAsync(context, MilterSteps.Header,
-            (client, token) => client.HeaderAsync(name, HeaderSpacing.Convert(value, LeadingSpace(context.Negotiation.Reply), LeadingSpace(client.Negotiated!)), null, token),
+            (client, token) => client.HeaderAsync(name, HeaderSpacing.Convert(value, MtaLeadingSpace(context), LeadingSpace(client.Negotiated!)), null, token),
             cancellationToken);
     }
 
@@ -99,7 +104,7 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
             if (verdict.Kind is MilterVerdictKind.Continue or MilterVerdictKind.Accept)
             {
                 ExternalMilterChanges.Check(answer.Actions, message);
-                ExternalMilterChanges.Apply(answer.Actions, message, LeadingSpace(client.Negotiated!));
+                ExternalMilterChanges.Apply(answer.Actions, message, LeadingSpace(client.Negotiated!), MtaLeadingSpace(message.Context));
             }
 
             return verdict;
@@ -323,6 +328,9 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner) : IMilterHandl
     private static bool Decides(MilterResponse? answer) => answer is not null && answer.Code != MilterResponseCode.Continue;
 
     private static bool LeadingSpace(OptionNegotiation negotiation) => (negotiation.Protocol & ProtocolFlags.HeaderLeadingSpace) != 0;
+
+    /// <summary>Whether header values between this handler and the MTA keep their leading space.</summary>
+    private bool MtaLeadingSpace(MilterContext context) => askedLeadingSpace && LeadingSpace(context.Negotiation.Reply);
 
     private static CancellationTokenSource Timer(CancellationToken cancellationToken, TimeSpan limit)
     {
