@@ -59,6 +59,24 @@ public sealed class ExternalMilterRelayTests
     }
 
     [Fact]
+    public async Task An_unknown_command_reaches_the_external_milter_and_its_reply_comes_back()
+    {
+        await using var rig = await RelayRig.StartAsync();
+        var answers = new List<MilterResponse?>();
+        foreach (var connect in new Func<Task<MilterClient>>[] { rig.ConnectDirectAsync, rig.ConnectMtaAsync })
+        {
+            await using var client = await connect();
+            await client.NegotiateAsync();
+            await client.ConnectAsync("client.example", ConnectionFamily.IPv4, 50025, "192.0.2.7");
+            await client.HeloAsync("client.example");
+            answers.Add(await client.UnknownAsync("XFOO bar"));
+        }
+
+        Assert.Equal(answers[0], answers[1]);
+        Assert.Equal(SmtpReply.Create(451, "4.5.1", "The target does not know XFOO bar"), Assert.IsType<ReplyCodeResponse>(answers[1]).Reply);
+    }
+
+    [Fact]
     public async Task Every_change_arrives_with_the_bytes_the_external_milter_sent()
     {
         await using var rig = await RelayRig.StartAsync();

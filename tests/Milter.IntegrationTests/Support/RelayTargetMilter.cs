@@ -67,6 +67,9 @@ internal sealed partial class RelayTargetMilter
         return _case == "skip" ? MilterVerdict.Skip : MilterVerdict.Continue;
     }
 
+    [OnUnknown]
+    public MilterVerdict Unknown(string command) => MilterVerdict.Tempfail(451, "4.5.1", $"The target does not know {command}");
+
     [OnAbort]
     public void Abort() => _aborts++;
 
