@@ -7,13 +7,15 @@
 #   miltertest: OpenDKIM's MTA-side test client, a third peer that runs the samples' Lua scripts.
 #   knot: an authoritative DNS server started per test run on a loopback port, serving the DKIM keys, SPF and DMARC
 #            records of the test domains (Support/MailDns.cs); publicsuffix: the public suffix list DMARC reads.
-#   python3-dkim: dkimpy's test data, signatures made elsewhere (RFC 8463's, Exim's) that Milter.Authentication.Tests verifies.
+#   python3-dkim: dkimpy's test data, signatures made elsewhere (RFC 8463's, Exim's) that Milter.Authentication.Tests verifies;
+#            dkimpy also verifies OpenDKIM's signature relayed by ExternalMilter (milters/dkim_verify.py).
 #   python3-authres: an RFC 8601 parser that reads every Authentication-Results Milter.Authentication.Tests writes.
 #   python3-spf: the RFC 7208 test suite (rfc7208-tests.yml.gz); python3-yaml reads it and ValiMail's ARC suites.
 #   redis-server, haproxy: the shared store and the balancer of the scaling tests (several milter instances); each
 #            test starts its own on free ports, so the system-wide services are kept from starting (policy-rc.d).
 #   faketime, sqlite3, openssl: the store fault tests (Milter.State.Tests) run a process on a clock 4 s ahead, hold a
-#            SQLite lock from another process, and make the certificates of a TLS Redis.
+#            SQLite lock from another process, and make the certificates of a TLS Redis; ExternalMilterOracleTests runs
+#            OpenDKIM on a frozen clock, so two signatures of one message are the same.
 #   gcc, libc6-dev, libmilter-dev: build the C load driver and the libmilter milter of tests/perf (PerfComparisonTests).
 #   Sendmail 8.17: conflicts with postfix as a package, so it is not installed: its .debs are downloaded and
 #            unpacked into $SENDMAIL_ROOT (tests/Milter.IntegrationTests/sendmail/harness.sh runs it from there);

@@ -11,9 +11,10 @@ internal static class OpenDkim
 
     /// <summary>
     /// Starts OpenDKIM with <paramref name="settings"/> (opendkim.conf lines) in <paramref name="directory"/>, named
-    /// <paramref name="name"/>; every On-* action is accept, so each message is delivered with its results.
+    /// <paramref name="name"/>; every On-* action is accept, so each message is delivered with its results. With
+    /// <paramref name="frozenClock"/> (faketime's form, "2026-12-07 12:00:00") its clock stands still at that time.
     /// </summary>
-    public static async Task<ExternalMilter> StartAsync(string directory, string name, string settings)
+    public static async Task<MilterProcess> StartAsync(string directory, string name, string settings, string? frozenClock = null)
     {
         var port = FreePorts.One();
         var config = Path.Combine(directory, $"{name}.conf");
@@ -32,6 +33,8 @@ internal static class OpenDkim
             On-SignatureError accept
             {settings}
             """);
-        return await ExternalMilter.StartAsync(port, Daemon, "-f", "-x", config);
+        return frozenClock is null
+            ? await MilterProcess.StartAsync(port, Daemon, "-f", "-x", config)
+            : await MilterProcess.StartAsync("127.0.0.1", port, MilterCluster.FakeTime, [frozenClock, Daemon, "-f", "-x", config]);
     }
 }
