@@ -1,10 +1,6 @@
-using System.Runtime.InteropServices;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using Milter.Server;
 
 namespace Milter.Hosting;
@@ -20,116 +16,24 @@ namespace Milter.Hosting;
 /// </remarks>
 public sealed class MilterHostedService<TFilter> : IHostedService, IAsyncDisposable where TFilter : IMilterFilter<TFilter>
 {
-    private readonly MilterServer _server;
-    private readonly IServiceProvider _services;
-    private readonly ILogger _log;
-    private readonly MilterLifecycle _lifecycle;
-    private readonly MilterLifecycle.HostedMilter _state;
-    private PosixSignalRegistration? _hangup;
-    private IDisposable? _reloads;
-    private CancellationTokenRegistration _stopping;
-    private string? _startFailure;
+    private readonly HostedMilter _milter;
 
     /// <summary>Creates the server from the validated options; filter constructor parameters come from <paramref name="services"/>.</summary>
     public MilterHostedService(IServiceProvider services, IOptions<MilterHostingOptions> options, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(loggers);
-        _services = services;
-        _log = loggers.CreateLogger("Milter.Hosting");
-        _server = new MilterServer(MilterHandlerFactory.For<TFilter>(services), options.Value.ToServerOptions(), loggers);
-        // The health checks and the watchdog read this; a service built without AddMilter reports to a state nobody reads.
-        _lifecycle = services.GetService<MilterLifecycle>() ?? new MilterLifecycle();
-        _state = _lifecycle.Add(TFilter.Description.Name ?? typeof(TFilter).Name, () => _server.Addresses, () => _server.ConnectionCount);
+        _milter = new HostedMilter(services, MilterHandlerFactory.For<TFilter>(services), TFilter.Description.Name ?? typeof(TFilter).Name, options.Value, loggers);
     }
 
     /// <summary>The addresses the server listens on, with the real ports.</summary>
-    public IReadOnlyList<MilterAddress> Addresses => _server.Addresses;
+    public IReadOnlyList<MilterAddress> Addresses => _milter.Addresses;
 
     /// <inheritdoc />
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        // Before listening: a SIGHUP that arrives once the socket accepts must already find its handler.
-        if (_services.GetService<IConfiguration>() is { } configuration)
-        {
-            _reloads = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
-            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-            {
-                // logrotate's postrotate sends SIGHUP: reload, as mail daemons do, instead of dying.
-                context.Cancel = true;
-                HostingLog.Hangup(_log);
-                if (configuration is IConfigurationRoot root)
-                    root.Reload();
-                else
-                    Reload();
-            });
-        }
-
-        // The host's stop begins before it reaches this service's StopAsync: readiness fails from its first moment.
-        var lifetime = _services.GetService<IHostApplicationLifetime>();
-        if (lifetime is not null)
-            _stopping = lifetime.ApplicationStopping.Register(static state => ((MilterLifecycle)state!).BeginStopping(), _lifecycle);
-        // With health checks, handler errors count from the first connection, not from the first probe.
-        _services.GetService<HandlerErrorRate>();
-
-        try
-        {
-            await _server.StartAsync(cancellationToken).ConfigureAwait(false);
-            _state.Listening();
-        }
-        catch (Exception e) when (e is MilterListenException or MilterAddressException)
-        {
-            // One line and a defined exit code, not an unhandled exception with a stack trace.
-            _state.Failed(e.Message);
-            Environment.ExitCode = e is MilterAddressException ? MilterExitCode.InvalidAddress : MilterExitCode.CannotListen;
-            if (lifetime is null)
-            {
-                HostingLog.CannotListen(_log, e.Message);
-                return;
-            }
-
-            // Once every service has started: stopping now would cancel the start of the host's other services (a web
-            // server for health checks, say), which ends in an unhandled exception instead of this one line. The host
-            // then announces "Application started", so the reason is logged at the stop, to be the last line.
-            _startFailure = e.Message;
-            lifetime.ApplicationStarted.Register(lifetime.StopApplication);
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => _milter.StartAsync(cancellationToken);
 
     /// <summary>Stops gracefully: messages in flight finish within the shutdown timeout (and the host's).</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _lifecycle.BeginStopping();
-        _hangup?.Dispose();
-        _reloads?.Dispose();
-        await _server.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (Interlocked.Exchange(ref _startFailure, null) is { } reason)
-            HostingLog.CannotListen(_log, reason);
-        _state.Stopped();
-        if (_server.StopWasForced)
-            Environment.ExitCode = MilterExitCode.ForcedStop;
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _milter.StopAsync(cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        _stopping.Dispose();
-        _hangup?.Dispose();
-        _reloads?.Dispose();
-        await _server.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private void Reload()
-    {
-        try
-        {
-            // The factory binds the section again, applies AddMilter's configure delegate, and validates.
-            var options = _services.GetRequiredService<IOptionsFactory<MilterHostingOptions>>().Create(Options.DefaultName);
-            _server.Reload(options.ToServerOptions());
-        }
-        catch (OptionsValidationException e)
-        {
-            HostingLog.ReloadRefused(_log, string.Join(" ", e.Failures));
-        }
-    }
+    public ValueTask DisposeAsync() => _milter.DisposeAsync();
 }

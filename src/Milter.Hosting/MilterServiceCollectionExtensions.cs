@@ -21,14 +21,38 @@ public static class MilterServiceCollectionExtensions
         string configurationSection = MilterHostingOptions.SectionName)
         where TFilter : IMilterFilter<TFilter>
     {
+        AddHostingServices(services, configure, configurationSection);
+        services.AddSingleton<MilterHostedService<TFilter>>();
+        services.AddHostedService(provider => provider.GetRequiredService<MilterHostedService<TFilter>>());
+        return services;
+    }
+
+    /// <summary>
+    /// Runs a pipeline (<see cref="MilterPipeline"/>) as one milter for the host's lifetime, as <see cref="AddMilter{TFilter}"/>
+    /// runs one filter: server settings from the <c>Milter</c> section, the parts' settings (dry run, dry-run header,
+    /// conditions) from <c>Milter:Pipeline:Parts:&lt;name&gt;</c>, applied again at each reload (SIGHUP).
+    /// </summary>
+    /// <example><c>builder.Services.AddMilterPipeline(sp =&gt; MilterPipeline.Create("inbound").Add&lt;Policy&gt;(sp).Build());</c></example>
+    public static IServiceCollection AddMilterPipeline(this IServiceCollection services, Func<IServiceProvider, MilterComposition> build,
+        Action<MilterHostingOptions>? configure = null, string configurationSection = MilterHostingOptions.SectionName)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        AddHostingServices(services, configure, configurationSection);
+        services.AddOptions<MilterPipelineHostingOptions>().BindConfiguration($"{configurationSection}:{MilterPipelineHostingOptions.SectionName}");
+        services.AddSingleton(build);
+        services.AddSingleton<MilterPipelineHostedService>();
+        services.AddHostedService(provider => provider.GetRequiredService<MilterPipelineHostedService>());
+        return services;
+    }
+
+    private static void AddHostingServices(IServiceCollection services, Action<MilterHostingOptions>? configure, string configurationSection)
+    {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<MilterHostingOptions>().BindConfiguration(configurationSection);
         if (configure is not null)
             options.Configure(configure);
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MilterHostingOptions>, MilterHostingOptionsValidator>());
-        services.AddSingleton<MilterHostedService<TFilter>>();
-        services.AddHostedService(provider => provider.GetRequiredService<MilterHostedService<TFilter>>());
         services.AddSystemd();
         services.TryAddSingleton<MilterLifecycle>();
         if (!services.Any(d => d.ServiceType == typeof(SystemdWatchdog)))
@@ -38,7 +62,5 @@ public static class MilterServiceCollectionExtensions
                 provider.GetRequiredService<ILogger<SystemdWatchdog>>()));
             services.AddHostedService(provider => provider.GetRequiredService<SystemdWatchdog>());
         }
-
-        return services;
     }
 }

@@ -11,24 +11,20 @@ namespace Milter;
 public sealed class EndOfMessageContext
 {
     private readonly ArrayBufferWriter<byte> _actions;
-    private readonly IMessageOutput _output;
     private readonly List<MilterResponseCode> _actionCodes;
-    private readonly ChangeBuffers _buffers;
-    private ReadOnlyMemory<byte>? _body;
-    private Stream? _bodyStream;
-    private bool _leaveBodyOpen;
     private HeaderEditTranslator? _headers;
     private bool _active = true;
 
-    /// <summary>A context for one message; <paramref name="buffers"/> are the connection's, cleared here and reused.</summary>
-    internal EndOfMessageContext(MilterContext context, IMessageOutput output, ChangeBuffers buffers)
+    /// <summary>A context for one message, recording into <paramref name="changes"/> (cleared here when <paramref name="fresh"/>).</summary>
+    internal EndOfMessageContext(MilterContext context, IMessageOutput output, MessageChanges changes, bool fresh = true)
     {
         Context = context;
-        _output = output;
-        buffers.Clear();
-        _buffers = buffers;
-        _actions = buffers.Packets;
-        _actionCodes = buffers.Codes;
+        Output = output;
+        if (fresh)
+            changes.Clear();
+        Changes = changes;
+        _actions = changes.Packets;
+        _actionCodes = changes.Codes;
     }
 
     /// <summary>The connection's context: negotiated options, connection, envelope, macros.</summary>
@@ -58,7 +54,23 @@ public sealed class EndOfMessageContext
     /// <summary>The actions made so far, in order (for logs and tests).</summary>
     public IReadOnlyList<MilterResponseCode> Actions => _actionCodes;
 
-    internal List<MilterResponseCode> ActionCodes => _actionCodes;
+    /// <summary>What the handler changed, written by the session after the handler returns.</summary>
+    internal MessageChanges Changes { get; }
+
+    /// <summary>Where PROGRESS goes.</summary>
+    internal IMessageOutput Output { get; }
+
+    /// <summary>
+    /// The changes this handler may make, when narrower than the negotiated ones: a pipeline part may make only those it
+    /// described, whatever the other parts asked for.
+    /// </summary>
+    internal ActionFlags? AllowedActions { get; init; }
+
+    /// <summary>
+    /// Header values get one leading space added: the MTA keeps values as sent (SMFIP_HDR_LEADSPC was negotiated for
+    /// another pipeline part) but this handler writes them as without that option.
+    /// </summary>
+    internal bool AddLeadingSpace { get; init; }
 
     /// <summary>
     /// Appends a header after the existing ones (SMFIR_ADDHEADER; needs <see cref="ActionFlags.AddHeaders"/>). Behind
@@ -191,7 +203,7 @@ public sealed class EndOfMessageContext
     public void ReplaceBody(ReadOnlyMemory<byte> body)
     {
         Check(ActionFlags.ChangeBody, nameof(ReplaceBody));
-        SetBody(body.ToArray(), null, false);
+        Changes.SetBody(body.ToArray(), null, false);
     }
 
     /// <summary>
@@ -204,86 +216,32 @@ public sealed class EndOfMessageContext
     {
         ArgumentNullException.ThrowIfNull(body);
         Check(ActionFlags.ChangeBody, nameof(ReplaceBody));
-        SetBody(null, body, leaveOpen);
+        Changes.SetBody(null, body, leaveOpen);
     }
 
     /// <summary>Tells the MTA the milter is still working (SMFIR_PROGRESS), restarting its timeout. Sent at once.</summary>
     public ValueTask SendProgressAsync(CancellationToken cancellationToken = default)
     {
         EnsureActive(nameof(SendProgressAsync));
-        return _output.SendProgressAsync(cancellationToken);
+        return Output.SendProgressAsync(cancellationToken);
     }
 
-    private HeaderEditTranslator Headers => _headers ??= _buffers.HeadersFor(Context);
-
-    /// <summary>
-    /// Writes the recorded changes: the header and envelope changes in call order, then the body, flushing every
-    /// megabyte of a streamed body so memory stays bounded. Throws <see cref="IOException"/> when a streamed body
-    /// cannot be read to the end.
-    /// </summary>
-    internal async ValueTask WriteActionsAsync(System.IO.Pipelines.PipeWriter output, CancellationToken cancellationToken)
-    {
-        output.Write(_actions.WrittenSpan);
-        if (_body is { } body)
-            MilterResponseWriter.WriteReplaceBody(output, body.Span);
-        if (_bodyStream is not { } stream)
-            return;
-        var chunk = ArrayPool<byte>.Shared.Rent(MilterResponseWriter.BodyChunkLength);
-        try
-        {
-            var unflushed = 0;
-            int read;
-            while ((read = await stream.ReadAtLeastAsync(chunk.AsMemory(0, MilterResponseWriter.BodyChunkLength), MilterResponseWriter.BodyChunkLength, false, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                MilterResponseWriter.WriteReplaceBody(output, chunk.AsSpan(0, read));
-                if ((unflushed += read) >= 1024 * 1024)
-                {
-                    await _output.FlushAsync().ConfigureAwait(false);
-                    unflushed = 0;
-                }
-            }
-        }
-        catch (Exception e) when (e is not (IOException or OperationCanceledException))
-        {
-            throw new IOException($"The replacement body could not be read: {e.Message}", e);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-            DisposeBody();
-        }
-    }
-
-    /// <summary>Lets go of a streamed body that will not be sent.</summary>
-    internal void DisposeBody()
-    {
-        if (_bodyStream is { } stream && !_leaveBodyOpen)
-            stream.Dispose();
-        _bodyStream = null;
-    }
-
-    /// <summary>Gives the change buffers back for another message; only once nothing can write into them.</summary>
-    internal void ReturnBuffers() => _buffers.Return();
+    private HeaderEditTranslator Headers => _headers ??= Changes.HeadersFor(Context);
 
     /// <summary>Ends the handler's window: later calls throw.</summary>
     internal void Complete() => _active = false;
 
-    private void SetBody(ReadOnlyMemory<byte>? bytes, Stream? stream, bool leaveOpen)
-    {
-        if (_body is null && _bodyStream is null)
-            _actionCodes.Add(MilterResponseCode.ReplaceBody);
-        DisposeBody();
-        (_body, _bodyStream, _leaveBodyOpen) = (bytes, stream, leaveOpen);
-    }
-
     // The MTA adds CR itself: folded values must use bare LF.
-    private static string Fold(string value) =>
-        value is not null && value.Contains('\r', StringComparison.Ordinal) ? value.Replace("\r\n", "\n", StringComparison.Ordinal) : value!;
+    private string Fold(string value)
+    {
+        var folded = value is not null && value.Contains('\r', StringComparison.Ordinal) ? value.Replace("\r\n", "\n", StringComparison.Ordinal) : value!;
+        return AddLeadingSpace ? " " + folded : folded;
+    }
 
     private void Check(ActionFlags action, string operation)
     {
         EnsureActive(operation);
-        if ((Context.Negotiation.Actions & action) == 0)
+        if (((AllowedActions ?? Context.Negotiation.Actions) & action) == 0)
             throw new ActionNotNegotiatedException(operation, action, Context.Description, Context.Negotiation);
     }
 

@@ -48,6 +48,14 @@ internal sealed class HeaderEditTranslator
             _entries.Add(new Entry(receivedNames[i], EntryKind.Live));
     }
 
+    /// <summary>Takes <paramref name="other"/>'s MTA and list as they are now (a pipeline's dry-run part starts from them).</summary>
+    public void CopyFrom(HeaderEditTranslator other)
+    {
+        _mta = other._mta;
+        _entries.Clear();
+        _entries.AddRange(other._entries);
+    }
+
     private enum EntryKind
     {
         Own,

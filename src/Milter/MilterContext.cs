@@ -53,6 +53,12 @@ public sealed class MilterContext
     /// </summary>
     public MtaKind Mta { get; internal set; }
 
+    /// <summary>
+    /// The verdict the session gives when a handler fails (<see cref="MilterSessionOptions.DefaultVerdict"/>); a pipeline gives
+    /// it when one of its parts fails.
+    /// </summary>
+    internal MilterVerdict DefaultVerdict { get; init; } = MilterVerdict.Tempfail();
+
     /// <summary>How many messages this connection has started, the current one included.</summary>
     public int MessageCount { get; private set; }
 

@@ -35,7 +35,8 @@ public partial class AnalysisDocTests
         return [.. Block().Matches(page).Select(m => (m.Groups["expect"].Value.Trim(), m.Groups["code"].Value))];
     }
 
-    private static string Root()
+    /// <summary>The repository root (where Milter.sln is).</summary>
+    internal static string Root()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

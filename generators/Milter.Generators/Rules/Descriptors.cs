@@ -108,6 +108,10 @@ internal static class Descriptors
         "An ESMTP argument the MTA refuses or drops",
         "{0}: the ESMTP argument \"{1}\" {2}");
 
+    public static readonly DiagnosticDescriptor EmptyPipeline = Create("MILTER023", Usage, DiagnosticSeverity.Error,
+        "A pipeline built without parts",
+        "The pipeline {0} is built without a part: Build() throws InvalidOperationException; add at least one with Add");
+
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>
         new(id, title, message, category, severity, isEnabledByDefault: true,
             description: title + ".",

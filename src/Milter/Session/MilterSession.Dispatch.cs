@@ -165,7 +165,7 @@ public sealed partial class MilterSession
     private void StartConnection(MtaKind recognised)
     {
         var negotiation = _negotiation ?? throw new InvalidOperationException("Option negotiation comes first.");
-        var context = new MilterContext(negotiation, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : recognised };
+        var context = new MilterContext(negotiation, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : recognised, DefaultVerdict = _options.DefaultVerdict };
         _smtp = new SmtpConnection(_factory.CreateHandler(), context, connected: (negotiation.Protocol & ProtocolFlags.NoConnect) != 0);
         if (_telemetry.Scope is { } scope)
             (scope.Mta, scope.Client, scope.QueueId) = (context.Mta, null, null);

@@ -148,7 +148,7 @@ public sealed partial class MilterSession
         return (_options.DefaultVerdict, true);
     }
 
-    /// <summary>End of message: the handler's changes and its verdict go out in one write.</summary>
+    /// <summary>End of message: the handler records its changes (<see cref="MessageChanges"/>); they and its verdict go out in one write.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EndOfMessageAsync(SmtpConnection smtp)
     {
@@ -169,7 +169,7 @@ public sealed partial class MilterSession
         }
         else
         {
-            message = new EndOfMessageContext(smtp.Context, this, Spares<ChangeBuffers>.Rent());
+            message = new EndOfMessageContext(smtp.Context, this, Spares<MessageChanges>.Rent());
             try
             {
                 if (smtp.Retired)
@@ -196,15 +196,15 @@ public sealed partial class MilterSession
                 verdict = await WriteChangesAsync(smtp, message, verdict).ConfigureAwait(false);
             Reply(verdict);
             MilterMetrics.RecordVerdict(MilterSteps.EndOfMessage, verdict.Kind);
-            _telemetry.FinishMessage(smtp, verdict, message is not null && !failed ? message.ActionCodes : null);
+            _telemetry.FinishMessage(smtp, verdict, message is not null && !failed ? message.Changes.Codes : null);
         }
         finally
         {
-            message?.DisposeBody();
+            message?.Changes.DisposeBody();
             _writeLock.Release();
             // A handler left running past its limit may still write into its buffers: they are not given back.
             if (message is not null && !smtp.Retired)
-                message.ReturnBuffers();
+                message.Changes.Return();
         }
 
         smtp.EndMessage();
@@ -215,8 +215,8 @@ public sealed partial class MilterSession
     {
         try
         {
-            await message.WriteActionsAsync(_output, _cancellation).ConfigureAwait(false);
-            MilterMetrics.RecordActions(message.ActionCodes);
+            await message.Changes.WriteAsync(_output, this, _cancellation).ConfigureAwait(false);
+            MilterMetrics.RecordActions(message.Changes.Codes);
             return verdict;
         }
         catch (IOException e) when (!_cancellation.IsCancellationRequested && !_outputBroken)

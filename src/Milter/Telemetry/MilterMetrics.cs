@@ -57,6 +57,9 @@ public static class MilterMetrics
     internal static readonly Counter<long> ProgressSent =
         Meter.CreateCounter<long>("milter.progress.sent", "{message}", "PROGRESS messages sent during long end-of-message work.");
 
+    internal static readonly Counter<long> DryRuns =
+        Meter.CreateCounter<long>("milter.pipeline.dry_run", "{message}", "Messages a dry-run pipeline part saw, by pipeline, part and the verdict it would have given.");
+
     private static readonly KeyValuePair<string, object?> Received = new("network.io.direction", "receive");
     private static readonly KeyValuePair<string, object?> Transmitted = new("network.io.direction", "transmit");
 
@@ -86,6 +89,12 @@ public static class MilterMetrics
             return;
         foreach (var code in codes)
             Actions.Add(1, new KeyValuePair<string, object?>(TagNames.Action, ActionName(code)));
+    }
+
+    internal static void RecordDryRun(string pipeline, string part, string verdict)
+    {
+        if (DryRuns.Enabled)
+            DryRuns.Add(1, new(TagNames.Pipeline, pipeline), new(TagNames.Part, part), new(TagNames.Verdict, verdict));
     }
 
     internal static void RecordDuration(MilterSteps step, long startTimestamp)

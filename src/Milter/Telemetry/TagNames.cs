@@ -21,4 +21,8 @@ internal static class TagNames
     public const string HeaderCount = "milter.header.count";
     public const string BodySize = "milter.body.size";
     public const string ReplyCode = "milter.reply.code";
+    public const string Pipeline = "milter.pipeline";
+    public const string Part = "milter.part";
+    public const string DryRun = "milter.dry_run";
+    public const string DryRunOutcome = "milter.dry_run.outcome";
 }

@@ -62,8 +62,12 @@ internal sealed class SmtpTestClient : IAsyncDisposable
         }
 
         answer = await CommandAsync("DATA");
-        if (answer.Code != 354)
-            return answer;
+        return answer.Code != 354 ? answer : await SendDataAsync(message);
+    }
+
+    /// <summary>After DATA was answered 354: sends the message (LF or CRLF line ends, dot-stuffed here) and returns the answer to its end.</summary>
+    public async Task<SmtpAnswer> SendDataAsync(string message)
+    {
         var text = new StringBuilder();
         var lines = message.Replace("\r\n", "\n", StringComparison.Ordinal);
         // The last line end is the message's own, not the start of an empty line.

@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using Milter.Protocol;
+
+namespace Milter;
+
+internal sealed partial class PipelineHandler
+{
+    /// <summary>
+    /// End of message: each open part, in order, records its changes in a fork of the message's (<see cref="MessageChanges"/>),
+    /// so its header indexes count the headers as the earlier parts left them. A part's fork is taken into the message when it
+    /// continues or accepts, dropped when it fails or runs dry (its dry-run header is added in its place); a reject, tempfail or
+    /// discard ends the message, and the parts after it get their abort.
+    /// </summary>
+    public async ValueTask<MilterVerdict> OnEndOfMessageAsync(EndOfMessageContext message, CancellationToken cancellationToken)
+    {
+        var context = message.Context;
+        StartMessageIfNew(context);
+        await SettleRecipientsAsync(context, cancellationToken).ConfigureAwait(false);
+        var leadingSpace = (context.Negotiation.Protocol & ProtocolFlags.HeaderLeadingSpace) != 0;
+        MilterVerdict? ended = null;
+        foreach (var part in _parts)
+        {
+            if (!part.Open || part.ConnectionDone)
+            {
+                if (ended is null)
+                    AddDryRunHeader(part, message, leadingSpace);
+                continue;
+            }
+
+            if (ended is not null)
+            {
+                await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
+                part.Open = false;
+                continue;
+            }
+
+            var fork = message.Changes.Fork(context);
+            try
+            {
+                var verdict = await RunEndOfMessageAsync(part, message, fork, leadingSpace, cancellationToken).ConfigureAwait(false);
+                part.Open = false;
+                if (part.Settings.DryRun)
+                {
+                    part.DryRun.RecordChanges(fork.Codes);
+                    AddDryRunHeader(part, message, leadingSpace);
+                }
+                else if (verdict is { } decided)
+                {
+                    message.Changes.Adopt(fork);
+                    if (decided.IsFinal && decided.Kind != MilterVerdictKind.Accept)
+                        ended = decided;
+                }
+            }
+            finally
+            {
+                fork.Return();
+            }
+        }
+
+        ReportDryRuns(context);
+        return ended ?? MilterVerdict.Continue;
+    }
+
+    /// <summary>One part's end of message on its own record; null when it failed and its changes are dropped.</summary>
+    private async ValueTask<MilterVerdict?> RunEndOfMessageAsync(PartRun part, EndOfMessageContext message, MessageChanges fork, bool leadingSpace,
+        CancellationToken cancellationToken)
+    {
+        var context = message.Context;
+        var partMessage = new EndOfMessageContext(context, message.Output, fork, fresh: false)
+        {
+            AllowedActions = context.Negotiation.Actions & (part.Description.Actions | part.Description.OptionalActions),
+            AddLeadingSpace = leadingSpace && !part.Description.HeaderLeadingSpace,
+        };
+        try
+        {
+            var verdict = await CallAsync(part, context, MilterSteps.EndOfMessage, partMessage, static (h, _, m, t) => h.OnEndOfMessageAsync(m, t), cancellationToken)
+                .ConfigureAwait(false);
+            if (verdict is { } decided && part.Settings.DryRun)
+                part.DryRun.Record(MilterSteps.EndOfMessage, decided);
+            // A failure: its record is dropped (none of its changes are sent half-made), and the message gets the default verdict.
+            return verdict ?? (context.DefaultVerdict is { IsFinal: true } failure && failure.Kind != MilterVerdictKind.Accept && !part.Settings.DryRun
+                ? failure
+                : null);
+        }
+        finally
+        {
+            partMessage.Complete();
+        }
+    }
+
+    /// <summary>A dry-run part's one applied change: a header naming what it would have done.</summary>
+    private void AddDryRunHeader(PartRun part, EndOfMessageContext message, bool leadingSpace)
+    {
+        if (!part.Applied || !part.Settings.DryRun || part.Settings.Options.DryRunHeader is not { } name)
+            return;
+        if ((message.Context.Negotiation.Actions & ActionFlags.AddHeaders) == 0)
+        {
+            PipelineLog.DryRunHeaderRefused(_composition.Logger, _composition.Name, part.Name);
+            return;
+        }
+
+        var record = new EndOfMessageContext(message.Context, message.Output, message.Changes, fresh: false) { AddLeadingSpace = leadingSpace };
+        record.AddHeader(name, $"{part.Name}: {part.DryRun}");
+        record.Complete();
+    }
+
+    /// <summary>The MTA abandoned the message, or the pipeline ended it early: every part still in it gets its abort.</summary>
+    public async ValueTask OnAbortAsync(MilterContext context, CancellationToken cancellationToken)
+    {
+        foreach (var part in _parts)
+        {
+            if (!part.Open)
+                continue;
+            await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
+            part.Open = false;
+        }
+
+        ReportDryRuns(context);
+    }
+
+    public async ValueTask OnCloseAsync(MilterContext context, CancellationToken cancellationToken)
+    {
+        foreach (var part in _parts)
+        {
+            try
+            {
+                await part.Handler.OnCloseAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                PipelineLog.CleanupFailed(_composition.Logger, e, _composition.Name, part.Name, MilterSteps.Close);
+            }
+        }
+    }
+
+    /// <summary>Disposes every part's handler, even when one throws (the first failure is thrown afterwards).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Exception? first = null;
+        foreach (var part in _parts)
+        {
+            try
+            {
+                await HandlerCall.DisposeAsync(part.Handler).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                first ??= e;
+            }
+        }
+
+        if (first is not null)
+            throw first;
+    }
+
+    private async ValueTask AbortPartAsync(PartRun part, MilterContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await part.Handler.OnAbortAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            PipelineLog.CleanupFailed(_composition.Logger, e, _composition.Name, part.Name, MilterSteps.Abort);
+        }
+    }
+
+    /// <summary>
+    /// A message starts (the first message step of a new MAIL): each part takes the settings in force now, and is in the
+    /// message when its conditions known at MAIL hold.
+    /// </summary>
+    private void StartMessageIfNew(MilterContext context)
+    {
+        if (context.MessageCount == _message)
+            return;
+        _message = context.MessageCount;
+        _recipientsSettled = false;
+        var settings = _composition.Settings;
+        for (var i = 0; i < _parts.Length; i++)
+        {
+            var part = _parts[i];
+            part.Settings = settings[i];
+            part.DryRun.Clear();
+            part.SkipBody = false;
+            part.HasRecipient = false;
+            part.Open = part.Applied = !part.ConnectionDone && part.Settings.MessageMatches(context);
+        }
+    }
+
+    /// <summary>Once the recipients are known, a part with recipient domains none of which was accepted leaves the message (its abort).</summary>
+    private async ValueTask SettleRecipientsAsync(MilterContext context, CancellationToken cancellationToken)
+    {
+        if (_recipientsSettled)
+            return;
+        _recipientsSettled = true;
+        foreach (var part in _parts)
+        {
+            if (!part.Open || !part.Settings.FiltersRecipients || part.HasRecipient)
+                continue;
+            await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
+            part.Open = part.Applied = false;
+        }
+    }
+
+    /// <summary>One log line, one metric and one trace event per dry-run part that applied to the message.</summary>
+    private void ReportDryRuns(MilterContext context)
+    {
+        foreach (var part in _parts)
+        {
+            if (!part.Applied || !part.Settings.DryRun)
+                continue;
+            part.Applied = false;
+            var outcome = part.DryRun.ToString();
+            PipelineLog.DryRun(_composition.Logger, _composition.Name, part.Name, outcome, context.QueueId);
+            MilterMetrics.RecordDryRun(_composition.Name, part.Name, part.DryRun.VerdictName);
+            if (Activity.Current is { } activity)
+            {
+                activity.SetTag($"{TagNames.DryRun}.{part.Name}", outcome);
+                activity.AddEvent(new ActivityEvent(TagNames.DryRun, tags: new()
+                {
+                    [TagNames.Part] = part.Name,
+                    [TagNames.Verdict] = part.DryRun.VerdictName,
+                    [TagNames.DryRunOutcome] = outcome,
+                }));
+            }
+        }
+    }
+}
