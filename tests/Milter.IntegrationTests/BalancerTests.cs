@@ -79,10 +79,10 @@ public sealed class BalancerTests
     }
 
     /// <summary>The published RateLimit on HOST:PORT with no limits: a milter that lets everything through, its SQLite file in <paramref name="folder"/>.</summary>
-    private static async Task<ExternalMilter> StartRateLimitAsync(string folder, string host, int port)
+    private static async Task<MilterProcess> StartRateLimitAsync(string folder, string host, int port)
     {
         var (binary, _) = await Published.SampleAsync("RateLimit");
-        return await ExternalMilter.StartAsync(host, port, binary,
+        return await MilterProcess.StartAsync(host, port, binary,
             ["--Milter:Listen:0", $"inet:{port}@{host}", "--RateLimit:MessagesPerClient", "0", "--RateLimit:MessagesPerUser", "0",
              "--Milter:Store:SqlitePath", Path.Combine(folder, $"{host}.db")], Path.GetDirectoryName(binary));
     }

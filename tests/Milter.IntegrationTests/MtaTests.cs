@@ -16,7 +16,7 @@ namespace Milter.IntegrationTests;
 public abstract class MtaFixture : IAsyncLifetime
 {
     private readonly List<MilterServer> _milters = [];
-    private ExternalMilter? _reference;
+    private MilterProcess? _reference;
 
     internal MtaInstance? Mta { get; private set; }
 

@@ -33,11 +33,11 @@ public class PerfComparisonTests
         var address = $"inet:{port}@127.0.0.1";
         await using var process = milter switch
         {
-            "ours" => await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), address),
-            "ours --ordinary" => await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), "--ordinary", address),
-            "libmilter" => await ExternalMilter.StartAsync(port, Path.Combine(build, "libmilter_perf"), "-N", address),
-            "libmilter -O" => await ExternalMilter.StartAsync(port, Path.Combine(build, "libmilter_perf"), "-N", "-O", address),
-            _ => await ExternalMilter.StartAsync(port, "/usr/bin/python3", Path.Combine(Sources, "pymilter_perf.py"), address),
+            "ours" => await MilterProcess.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), address),
+            "ours --ordinary" => await MilterProcess.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), "--ordinary", address),
+            "libmilter" => await MilterProcess.StartAsync(port, Path.Combine(build, "libmilter_perf"), "-N", address),
+            "libmilter -O" => await MilterProcess.StartAsync(port, Path.Combine(build, "libmilter_perf"), "-N", "-O", address),
+            _ => await MilterProcess.StartAsync(port, "/usr/bin/python3", Path.Combine(Sources, "pymilter_perf.py"), address),
         };
 
         // Without NOBODY offered, a body of four chunks goes to the milter too: the no-reply body path is taken. The

@@ -52,10 +52,10 @@ public sealed class ScalingLoadTests(ITestOutputHelper output)
     }
 
     /// <summary>RateLimit on a SQLite file of its own, both limits at <paramref name="limit"/> (0: no limit, so no store call).</summary>
-    private static async Task<ExternalMilter> StartAloneAsync(string folder, string limit)
+    private static async Task<MilterProcess> StartAloneAsync(string folder, string limit)
     {
         var port = FreePorts.One();
-        return await ExternalMilter.StartAsync("127.0.0.1", port, (await Published.SampleAsync("RateLimit")).Binary,
+        return await MilterProcess.StartAsync("127.0.0.1", port, (await Published.SampleAsync("RateLimit")).Binary,
             ["--Milter:Listen:0", $"inet:{port}@127.0.0.1", "--Milter:Store:SqlitePath", Path.Combine(folder, $"{port}.db"),
              "--RateLimit:MessagesPerClient", limit, "--RateLimit:MessagesPerUser", limit, "--Logging:LogLevel:Default", "Warning"], folder);
     }

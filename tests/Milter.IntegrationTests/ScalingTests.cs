@@ -114,7 +114,7 @@ public sealed partial class ScalingTests
         Assert.True((await SendDirectAsync(onTime, due)).Accepted, "a retry after the whole delay was still greylisted");
     }
 
-    private static async Task<MessageOutcome> SendDirectAsync(ExternalMilter instance, Envelope envelope)
+    private static async Task<MessageOutcome> SendDirectAsync(MilterProcess instance, Envelope envelope)
     {
         await using var client = await MilterClient.ConnectAsync(instance.Address, MtaProfile.Postfix);
         return await client.SendMessageAsync(envelope, MailMessage.Parse("From: <a@example.org>\r\nSubject: hi\r\n\r\nHello.\r\n"u8));

@@ -11,7 +11,7 @@ public class ThirdPartyMilterTests
     private static MailMessage Message(string subject, string from = "sender@origin.test") => MailMessage.Parse(Encoding.ASCII.GetBytes(
         $"From: <{from}>\r\nTo: <rcpt@dest.test>\r\nSubject: {subject}\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <test-{Guid.NewGuid():N}@origin.test>\r\n\r\nHello.\r\nSecond line.\r\n"));
 
-    private static async Task<ExternalMilter> StartPymilterAsync()
+    private static async Task<MilterProcess> StartPymilterAsync()
     {
         if (await Pymilter.UnavailableAsync() is { } reason)
             Assert.Skip(reason);
@@ -59,7 +59,7 @@ public class ThirdPartyMilterTests
         var directory = Directory.CreateTempSubdirectory("milter-dkim-").FullName;
         try
         {
-            Assert.True(await ExternalMilter.RunsAsync("/usr/sbin/opendkim-genkey", "-D", directory, "-d", "example.org", "-s", "test"));
+            Assert.True(await MilterProcess.RunsAsync("/usr/sbin/opendkim-genkey", "-D", directory, "-d", "example.org", "-s", "test"));
             var port = FreePorts.One();
             var config = Path.Combine(directory, "opendkim.conf");
             await File.WriteAllTextAsync(config, $"""
@@ -72,7 +72,7 @@ public class ThirdPartyMilterTests
                 RequireSafeKeys false
                 PidFile {Path.Combine(directory, "opendkim.pid")}
                 """);
-            await using var milter = await ExternalMilter.StartAsync(port, "/usr/sbin/opendkim", "-f", "-x", config);
+            await using var milter = await MilterProcess.StartAsync(port, "/usr/sbin/opendkim", "-f", "-x", config);
             await using var client = await MilterClient.ConnectAsync(milter.Address, MtaProfile.Postfix);
 
             var envelope = new Envelope("sender@example.org", ["rcpt@dest.test"])

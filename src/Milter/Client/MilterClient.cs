@@ -47,6 +47,12 @@ public sealed partial class MilterClient : IAsyncDisposable
     /// <summary>The milter's negotiation reply, once <see cref="NegotiateAsync"/> has run.</summary>
     public OptionNegotiation? Negotiated { get; private set; }
 
+    /// <summary>
+    /// Called for each PROGRESS the milter sends while an answer is awaited, before the wait goes on: a relay passes it on
+    /// to its own MTA there, so that MTA does not time out. PROGRESS at end of message is also counted in its answer.
+    /// </summary>
+    public Func<CancellationToken, ValueTask>? OnProgress { get; set; }
+
     /// <summary>Connects to a milter at <c>inet:PORT@HOST</c>, <c>inet6:PORT@HOST</c> or <c>unix:/path</c>.</summary>
     public static async Task<MilterClient> ConnectAsync(string address, MtaProfile? profile = null, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
@@ -154,7 +160,10 @@ public sealed partial class MilterClient : IAsyncDisposable
         {
             var response = await ReadAsync("BODYEOB", cancellationToken).ConfigureAwait(false);
             if (response.Code == MilterResponseCode.Progress)
+            {
                 progress++;
+                await ProgressedAsync(cancellationToken).ConfigureAwait(false);
+            }
             else if (response.IsModification)
                 actions.Add(response);
             else if (response.IsFinal && response.Code != MilterResponseCode.Skip)
@@ -217,12 +226,18 @@ public sealed partial class MilterClient : IAsyncDisposable
         {
             var response = await ReadAsync(MilterFrame.Describe(command), cancellationToken).ConfigureAwait(false);
             if (response.Code == MilterResponseCode.Progress)
+            {
+                await ProgressedAsync(cancellationToken).ConfigureAwait(false);
                 continue;
+            }
+
             if (!response.IsFinal)
                 throw new MilterClientException($"The milter sent {response.Code} in answer to {MilterFrame.Describe(command)}; message changes are only allowed after BODYEOB.");
             return response;
         }
     }
+
+    private ValueTask ProgressedAsync(CancellationToken cancellationToken) => OnProgress?.Invoke(cancellationToken) ?? ValueTask.CompletedTask;
 
     private async Task SendMacrosAsync(byte forCommand, IEnumerable<KeyValuePair<string, string>>? macros, CancellationToken cancellationToken)
     {

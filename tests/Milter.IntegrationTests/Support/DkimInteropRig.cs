@@ -113,7 +113,7 @@ public sealed class DkimInteropRig(MailDns dns) : IAsyncLifetime
 
     private async Task<SampleMilter> Sample(params string[] settings) => Keep(await SampleMilter.StartAuthMilterAsync(settings));
 
-    private async Task<PostfixInstance> Mta(SampleMilter ours, ExternalMilter openDkim) =>
+    private async Task<PostfixInstance> Mta(SampleMilter ours, MilterProcess openDkim) =>
         Keep(await PostfixInstance.StartAsync($"inet:127.0.0.1:{ours.Port}", $"inet:127.0.0.1:{openDkim.Port}"));
 
     private T Keep<T>(T part) where T : IAsyncDisposable

@@ -99,7 +99,7 @@ public sealed partial class MailDns : IAsyncLifetime
 
     private async Task AddOpenDkimKeyAsync(List<(string, string, string)> records)
     {
-        if (!File.Exists("/usr/sbin/opendkim-genkey") || !await ExternalMilter.RunsAsync("/usr/sbin/opendkim-genkey", "-b", "2048", "-D", KeyDirectory, "-d", "odkim.test", "-s", "sel"))
+        if (!File.Exists("/usr/sbin/opendkim-genkey") || !await MilterProcess.RunsAsync("/usr/sbin/opendkim-genkey", "-b", "2048", "-D", KeyDirectory, "-d", "odkim.test", "-s", "sel"))
             return;
         // sel.txt is a zone-file snippet: the record's strings, quoted, between parentheses.
         var snippet = await File.ReadAllTextAsync(Path.Combine(KeyDirectory, "sel.txt"));

@@ -21,7 +21,7 @@ internal sealed class MilterCluster : IAsyncDisposable
     public RedisServer Redis { get; }
 
     /// <summary>m1, m2, m3 as HAProxy names them.</summary>
-    public List<ExternalMilter> Instances { get; } = [];
+    public List<MilterProcess> Instances { get; } = [];
 
     public HAProxy Balancer { get; private set; } = null!;
 
@@ -55,12 +55,12 @@ internal sealed class MilterCluster : IAsyncDisposable
     /// An instance on <paramref name="port"/>: the sample's appsettings.json, its Redis set by the one setting, the test's
     /// settings; with <paramref name="clockOffset"/> (faketime's form, "+4s"), run under faketime on a clock that far off.
     /// </summary>
-    public Task<ExternalMilter> StartInstanceAsync(int port, string? clockOffset = null)
+    public Task<MilterProcess> StartInstanceAsync(int port, string? clockOffset = null)
     {
         string[] arguments = ["--Milter:Listen:0", $"inet:{port}@127.0.0.1", "--Milter:Store:Redis", Redis.Configuration, "--Milter:Store:Timeout", "00:00:01", .. _settings];
         return clockOffset is null
-            ? ExternalMilter.StartAsync("127.0.0.1", port, _binary, arguments, Path.GetDirectoryName(_binary))
-            : ExternalMilter.StartAsync("127.0.0.1", port, FakeTime, ["-f", clockOffset, _binary, .. arguments], Path.GetDirectoryName(_binary));
+            ? MilterProcess.StartAsync("127.0.0.1", port, _binary, arguments, Path.GetDirectoryName(_binary))
+            : MilterProcess.StartAsync("127.0.0.1", port, FakeTime, ["-f", clockOffset, _binary, .. arguments], Path.GetDirectoryName(_binary));
     }
 
     /// <summary>Debian's faketime (package faketime): runs a program with libfaketime preloaded.</summary>

@@ -13,7 +13,7 @@ internal static class OpenDkim
     /// Starts OpenDKIM with <paramref name="settings"/> (opendkim.conf lines) in <paramref name="directory"/>, named
     /// <paramref name="name"/>; every On-* action is accept, so each message is delivered with its results.
     /// </summary>
-    public static async Task<ExternalMilter> StartAsync(string directory, string name, string settings)
+    public static async Task<MilterProcess> StartAsync(string directory, string name, string settings)
     {
         var port = FreePorts.One();
         var config = Path.Combine(directory, $"{name}.conf");
@@ -32,6 +32,6 @@ internal static class OpenDkim
             On-SignatureError accept
             {settings}
             """);
-        return await ExternalMilter.StartAsync(port, Daemon, "-f", "-x", config);
+        return await MilterProcess.StartAsync(port, Daemon, "-f", "-x", config);
     }
 }

@@ -10,15 +10,15 @@ internal static class Pymilter
     /// <summary>Why pymilter cannot run here, or null.</summary>
     public static async Task<string?> UnavailableAsync()
     {
-        if (!File.Exists(Python) || !await ExternalMilter.RunsAsync(Python, "-c", "import Milter"))
+        if (!File.Exists(Python) || !await MilterProcess.RunsAsync(Python, "-c", "import Milter"))
             return "pymilter is not installed (apt-get install python3-milter; ./test.sh does it as root)";
         return null;
     }
 
     /// <summary>Starts milters/<paramref name="script"/> on a free loopback port (its first argument).</summary>
-    public static async Task<ExternalMilter> StartAsync(string script)
+    public static async Task<MilterProcess> StartAsync(string script)
     {
         var port = FreePorts.One();
-        return await ExternalMilter.StartAsync(port, Python, Path.Combine(AppContext.BaseDirectory, "milters", script), port.ToString(CultureInfo.InvariantCulture));
+        return await MilterProcess.StartAsync(port, Python, Path.Combine(AppContext.BaseDirectory, "milters", script), port.ToString(CultureInfo.InvariantCulture));
     }
 }

@@ -68,7 +68,7 @@ internal sealed class SampleMilter : IAsyncDisposable
     private static async Task<SampleMilter> RunProgramAsync(string sample)
     {
         var port = FreePorts.One();
-        var program = await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, sample), $"inet:{port}@127.0.0.1");
+        var program = await MilterProcess.StartAsync(port, Path.Combine(AppContext.BaseDirectory, sample), $"inet:{port}@127.0.0.1");
         return new SampleMilter(port, program.DisposeAsync);
     }
 

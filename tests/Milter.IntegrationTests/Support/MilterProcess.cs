@@ -4,13 +4,13 @@ using System.Text;
 namespace Milter.IntegrationTests.Support;
 
 /// <summary>A milter process (pymilter, OpenDKIM, a built sample), started on a free loopback port and stopped at the end.</summary>
-internal sealed class ExternalMilter : IAsyncDisposable
+internal sealed class MilterProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private bool _disposed;
 
-    private ExternalMilter(Process process, string host, int port)
+    private MilterProcess(Process process, string host, int port)
     {
         _process = process;
         Host = host;
@@ -41,11 +41,11 @@ internal sealed class ExternalMilter : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the program and waits until something listens on the port (read from /proc, not by connecting).</summary>
-    public static Task<ExternalMilter> StartAsync(int port, string program, params string[] arguments) =>
+    public static Task<MilterProcess> StartAsync(int port, string program, params string[] arguments) =>
         StartAsync("127.0.0.1", port, program, arguments);
 
     /// <summary>The same for a program that listens on <paramref name="host"/> (an address of the loopback range).</summary>
-    public static async Task<ExternalMilter> StartAsync(string host, int port, string program, string[] arguments, string? workingDirectory = null)
+    public static async Task<MilterProcess> StartAsync(string host, int port, string program, string[] arguments, string? workingDirectory = null)
     {
         var process = Process.Start(new ProcessStartInfo(program, arguments)
         {
@@ -53,7 +53,7 @@ internal sealed class ExternalMilter : IAsyncDisposable
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         })!;
-        var milter = new ExternalMilter(process, host, port);
+        var milter = new MilterProcess(process, host, port);
         if (!await Listening.WaitAsync(process, port, TimeSpan.FromSeconds(15), host))
         {
             await milter.DisposeAsync();
