@@ -60,13 +60,13 @@ public class PerfComparisonTests
         if (Unbuildable() is { } reason)
             Assert.Skip(reason);
         var build = await Built.Value;
-        var parts = new List<ExternalMilter>();
+        var parts = new List<MilterProcess>();
         try
         {
             foreach (var part in new[] { "stamp", "subject", "recipient" })
             {
                 var port = FreePorts.One();
-                parts.Add(await ExternalMilter.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), "--part", part, $"inet:{port}@127.0.0.1"));
+                parts.Add(await MilterProcess.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), "--part", part, $"inet:{port}@127.0.0.1"));
             }
 
             var chain = string.Join(',', parts.Select(p => p.Port.ToString(CultureInfo.InvariantCulture)));
