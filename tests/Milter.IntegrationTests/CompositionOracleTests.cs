@@ -9,8 +9,8 @@ namespace Milter.IntegrationTests;
 /// <c>smtpd_milters = &lt;local policy&gt;, &lt;external milter&gt;</c> (Postfix; two <c>INPUT_MAIL_FILTER</c>s behind
 /// Sendmail) and through one socket serving <c>MilterPipeline(local policy, ExternalMilter(external milter))</c> is
 /// delivered byte for byte the same (after the MTA's own Received:), for OpenDKIM signing (on a frozen clock, so both
-/// signatures carry one t=) and for a pymilter milter. The local part changes the Subject and adds a Reply-To before the
-/// external part runs, so a different order would sign or stamp something else.
+/// signatures carry one t=) and for a pymilter milter, in both orders. The local part changes the Subject and adds a
+/// Reply-To, so the order decides what the external milter signs or stamps.
 /// </summary>
 public sealed class CompositionOracleTests
 {
@@ -25,6 +25,47 @@ public sealed class CompositionOracleTests
         { "postfix", "opendkim" }, { "postfix", "pymilter" }, { "sendmail", "opendkim" }, { "sendmail", "pymilter" },
     };
 
+    /// <summary>
+    /// The external milter first: it sees the message as the client sent it in the chain and in the pipeline alike, and the
+    /// local part's changes apply after its own.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task An_external_milter_then_a_local_part_on_one_socket_deliver_what_the_two_in_the_MTA_chain_deliver(string mta, string external)
+    {
+        if ((mta == "postfix" ? PostfixInstance.Unavailable() : SendmailInstance.Unavailable()) is { } reason)
+            Assert.Skip(reason);
+        if ((external == "opendkim" ? OpenDkimUnavailable() : await Pymilter.UnavailableAsync()) is { } missing)
+            Assert.Skip(missing);
+        var directory = Directory.CreateTempSubdirectory("milter-composed-").FullName;
+        try
+        {
+            await using var milter = external == "opendkim" ? await StartFrozenOpenDkimAsync(directory) : await Pymilter.StartAsync("stamp_milter.py");
+            await using var policy = await ServeAsync(MilterHandlerFactory.For<SigningPolicyMilter>());
+            var part = new ExternalMilter(new ExternalMilterOptions { Name = external, Address = milter.Address });
+            Assert.True(await part.ProbeAsync());
+            await using var pipeline = await ServeAsync(MilterPipeline.Create("composed").Add(part).Add<SigningPolicyMilter>().Build());
+
+            var (chained, composed) = mta == "postfix"
+                ? await DeliverThroughPostfixAsync(milter.Port, Port(policy), Port(pipeline))
+                : await DeliverThroughSendmailAsync(milter.Port, Port(policy), Port(pipeline));
+
+            Assert.Equal(chained, composed);
+            Assert.Contains("Subject: [policy] checked\n", composed, StringComparison.Ordinal);
+            Assert.Contains("X-Policy: checked\n", composed, StringComparison.Ordinal);
+            Assert.Contains(external == "opendkim" ? "DKIM-Signature: v=1;" : "X-Pymilter: stamped\n", composed, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The local part first, changing what the external milter then reads: in the MTA chain the second milter is shown the
+    /// headers as the first left them (OpenDKIM signs the new Subject and the added Reply-To; the pymilter milter tags the new
+    /// Subject), and the pipeline must show its later parts the same.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task A_local_part_then_an_external_milter_on_one_socket_deliver_what_the_two_in_the_MTA_chain_deliver(string mta, string external)
@@ -57,10 +98,9 @@ public sealed class CompositionOracleTests
             }
             else
             {
-                // The pymilter milter tags the Subject it was shown: the original one, behind either MTA, as in the chain.
                 Assert.Contains("X-Pymilter: stamped\n", composed, StringComparison.Ordinal);
                 Assert.Contains("X-Policy: checked\n", composed, StringComparison.Ordinal);
-                Assert.Matches(@"Subject: \[py\] [^\n]*composed|Subject: \[py\] \[policy\] checked", composed);
+                Assert.Contains("Subject: [py] [policy] checked\n", composed, StringComparison.Ordinal);
             }
         }
         finally
@@ -88,7 +128,8 @@ public sealed class CompositionOracleTests
             RequireSafeKeys false
             PidFile {Path.Combine(directory, "opendkim.pid")}
             """);
-        return await MilterProcess.StartAsync("127.0.0.1", port, FakeTime, ["2026-12-07 12:00:00", OpenDkim.Daemon, "-f", "-x", config]);
+        // -f: a clock that stands still (without it, faketime starts the clock there and lets it run: t= could differ by a second).
+        return await MilterProcess.StartAsync("127.0.0.1", port, FakeTime, ["-f", "2026-12-07 12:00:00", OpenDkim.Daemon, "-f", "-x", config]);
     }
 
     private static async Task<MilterServer> ServeAsync(IMilterHandlerFactory factory)
@@ -100,10 +141,10 @@ public sealed class CompositionOracleTests
 
     private static int Port(MilterServer server) => ((IPEndPoint)server.Addresses[0].EndPoint).Port;
 
-    /// <summary>One Postfix: its first smtpd chains the two milters, its other one has the pipeline; raw deliveries without Postfix's Received:.</summary>
-    private static async Task<(string Chained, string Composed)> DeliverThroughPostfixAsync(int policyPort, int externalPort, int pipelinePort)
+    /// <summary>One Postfix: its first smtpd chains the two milters in that order, its other one has the pipeline; raw deliveries without Postfix's Received:.</summary>
+    private static async Task<(string Chained, string Composed)> DeliverThroughPostfixAsync(int firstPort, int secondPort, int pipelinePort)
     {
-        await using var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{policyPort}, inet:127.0.0.1:{externalPort}", $"inet:127.0.0.1:{pipelinePort}");
+        await using var postfix = await PostfixInstance.StartAsync($"inet:127.0.0.1:{firstPort}, inet:127.0.0.1:{secondPort}", $"inet:127.0.0.1:{pipelinePort}");
 
         async Task<string> DeliverAsync(int port)
         {
@@ -117,10 +158,10 @@ public sealed class CompositionOracleTests
     }
 
     /// <summary>
-    /// Two Sendmails, one with the two milters, one with the pipeline: the deliveries as on the wire without Sendmail's
+    /// Two Sendmails, one with the two milters in that order, one with the pipeline: the deliveries as on the wire without Sendmail's
     /// Received:, which must reach the same recipients.
     /// </summary>
-    private static async Task<(string Chained, string Composed)> DeliverThroughSendmailAsync(int policyPort, int externalPort, int pipelinePort)
+    private static async Task<(string Chained, string Composed)> DeliverThroughSendmailAsync(int firstPort, int secondPort, int pipelinePort)
     {
         static async Task<DeliveredMessage> DeliverAsync(params int[] milterPorts)
         {
@@ -132,7 +173,7 @@ public sealed class CompositionOracleTests
         }
 
         static string Text(DeliveredMessage m) => string.Concat(m.RawHeaders.Where(h => h.Key != "Received").Select(h => $"{h.Key}:{h.Value}\n")) + "\n" + m.Body;
-        var chained = await DeliverAsync(policyPort, externalPort);
+        var chained = await DeliverAsync(firstPort, secondPort);
         var composed = await DeliverAsync(pipelinePort);
         Assert.Equal(chained.Recipients.Order(StringComparer.Ordinal), composed.Recipients.Order(StringComparer.Ordinal));
         return (Text(chained), Text(composed));
