@@ -13,7 +13,7 @@ public static class Inbound
 {
     /// <summary>
     /// The composition; with <paramref name="services"/> (the host's), OpenDKIM is added from configuration as its last
-    /// part, so it signs the message as the parts before it left it. Without a host (a test in memory) there is no
+    /// part (the parts before it add only headers it does not sign). Without a host (a test in memory) there is no
     /// configuration to find OpenDKIM in, and the two local parts run alone.
     /// </summary>
     public static MilterComposition Build(IServiceProvider? services = null, ILogger? logger = null)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -93,6 +94,19 @@ public sealed class PipelineSampleTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task The_configuration_in_docs_composition_md_is_the_samples()
+    {
+        var page = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "composition.md"));
+        var section = page[page.IndexOf("### In configuration", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```json\n", StringComparison.Ordinal) + "```json\n".Length;
+        var documented = JsonNode.Parse(section[start..section.IndexOf("```", start, StringComparison.Ordinal)])!;
+        var sample = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "samples", "Pipeline", "appsettings.json")))!;
+
+        Assert.True(JsonNode.DeepEquals(sample["Milter"]!["Pipeline"], documented["Milter"]!["Pipeline"]), documented.ToJsonString());
+        Assert.Contains(".AddExternal(services, \"opendkim\")", await File.ReadAllTextAsync(Path.Combine(Repository.Root, "samples", "Pipeline", "Inbound.cs")), StringComparison.Ordinal);
     }
 
     [Fact]
