@@ -66,7 +66,7 @@ public sealed class ExternalMilterOracleTests
                 """);
             // A frozen clock: both signatures get the same t=, so the two deliveries can be compared whole.
             await using var opendkim = await MilterProcess.StartAsync("127.0.0.1", port, FakeTime,
-                ["2026-12-07 12:00:00", "/usr/sbin/opendkim", "-f", "-x", config]);
+                ["-f", "2026-12-07 12:00:00", "/usr/sbin/opendkim", "-f", "-x", config]);
 
             var (direct, relayed) = await DeliverBothWaysAsync(opendkim, "sender@example.org", Message("sender@example.org", "signed"));
 
