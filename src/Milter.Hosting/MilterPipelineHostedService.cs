@@ -67,7 +67,8 @@ public sealed class MilterPipelineHostedService : IHostedService, IAsyncDisposab
         if (unknown.Count > 0)
         {
             throw new OptionsValidationException(nameof(MilterPipelineHostingOptions), typeof(MilterPipelineHostingOptions),
-                [$"Milter:Pipeline:Parts names {string.Join(", ", unknown)}, not a part of the pipeline '{_pipeline.Name}' (parts: {string.Join(", ", _baseline.Keys)})."]);
+                [$"Milter:Pipeline:Parts names {string.Join(", ", unknown)}, not a part of the pipeline '{_pipeline.Name}' (parts: {string.Join(", ", _baseline.Keys)}); "
+                    + "an external part is declared in code, where it belongs in the order, with AddExternal(services, \"<name>\")."]);
         }
 
         try

@@ -118,7 +118,7 @@ public sealed class ExternalMilterOracleTests
     }
 
     /// <summary>The message without the Received: fields (with their folded lines) that name Postfix's queue id.</summary>
-    private static string WithoutPostfixReceived(string message)
+    internal static string WithoutPostfixReceived(string message)
     {
         var lines = message.Split('\n').ToList();
         for (var i = 0; i < lines.Count; i++)
@@ -139,7 +139,7 @@ public sealed class ExternalMilterOracleTests
     }
 
     /// <summary>dkimpy's verdict on the message's one signature, with the key opendkim-genkey wrote.</summary>
-    private static async Task<string> VerifyAsync(string directory, string message)
+    internal static async Task<string> VerifyAsync(string directory, string message)
     {
         var file = Path.Combine(directory, "delivered.eml");
         await File.WriteAllTextAsync(file, message);

@@ -87,6 +87,24 @@ public class PerfComparisonTests
         }
     }
 
+    /// <summary>The other side of the composition rows: the three parts composed on one socket make the three changes.</summary>
+    [Fact]
+    public async Task The_three_parts_composed_on_one_socket_make_the_three_changes()
+    {
+        if (Unbuildable() is { } reason)
+            Assert.Skip(reason);
+        var build = await Built.Value;
+        var port = FreePorts.One();
+        await using var pipeline = await MilterProcess.StartAsync(port, Path.Combine(AppContext.BaseDirectory, "Milter.Perf"), "--pipeline", $"inet:{port}@127.0.0.1");
+
+        var (exitCode, log) = await Command.RunAsync(Path.Combine(build, "perfload"),
+            ["-c", "2", "-n", "6", "-m", "3", "-r", "3", "-h", "10", "-b", "10240", "127.0.0.1", port.ToString(CultureInfo.InvariantCulture)]);
+
+        Assert.True(exitCode == 0, log);
+        Assert.Contains("messages=6 errors=0", log, StringComparison.Ordinal);
+        Assert.Contains("milters=1", log, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Our_perf_milter_prints_its_allocations_on_SIGUSR1()
     {

@@ -219,7 +219,8 @@ def measure_load(name, config, build, work, scale):
             'actions': figures['actions'],
         }
     finally:
-        milter.stop()
+        for milter in group:
+            milter.stop()
 
 
 def measure_idle(name, build, work):

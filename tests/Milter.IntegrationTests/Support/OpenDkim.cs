@@ -35,6 +35,6 @@ internal static class OpenDkim
             """);
         return frozenClock is null
             ? await MilterProcess.StartAsync(port, Daemon, "-f", "-x", config)
-            : await MilterProcess.StartAsync("127.0.0.1", port, MilterCluster.FakeTime, [frozenClock, Daemon, "-f", "-x", config]);
+            : await MilterProcess.StartAsync("127.0.0.1", port, MilterCluster.FakeTime, ["-f", frozenClock, Daemon, "-f", "-x", config]);
     }
 }
