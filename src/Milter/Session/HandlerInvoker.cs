@@ -7,7 +7,7 @@ namespace Milter;
 /// Calls the handler: each call on the thread pool within its time limit (<see cref="HandlerCall"/>), the frame's bytes
 /// kept for a call left running, the handler retired when it overruns, PROGRESS while an end of message runs long.
 /// </summary>
-internal abstract class HandlerInvoker : SessionOutput
+internal abstract class HandlerInvoker : SessionIo
 {
     private protected HandlerInvoker(MilterDescription description, MilterSessionOptions options, ILogger log)
         : base(description, options, log)

@@ -8,16 +8,21 @@ using Milter.Protocol;
 namespace Milter;
 
 /// <summary>
-/// The top of a session (<see cref="MilterSession"/>'s engine): waits for the MTA's bytes on the right deadline, cuts
-/// each read into frames and dispatches them, flushes the read's replies once, and ends the connection whatever ends it.
+/// The top of a session (<see cref="MilterSession"/>'s engine), the read loop and dispatch: waits for the MTA's bytes on
+/// the right deadline, cuts each read into frames, turns each frame into its step (parsed once, its order checked, its
+/// macros kept), flushes the read's replies once, and ends the connection whatever ends it.
 /// </summary>
-internal sealed class SessionLoop : FrameDispatcher, ITransportEvents
+internal sealed class SessionLoop : StepRunner, ITransportEvents
 {
+    private readonly IMilterHandlerFactory _factory;
+    private NegotiationResult? _negotiation;
+    private int _messageCount;
+    private volatile bool _stopRequested;
+    private byte _lastMacroFor;
+
     /// <summary>A session for one connection; its handlers come from <paramref name="factory"/>.</summary>
     public SessionLoop(IMilterHandlerFactory factory, MilterSessionOptions options, ILogger log)
-        : base(factory, options, log)
-    {
-    }
+        : base(factory.Description, options, log) => _factory = factory;
 
     /// <summary>Whether a message is in progress (between its first command and end of message or abort).</summary>
     public bool IsInMessage => _smtp?.Message.InMessage ?? false;
@@ -56,7 +61,7 @@ internal sealed class SessionLoop : FrameDispatcher, ITransportEvents
             // The wait for data is here, not in a method of its own: an idle connection keeps one async state, not two.
             while (!(_stopRequested && !IsInMessage))
             {
-                var (limit, wait) = NextDeadline();
+                var (limit, wait) = NextDeadline(negotiated: _negotiation is not null);
                 if (limit <= TimeSpan.Zero)
                 {
                     LogTimeout(wait, limit);
@@ -164,48 +169,8 @@ internal sealed class SessionLoop : FrameDispatcher, ITransportEvents
         return !done;
     }
 
-    /// <summary>
-    /// Starts the next read on the session's deadline. Over the server's sockets the read takes no token: the deadline, when
-    /// it fires, cancels the pending read (<see cref="OnDeadlineFired"/>), so an idle connection holds no token source and
-    /// no registration on one. Other transports get the deadline's token, which also carries the owner's abort.
-    /// </summary>
-    private ValueTask<ReadResult> ReadWithin(TimeSpan limit)
-    {
-        if (_socket is null)
-            return _input.ReadAsync(ArmDeadline(limit));
-        _reading = true;
-        _deadline.ArmWithoutToken(limit);
-        // The abort may have come before this wait began; the fence pairs with the one in the cancellation itself.
-        Interlocked.MemoryBarrier();
-        if (_cancellation.IsCancellationRequested)
-            _deadline.Cancel();
-        return _input.ReadAsync(CancellationToken.None);
-    }
-
-    /// <summary>The deadline fired (time, or the server's abort): a read waiting on it ends now.</summary>
-    private protected override void OnDeadlineFired()
-    {
-        if (Volatile.Read(ref _reading))
-            _input.CancelPendingRead();
-    }
-
     /// <summary>The MTA went: a running step's call ends now (abort and close calls, and reads, are left to their deadline).</summary>
     void ITransportEvents.PeerClosed() => EndStepOnPeerClosed();
-
-    /// <summary>What the next read waits for, and for how long: negotiation, a whole frame, or the next command.</summary>
-    private (TimeSpan Limit, Wait Wait) NextDeadline()
-    {
-        if (_negotiation is null)
-            return (Remaining(_started, _options.NegotiationTimeout), Wait.Negotiation);
-        if (_pendingBytes > 0)
-            return (Remaining(_frameStarted, _options.ReadTimeout), Wait.Frame);
-        // A BODY frame whose payload the transport drops as it arrives is not whole until the last byte is dropped.
-        // Its time runs from its first byte, but not from before the session was free to see it (as for any frame: a
-        // handler call's time is not the MTA's).
-        if (_socket is not null && _socket.WatchDroppedBody(out var arrived, out _droppedLength))
-            return (Remaining(Math.Max(arrived, _readHandled), _options.ReadTimeout), Wait.DroppedBody);
-        return (_options.IdleTimeout, Wait.Command);
-    }
 
     /// <summary>The server aborts: the current wait or handler call ends now.</summary>
     void ITransportEvents.Aborted()
@@ -214,42 +179,197 @@ internal sealed class SessionLoop : FrameDispatcher, ITransportEvents
         Volatile.Read(ref _flushDuringCall)?.Cancel();
     }
 
-    private static TimeSpan Remaining(long since, TimeSpan limit) =>
-        limit == Timeout.InfiniteTimeSpan ? limit : limit - Stopwatch.GetElapsedTime(since);
-
-    private void LogTimeout(Wait wait, TimeSpan limit)
+    /// <summary>Handles one frame: parses it once, checks its order, and runs its step. Returns false when the session must end.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> HandleFrameAsync(MilterFrame frame)
     {
-        switch (wait)
+        var command = frame.CommandCode;
+        var macroFor = _lastMacroFor;
+        _lastMacroFor = 0;
+
+        if (command == MilterCommandCode.OptionNegotiation)
+            return Negotiate(frame);
+        if (_smtp is not { } smtp)
+            throw OutOfOrder($"{CommandNames.Of(command)} arrived before option negotiation.");
+        var context = smtp.Context;
+
+        switch (command)
         {
-            case Wait.Negotiation:
-                SessionLog.NegotiationTimedOut(_log, ConnectionId, _options.NegotiationTimeout, _pendingBytes);
-                break;
-            case Wait.Frame:
-                SessionLog.FrameTimedOut(_log, ConnectionId, _options.ReadTimeout, _pendingBytes);
-                break;
-            case Wait.DroppedBody:
-                SessionLog.DroppedBodyTimedOut(_log, ConnectionId, _droppedLength, _options.ReadTimeout);
-                break;
+            case MilterCommandCode.Macro:
+                var macros = MacroCommand.Parse(frame.Payload);
+                context.Macros.Set(macros.ForCommand, macros);
+                if (context.Mta == MtaKind.Unknown)
+                {
+                    context.Mta = MtaRecognizer.FromMacros(macros);
+                    _telemetry.Scope?.Mta = context.Mta;
+                }
+
+                _lastMacroFor = macros.ForCommand;
+                return true;
+
+            case MilterCommandCode.Connect:
+                if (smtp.Connected)
+                    throw OutOfOrder("CONNECT arrived twice on one connection without QUIT_NC.");
+                var connection = ConnectionInfo.From(ConnectCommand.Parse(frame.Payload));
+                smtp.Connected = true;
+                ScopeMacros(context, MacroStage.Connect, macroFor);
+                context.Connection = connection;
+                _telemetry.Scope?.Client = connection.Address;
+                await StepAsync(smtp, MilterSteps.Connect, StepArguments.ForConnect(connection)).ConfigureAwait(false);
+                return true;
+
+            case MilterCommandCode.Helo:
+                EnsureConnected(smtp, command);
+                var helo = TextCommand.Parse(frame.Payload, command).GetText();
+                await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
+                ScopeMacros(context, MacroStage.Helo, macroFor);
+                context.HeloName = helo;
+                await StepAsync(smtp, MilterSteps.Helo, StepArguments.ForHelo(helo)).ConfigureAwait(false);
+                return true;
+
+            case MilterCommandCode.Mail:
+                EnsureConnected(smtp, command);
+                var mail = EnvelopeCommand.Parse(frame.Payload, command);
+                await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
+                ScopeMacros(context, MacroStage.Mail, macroFor);
+                var sender = new Sender(mail.GetAddress(), mail.GetArguments());
+                StartMessage(smtp, sender);
+                await StepAsync(smtp, MilterSteps.Mail, StepArguments.ForMail(sender)).ConfigureAwait(false);
+                return true;
+
+            case MilterCommandCode.Rcpt:
+                var rcpt = EnvelopeCommand.Parse(frame.Payload, command);
+                EnterStage(smtp, MessageStage.Rcpt, command);
+                ScopeMacros(context, MacroStage.Rcpt, macroFor);
+                var recipient = new Recipient(rcpt.GetAddress(), rcpt.GetArguments());
+                context.AddRecipient(recipient);
+                context.AnswerRecipient(await StepAsync(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient)).ConfigureAwait(false));
+                return true;
+
+            case MilterCommandCode.Data:
+                EnterStage(smtp, MessageStage.Data, command);
+                await StepAsync(smtp, MilterSteps.Data, default).ConfigureAwait(false);
+                return true;
+
+            case MilterCommandCode.Header:
+                var header = HeaderCommand.Parse(frame.Payload);
+                EnterStage(smtp, MessageStage.Header, command);
+                // Header positions are translated for Sendmail at end of message; Postfix needs no list.
+                if (context.Mta != MtaKind.Postfix)
+                    context.AddHeaderName(KnownHeaderNames.Decode(header.Name.Span));
+                smtp.Trace.HeaderCount++;
+                await StepAsync(smtp, MilterSteps.Header, StepArguments.ForHeader(header.Name, header.Value)).ConfigureAwait(false);
+                return true;
+
+            case MilterCommandCode.EndOfHeaders:
+                EnterStage(smtp, MessageStage.EndOfHeaders, command);
+                await StepAsync(smtp, MilterSteps.EndOfHeaders, default).ConfigureAwait(false);
+                return true;
+
+            case MilterCommandCode.Body:
+                EnterStage(smtp, MessageStage.Body, command);
+                smtp.Trace.BodySize += frame.PayloadLength;
+                await StepAsync(smtp, MilterSteps.Body, StepArguments.ForBody(frame.Payload)).ConfigureAwait(false);
+                return true;
+
+            case MilterCommandCode.EndOfBody:
+                EnterStage(smtp, MessageStage.EndOfMessage, command);
+                smtp.Trace.BodySize += frame.Payload.Length;
+                // libmilter treats data on EOB as one more body chunk; a decision there ends the message.
+                if (frame.Payload.IsEmpty || !await LastChunkDecidesAsync(smtp, frame.Payload).ConfigureAwait(false))
+                    await EndOfMessageAsync(smtp).ConfigureAwait(false);
+                return !_stopRequested;
+
+            case MilterCommandCode.Abort:
+                // Postfix sends ABORT after every message, sometimes twice; outside a message it means nothing.
+                await AbandonMessageAsync(smtp, synthesised: false).ConfigureAwait(false);
+                return !_stopRequested;
+
+            case MilterCommandCode.Unknown:
+                EnsureConnected(smtp, command);
+                var unknown = TextCommand.Parse(frame.Payload, command);
+                await StepAsync(smtp, MilterSteps.Unknown, StepArguments.ForUnknown(unknown.Text)).ConfigureAwait(false);
+                return true;
+
+            case MilterCommandCode.QuitNewConnection:
+                await EndConnectionAsync().ConfigureAwait(false);
+                StartConnection(context.Mta);
+                return !_stopRequested;
+
+            case MilterCommandCode.Quit:
+                return false;
+
             default:
-                SessionLog.TimedOut(_log, ConnectionId, limit);
-                break;
+                throw new MilterProtocolException(MilterProtocolError.UnknownCommand, $"Unknown command {frame.DescribeCommand()}.");
         }
     }
 
-    private enum Wait
+    private bool Negotiate(MilterFrame frame)
     {
-        Negotiation,
-        Frame,
-        DroppedBody,
-        Command,
+        if (_negotiation is not null)
+            throw OutOfOrder("OPTNEG arrived twice on one connection.");
+        var offer = OptionNegotiation.Parse(frame.Payload);
+        try
+        {
+            _negotiation = OptionNegotiator.Negotiate(offer, _description.ToNegotiationRequest());
+        }
+        catch (MilterProtocolException e) when (e.Error == MilterProtocolError.Negotiation)
+        {
+            // libmilter closes without a reply when the MTA cannot give the milter what it needs.
+            SessionLog.NegotiationFailed(_log, ConnectionId, e.Message);
+            return false;
+        }
+
+        _negotiation.Reply.WriteTo(_output);
+        _unflushed = true;
+        SessionLog.Negotiated(_log, ConnectionId, _negotiation.Reply);
+        var unavailable = _negotiation.SelfAnsweredSteps | _negotiation.UnavailableOptions;
+        if (unavailable != ProtocolFlags.None)
+            SessionLog.OptionsUnavailable(_log, ConnectionId, unavailable);
+        StartConnection(MtaKind.Unknown);
+        return true;
     }
 
-    // A read waits on the deadline without its token (ReadWithin): set while it does.
-    private bool _reading;
-    private long _started;
-    private long _frameStarted;
-    private long _pendingBytes;
-    private long _droppedLength;
-    private long _readHandled;
-}
+    /// <summary>A new SMTP connection: after negotiation, and after each QUIT_NC (the MTA is still the same one).</summary>
+    private void StartConnection(MtaKind recognised)
+    {
+        var negotiation = _negotiation ?? throw new InvalidOperationException("Option negotiation comes first.");
+        var context = new MilterContext(negotiation, _description) { Mta = _options.Mta != MtaKind.Unknown ? _options.Mta : recognised, DefaultVerdict = _options.DefaultVerdict };
+        _smtp = new SmtpConnection(_factory.CreateHandler(), context, connected: (negotiation.Protocol & ProtocolFlags.NoConnect) != 0);
+        if (_telemetry.Scope is { } scope)
+            (scope.Mta, scope.Client, scope.QueueId) = (context.Mta, null, null);
+    }
 
+    private static void EnsureConnected(SmtpConnection smtp, MilterCommandCode command)
+    {
+        if (!smtp.Connected)
+            throw OutOfOrder($"{CommandNames.Of(command)} arrived before CONNECT.");
+    }
+
+    /// <summary>Macros belong to the command right after them; older ones of this stage and later stages go out of scope.</summary>
+    private static void ScopeMacros(MilterContext context, MacroStage stage, byte macroFor) =>
+        context.Macros.ClearFrom(stage, keepStage: MilterMacros.StageOf(macroFor) == stage);
+
+    private void StartMessage(SmtpConnection smtp, Sender? sender)
+    {
+        smtp.Message.Start();
+        smtp.SkipBody = false;
+        smtp.Context.StartMessage(sender);
+        _messageCount++;
+        _telemetry.StartMessage(smtp);
+    }
+
+    private void EnterStage(SmtpConnection smtp, MessageStage stage, MilterCommandCode command)
+    {
+        if (smtp.Message.TryEnter(stage, command))
+            return;
+        // Without MAIL (negotiated away) the first message command starts the message.
+        if ((smtp.Context.Negotiation.Protocol & ProtocolFlags.NoMail) == 0)
+            throw OutOfOrder($"{CommandNames.Of(command)} arrived outside a message (no MAIL before it).");
+        EnsureConnected(smtp, command);
+        StartMessage(smtp, null);
+        smtp.Message.TryEnter(stage, command);
+    }
+
+    private static MilterProtocolException OutOfOrder(string message) => new(MilterProtocolError.OutOfOrder, message);
+}

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -7,16 +8,17 @@ using Milter.Protocol;
 namespace Milter;
 
 /// <summary>
-/// The bottom of a session: the transport it reads and writes, the deadline its waits run on, and the replies it sends
-/// (written into one pending batch, flushed once per read, PROGRESS in between under the write lock).
+/// The bottom of a session, its I/O: the transport it reads and writes, the one deadline its waits run on (a read, a
+/// flush, a handler call: one at a time), and the replies it sends (written into one pending batch, flushed once per
+/// read, PROGRESS in between under the write lock).
 /// </summary>
 /// <remarks>
-/// A session is one object, its jobs layered from here up: <see cref="HandlerInvoker"/> calls the handler,
-/// <see cref="StepRunner"/> runs a step and the end of message, <see cref="FrameDispatcher"/> turns a frame into its step,
-/// <see cref="SessionLoop"/> reads and dispatches. One object rather than collaborators of their own: an idle
-/// connection's memory (docs/performance.md) pays no object headers and back references for the split.
+/// A session is one object, its jobs layered from here up, each layer using only the ones below it:
+/// <see cref="HandlerInvoker"/> calls the handler, <see cref="StepRunner"/> runs a step, the end of message and the
+/// cleanup, <see cref="SessionLoop"/> reads, cuts frames and dispatches them. One object rather than collaborators of
+/// their own: an idle connection's memory (docs/performance.md) pays no object headers and back references for the split.
 /// </remarks>
-internal abstract class SessionOutput : IMessageOutput
+internal abstract class SessionIo : IMessageOutput
 {
     private static long s_nextId;
 
@@ -39,7 +41,10 @@ internal abstract class SessionOutput : IMessageOutput
     private protected volatile bool _inStep;
     private SemaphoreSlim? _writeLock;
 
-    private protected SessionOutput(MilterDescription description, MilterSessionOptions options, ILogger log)
+    // A read waits on the deadline without its token (ReadWithin): set while it does.
+    private protected bool _reading;
+
+    private protected SessionIo(MilterDescription description, MilterSessionOptions options, ILogger log)
     {
         _description = description;
         _options = options;
@@ -65,10 +70,32 @@ internal abstract class SessionOutput : IMessageOutput
     /// <summary>Whether the MTA has gone; known at once over the server's sockets, elsewhere at the next read.</summary>
     private protected bool PeerClosed => _socket?.PeerClosed == true;
 
-    /// <summary>The deadline fired (time, or the server's abort): what waits on it without its token ends now.</summary>
-    private protected abstract void OnDeadlineFired();
+    /// <summary>The deadline fired (time, or the server's abort): a read waiting on it ends now.</summary>
+    private void OnDeadlineFired()
+    {
+        if (Volatile.Read(ref _reading))
+            _input.CancelPendingRead();
+    }
 
-    private static void OnDeadlineFired(object? state) => ((SessionOutput)state!).OnDeadlineFired();
+    /// <summary>
+    /// Starts the next read on the session's deadline. Over the server's sockets the read takes no token: the deadline, when
+    /// it fires, cancels the pending read (<see cref="OnDeadlineFired()"/>), so an idle connection holds no token source and
+    /// no registration on one. Other transports get the deadline's token, which also carries the owner's abort.
+    /// </summary>
+    private protected ValueTask<ReadResult> ReadWithin(TimeSpan limit)
+    {
+        if (_socket is null)
+            return _input.ReadAsync(ArmDeadline(limit));
+        _reading = true;
+        _deadline.ArmWithoutToken(limit);
+        // The abort may have come before this wait began; the fence pairs with the one in the cancellation itself.
+        Interlocked.MemoryBarrier();
+        if (_cancellation.IsCancellationRequested)
+            _deadline.Cancel();
+        return _input.ReadAsync(CancellationToken.None);
+    }
+
+    private static void OnDeadlineFired(object? state) => ((SessionIo)state!).OnDeadlineFired();
 
     /// <summary>
     /// Arms the session's own deadline, which serves its waits one at a time: a read, a flush, a handler call (never two
@@ -218,4 +245,57 @@ internal abstract class SessionOutput : IMessageOutput
             Volatile.Write(ref _flushDuringCall, new Deadline());
         return _flushDuringCall;
     }
+
+    /// <summary>What the next read waits for, and for how long: negotiation, a whole frame, or the next command.</summary>
+    private protected (TimeSpan Limit, Wait Wait) NextDeadline(bool negotiated)
+    {
+        if (!negotiated)
+            return (Remaining(_started, _options.NegotiationTimeout), Wait.Negotiation);
+        if (_pendingBytes > 0)
+            return (Remaining(_frameStarted, _options.ReadTimeout), Wait.Frame);
+        // A BODY frame whose payload the transport drops as it arrives is not whole until the last byte is dropped.
+        // Its time runs from its first byte, but not from before the session was free to see it (as for any frame: a
+        // handler call's time is not the MTA's).
+        if (_socket is not null && _socket.WatchDroppedBody(out var arrived, out _droppedLength))
+            return (Remaining(Math.Max(arrived, _readHandled), _options.ReadTimeout), Wait.DroppedBody);
+        return (_options.IdleTimeout, Wait.Command);
+    }
+
+    private static TimeSpan Remaining(long since, TimeSpan limit) =>
+        limit == Timeout.InfiniteTimeSpan ? limit : limit - Stopwatch.GetElapsedTime(since);
+
+    private protected void LogTimeout(Wait wait, TimeSpan limit)
+    {
+        switch (wait)
+        {
+            case Wait.Negotiation:
+                SessionLog.NegotiationTimedOut(_log, ConnectionId, _options.NegotiationTimeout, _pendingBytes);
+                break;
+            case Wait.Frame:
+                SessionLog.FrameTimedOut(_log, ConnectionId, _options.ReadTimeout, _pendingBytes);
+                break;
+            case Wait.DroppedBody:
+                SessionLog.DroppedBodyTimedOut(_log, ConnectionId, _droppedLength, _options.ReadTimeout);
+                break;
+            default:
+                SessionLog.TimedOut(_log, ConnectionId, limit);
+                break;
+        }
+    }
+
+    private protected enum Wait
+    {
+        Negotiation,
+        Frame,
+        DroppedBody,
+        Command,
+    }
+
+    // The read side's clocks: the session's start, the pending frame's first byte, what it holds, a dropped BODY's length
+    // and when the session was last free to see one.
+    private protected long _started;
+    private protected long _frameStarted;
+    private protected long _pendingBytes;
+    private protected long _droppedLength;
+    private protected long _readHandled;
 }
