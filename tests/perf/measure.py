@@ -244,8 +244,7 @@ def measure_idle(name, build, work):
         return {'idle_kib_per_connection': (after - before) / held if held else None, 'held': held,
                 'rss_before_kib': before, 'rss_after_kib': after}
     finally:
-        for milter in group:
-            milter.stop()
+        milter.stop()
 
 
 def first_line(command):
