@@ -39,8 +39,11 @@ internal sealed partial class PipelineHandler
             _held?.Start(false, false);
     }
 
-    /// <summary>Keeps what the replayed parts will read of a header or body chunk as it arrives.</summary>
-    private static void Hold<TArgument>(HeldContent held, MilterContext context, MilterSteps step, TArgument argument)
+    /// <summary>
+    /// Keeps what the replayed parts will read of a header or body chunk as it arrives; false when the body cannot be kept
+    /// (its temporary file cannot be written: logged, and the message is tempfailed, as nothing can be shown to those parts).
+    /// </summary>
+    private bool Hold<TArgument>(HeldContent held, MilterContext context, MilterSteps step, TArgument argument)
     {
         if (step == MilterSteps.Header && held.HoldsHeaders && argument is HeaderField header)
         {
@@ -51,8 +54,24 @@ internal sealed partial class PipelineHandler
         }
         else if (step == MilterSteps.Body && held.HoldsBody && argument is ReadOnlyMemory<byte> chunk)
         {
-            held.Body.Append(chunk.Span);
+            try
+            {
+                held.Body.Append(chunk.Span);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                HeldContentFailed(e, context, step);
+                return false;
+            }
         }
+
+        return true;
+    }
+
+    private void HeldContentFailed(Exception exception, MilterContext context, MilterSteps step)
+    {
+        PipelineLog.HeldContentFailed(_composition.Logger, exception, _composition.Name, context.QueueId);
+        MilterMetrics.RecordHandlerError(step, exception.GetType().FullName ?? "exception");
     }
 
     /// <summary>
@@ -85,7 +104,20 @@ internal sealed partial class PipelineHandler
 
         if (!part.Handles(MilterSteps.Body) || part.SkipBody)
             return null;
-        await using var body = await CurrentBodyAsync(message.Changes, cancellationToken).ConfigureAwait(false);
+        Stream body;
+        try
+        {
+            body = await CurrentBodyAsync(message.Changes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // An earlier part's replacement stream failed, or the temporary file: as when a replacement cannot be sent, the
+            // message is tempfailed and no change is sent half-made.
+            HeldContentFailed(e, context, MilterSteps.EndOfMessage);
+            return MilterVerdict.Tempfail();
+        }
+
+        await using var _ = body.ConfigureAwait(false);
         // In chunks as the MTA sends them.
         var chunk = ArrayPool<byte>.Shared.Rent(MilterResponseWriter.BodyChunkLength);
         try

@@ -102,8 +102,8 @@ internal sealed partial class PipelineHandler : IMilterHandler, IAsyncDisposable
                 await SettleRecipientsAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_held is { } held)
-            Hold(held, context, step, argument);
+        if (_held is { } held && !Hold(held, context, step, argument))
+            return MilterVerdict.Tempfail();
         foreach (var part in _parts)
         {
             if (!TakesPart(part, context, step, argument))

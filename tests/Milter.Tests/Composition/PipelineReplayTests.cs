@@ -130,6 +130,43 @@ public class PipelineReplayTests
     }
 
     [Fact]
+    public async Task A_dry_run_part_is_shown_the_changed_message_too_and_its_own_changes_are_dropped()
+    {
+        var calls = new List<string>();
+        var pipeline = MilterPipeline.Create("p")
+            .Add(Editor([]))
+            .Add(Part("trial", calls, actions: Edits, setUp: h => h.EndOfMessage = m => m.ChangeHeader("Subject", "trial")), part =>
+            {
+                part.DryRun = true;
+                part.DryRunHeader = "X-DryRun-Trial";
+            })
+            .Build();
+
+        var outcome = await SendAsync(pipeline);
+
+        Assert.Contains("header Subject: changed", calls);
+        Assert.Contains("body 10", calls);
+        Assert.Equal("changed", outcome.Delivered!.Message.Header("Subject")?.Trim());
+        Assert.Equal("trial: continue; change_header", outcome.Delivered.Message.Header("X-DryRun-Trial")?.Trim());
+    }
+
+    [Fact]
+    public async Task A_replacement_stream_that_fails_while_read_for_a_later_part_tempfails_the_message()
+    {
+        var calls = new List<string>();
+        var pipeline = MilterPipeline.Create("p")
+            .Add(Part("replacer", [], actions: ActionFlags.ChangeBody, setUp: h => h.EndOfMessage = m => m.ReplaceBody(new FailingStream())))
+            .Add(Part("reader", calls, steps: MilterSteps.Body | MilterSteps.EndOfMessage))
+            .Build();
+
+        var outcome = await SendAsync(pipeline);
+
+        Assert.True(outcome.Tempfailed);
+        Assert.Equal("abort", Steps(calls)[^1]);
+        Assert.DoesNotContain("eom", calls);
+    }
+
+    [Fact]
     public void A_held_body_past_the_memory_bound_goes_to_a_private_temporary_file_deleted_at_the_next_message()
     {
         using var held = new HeldBody();
@@ -192,6 +229,17 @@ public class PipelineReplayTests
             calls.Add("abort");
             return ValueTask.CompletedTask;
         }
+    }
+
+    private sealed class FailingStream : MemoryStream
+    {
+        public FailingStream()
+            : base("some"u8.ToArray())
+        {
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromException<int>(new IOException("the disk went away"));
     }
 
     private sealed class BodyReader(MemoryStream seen) : MilterHandler
