@@ -2,8 +2,8 @@ namespace Milter;
 
 /// <summary>
 /// A message body held for the pipeline parts shown it at end of message: in memory up to <see cref="MemoryLimit"/> bytes,
-/// past that in a temporary file readable only by this user and deleted when the next message starts or the connection
-/// ends. Read back any number of times, each reader from the start.
+/// past that in a temporary file readable only by this user, deleted when the holder is reset or disposed. Read back any
+/// number of times, each reader from the start, or handed over whole (<see cref="Detach"/>).
 /// </summary>
 internal sealed class HeldBody : IDisposable
 {
@@ -61,6 +61,25 @@ internal sealed class HeldBody : IDisposable
             return new MemoryStream(_memory.GetBuffer(), 0, (int)_memory.Length, writable: false);
         _file.Flush();
         return new FileStream(_file.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+    }
+
+    /// <summary>
+    /// Hands the held bytes over as a seekable stream at the start that owns them (a file is deleted when the stream is
+    /// disposed); the holder is left empty.
+    /// </summary>
+    public Stream Detach()
+    {
+        if (_file is { } file)
+        {
+            _file = null;
+            file.Flush();
+            file.Position = 0;
+            return file;
+        }
+
+        var memory = new MemoryStream(_memory.GetBuffer(), 0, (int)_memory.Length, writable: false);
+        Release();
+        return memory;
     }
 
     /// <summary>Empties it for the next message: the file is deleted, memory kept only when small.</summary>

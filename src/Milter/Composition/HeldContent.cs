@@ -5,9 +5,8 @@ namespace Milter;
 /// <summary>
 /// What a pipeline holds of one message for its parts that are shown the content at end of message, as the earlier parts
 /// left it: the headers as received (in memory: the MTA's header limits, and the session's message limits when set, bound
-/// them) and the body (<see cref="HeldBody"/>), each only when such a part reads it; and a copy of a replacement body
-/// given as a stream, so it can be shown to a later part and still be sent. Made on the first message that needs it, kept
-/// for the connection.
+/// them) and the body (<see cref="HeldBody"/>), each only when such a part reads it. Made on the first message that needs
+/// it, kept for the connection, emptied when the message ends.
 /// </summary>
 internal sealed class HeldContent : IDisposable
 {
@@ -24,10 +23,11 @@ internal sealed class HeldContent : IDisposable
 
     public HeldBody Body { get; } = new();
 
-    /// <summary>A replacement body read from an earlier part's stream, and the reader the message's changes now send it from.</summary>
-    public HeldBody Replacement { get; } = new();
-
-    public Stream? ReplacementReader { get; set; }
+    /// <summary>
+    /// A replacement body an earlier part gave as a stream, read once into a <see cref="HeldBody"/> the message's changes now
+    /// own and send from; the replays rewind it.
+    /// </summary>
+    public Stream? Replacement { get; set; }
 
     /// <summary>Starts a message: holds what the parts shown the content then will read.</summary>
     public void Start(bool headers, bool body)
@@ -35,8 +35,7 @@ internal sealed class HeldContent : IDisposable
         (HoldsHeaders, HoldsBody) = (headers, body);
         _headers.Clear();
         Body.Reset();
-        Replacement.Reset();
-        ReplacementReader = null;
+        Replacement = null;
     }
 
     /// <summary>Keeps a copy of a header (the session's buffer is reused after the step).</summary>
@@ -45,9 +44,5 @@ internal sealed class HeldContent : IDisposable
     /// <summary>A header a change wrote, as the MTA would send it to the next milter.</summary>
     public static HeaderField Written(string name, string value) => new(WireText.Encode(name), WireText.Encode(value));
 
-    public void Dispose()
-    {
-        Body.Dispose();
-        Replacement.Dispose();
-    }
+    public void Dispose() => Body.Dispose();
 }

@@ -83,6 +83,8 @@ internal sealed partial class PipelineHandler
         }
 
         ReportDryRuns(context);
+        // Every part was shown its content: what was held for them goes (a replacement is the changes' until sent).
+        _held?.Start(false, false);
         return ended ?? MilterVerdict.Continue;
     }
 
@@ -137,6 +139,7 @@ internal sealed partial class PipelineHandler
             part.Open = false;
         }
 
+        _held?.Start(false, false);
         ReportDryRuns(context);
     }
 

@@ -15,8 +15,8 @@ internal sealed partial class PipelineHandler
 {
     private HeldContent? _held;
 
-    /// <summary>Whether the current (or last) message held any content for a replayed part.</summary>
-    internal bool HoldsContent => _held is { HoldsHeaders: true } or { HoldsBody: true };
+    /// <summary>Whether a message on this connection held content for a replayed part (the holder is made for the first).</summary>
+    internal bool HasHeldContent => _held is not null;
 
     /// <summary>At the start of a message: which parts are shown their content at end of message, and what to hold for them.</summary>
     private void PlanReplay()
@@ -105,9 +105,10 @@ internal sealed partial class PipelineHandler
         if (!part.Handles(MilterSteps.Body) || part.SkipBody)
             return null;
         Stream body;
+        bool owned;
         try
         {
-            body = await CurrentBodyAsync(message.Changes, cancellationToken).ConfigureAwait(false);
+            (body, owned) = await CurrentBodyAsync(message.Changes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -117,7 +118,6 @@ internal sealed partial class PipelineHandler
             return MilterVerdict.Tempfail();
         }
 
-        await using var _ = body.ConfigureAwait(false);
         // In chunks as the MTA sends them.
         var chunk = ArrayPool<byte>.Shared.Rent(MilterResponseWriter.BodyChunkLength);
         try
@@ -138,6 +138,11 @@ internal sealed partial class PipelineHandler
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
+            // The replacement the changes own is rewound for the next part and for sending.
+            if (owned)
+                await body.DisposeAsync().ConfigureAwait(false);
+            else
+                body.Position = 0;
         }
     }
 
@@ -153,30 +158,31 @@ internal sealed partial class PipelineHandler
     }
 
     /// <summary>
-    /// The body as it now stands: a replacement recorded so far, or the body as received. A replacement given as a stream is
-    /// read once into <see cref="HeldContent.Replacement"/>, which the changes then send from.
+    /// The body as it now stands, and whether the reader is the caller's to dispose: a replacement recorded so far, or the body
+    /// as received. A replacement given as a stream is read once into a <see cref="HeldBody"/> (memory, then a file) that the
+    /// changes then own and send from (<see cref="HeldContent.Replacement"/>); the caller rewinds it.
     /// </summary>
-    private async ValueTask<Stream> CurrentBodyAsync(MessageChanges changes, CancellationToken cancellationToken)
+    private async ValueTask<(Stream Body, bool Owned)> CurrentBodyAsync(MessageChanges changes, CancellationToken cancellationToken)
     {
         var held = _held!;
         var (bytes, stream) = changes.Body;
         if (bytes is { } replaced)
         {
-            return MemoryMarshal.TryGetArray(replaced, out var array)
+            return (MemoryMarshal.TryGetArray(replaced, out var array)
                 ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false)
-                : new MemoryStream(replaced.ToArray(), writable: false);
+                : new MemoryStream(replaced.ToArray(), writable: false), true);
         }
 
         if (stream is null)
-            return held.Body.OpenRead();
-        if (!ReferenceEquals(stream, held.ReplacementReader))
+            return (held.Body.OpenRead(), true);
+        if (!ReferenceEquals(stream, held.Replacement))
         {
-            held.Replacement.Reset();
-            await held.Replacement.AppendAsync(stream, cancellationToken).ConfigureAwait(false);
-            held.ReplacementReader = held.Replacement.OpenRead();
-            changes.SetBody(null, held.ReplacementReader, leaveOpen: false);
+            using var copy = new HeldBody();
+            await copy.AppendAsync(stream, cancellationToken).ConfigureAwait(false);
+            held.Replacement = copy.Detach();
+            changes.SetBody(null, held.Replacement, leaveOpen: false);
         }
 
-        return held.Replacement.OpenRead();
+        return (held.Replacement, false);
     }
 }
