@@ -91,6 +91,55 @@ public class PipelineReplayTests
     }
 
     [Fact]
+    public async Task Accept_while_shown_the_content_stops_only_that_part_and_skip_only_its_body()
+    {
+        List<string> accepting = [], skipping = [];
+        var body = new string('x', 70_000);
+        var mail = Mail;
+        mail.Body = Encoding.ASCII.GetBytes(body + "\r\n" + body + "\r\n");
+        var pipeline = MilterPipeline.Create("p")
+            .Add(Part("editor", [], actions: Edits, setUp: h => h.EndOfMessage = m => m.AddHeader("X-Added", "yes")))
+            .Add(Part("accepting", accepting, setUp: h => h.Verdicts[MilterSteps.EndOfHeaders] = () => MilterVerdict.Accept))
+            .Add(Part("skipping", skipping, actions: Edits, setUp: h =>
+            {
+                h.Verdicts[MilterSteps.Body] = () => MilterVerdict.Skip;
+                h.EndOfMessage = m => m.AddHeader("X-Skipping", "done");
+            }))
+            .Build();
+
+        await using var client = Serve(pipeline);
+        var outcome = await client.SendMessageAsync(Envelope(), mail);
+
+        Assert.Equal("yes", outcome.Delivered!.Message.Header("X-Added")?.Trim());
+        Assert.Equal("done", outcome.Delivered.Message.Header("X-Skipping")?.Trim());
+        var accepted = Steps(accepting);
+        Assert.Equal(["header X-Added: yes", "eoh", "abort"], accepted[^3..]);
+        Assert.DoesNotContain(accepted, c => c.StartsWith("body", StringComparison.Ordinal));
+        var skipped = Steps(skipping);
+        Assert.Single(skipped, c => c.StartsWith("body", StringComparison.Ordinal));
+        Assert.Equal("eom", skipped[^1]);
+    }
+
+    [Fact]
+    public async Task Header_values_are_shown_with_or_without_the_leading_space_as_each_part_asked()
+    {
+        List<string> plain = [], spaced = [];
+        var pipeline = MilterPipeline.Create("p")
+            .Add(Part("editor", [], actions: Edits, leadingSpace: true, setUp: h => h.EndOfMessage = m => m.ChangeHeader("Subject", " changed")))
+            .Add(Part("plain", plain, steps: MilterSteps.Header | MilterSteps.EndOfMessage))
+            .Add(Part("spaced", spaced, steps: MilterSteps.Header | MilterSteps.EndOfMessage, leadingSpace: true))
+            .Build();
+
+        var outcome = await SendAsync(pipeline);
+
+        Assert.Equal("Subject: changed", outcome.Delivered!.Message.Headers.Where(h => h.Key == "Subject").Select(h => $"{h.Key}:{h.Value}").Single().TrimEnd());
+        Assert.Contains("header Subject: changed", Steps(plain));
+        Assert.Contains("header From: <sender@origin.test>", Steps(plain));
+        Assert.Contains("header Subject:  changed", Steps(spaced));
+        Assert.Contains("header From:  <sender@origin.test>", Steps(spaced));
+    }
+
+    [Fact]
     public async Task A_part_after_one_that_cannot_change_the_message_reads_it_as_it_arrives_and_nothing_is_held()
     {
         var calls = new List<string>();
