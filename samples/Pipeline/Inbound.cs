@@ -13,8 +13,8 @@ public static class Inbound
 {
     /// <summary>
     /// The composition; with <paramref name="services"/> (the host's), OpenDKIM is added from configuration as its last
-    /// part (the parts before it add only headers it does not sign). Without a host (a test in memory) there is no
-    /// configuration to find OpenDKIM in, and the two local parts run alone.
+    /// part (shown the headers and body as the parts before it left them, it signs what is delivered). Without a host (a
+    /// test in memory) there is no configuration to find OpenDKIM in, and the two local parts run alone.
     /// </summary>
     public static MilterComposition Build(IServiceProvider? services = null, ILogger? logger = null)
     {

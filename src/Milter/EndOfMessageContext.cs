@@ -87,11 +87,12 @@ public sealed class EndOfMessageContext
     public void AddHeader(string name, string value)
     {
         Check(ActionFlags.AddHeaders, nameof(AddHeader));
-        var (asInsert, index) = Headers.Add(name);
+        var folded = Fold(value);
+        var (asInsert, index) = Headers.Add(name, folded);
         if (asInsert)
-            MilterResponseWriter.WriteInsertHeader(_actions, index, name, Fold(value));
+            MilterResponseWriter.WriteInsertHeader(_actions, index, name, folded);
         else
-            MilterResponseWriter.WriteAddHeader(_actions, name, Fold(value));
+            MilterResponseWriter.WriteAddHeader(_actions, name, folded);
         _actionCodes.Add(asInsert ? MilterResponseCode.InsertHeader : MilterResponseCode.AddHeader);
     }
 
@@ -104,8 +105,9 @@ public sealed class EndOfMessageContext
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         Check(ActionFlags.AddHeaders, nameof(InsertHeader));
-        var wire = Headers.Insert(index, name);
-        MilterResponseWriter.WriteInsertHeader(_actions, wire, name, Fold(value));
+        var folded = Fold(value);
+        var wire = Headers.Insert(index, name, folded);
+        MilterResponseWriter.WriteInsertHeader(_actions, wire, name, folded);
         _actionCodes.Add(MilterResponseCode.InsertHeader);
     }
 
@@ -118,8 +120,9 @@ public sealed class EndOfMessageContext
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(index);
         ArgumentException.ThrowIfNullOrEmpty(value);
         Check(ActionFlags.ChangeHeaders, nameof(ChangeHeader));
-        var wire = Headers.Change(name, index);
-        MilterResponseWriter.WriteChangeHeader(_actions, wire, name, Fold(value));
+        var folded = Fold(value);
+        var wire = Headers.Change(name, index, folded);
+        MilterResponseWriter.WriteChangeHeader(_actions, wire, name, folded);
         _actionCodes.Add(MilterResponseCode.ChangeHeader);
     }
 

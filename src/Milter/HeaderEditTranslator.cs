@@ -16,7 +16,8 @@ namespace Milter;
 /// delivers two); any other ADDHEADER goes before the first header of the same name, deleted ones included, so those
 /// adds are sent as an insert past the end, which appends as Postfix does.</item>
 /// </list>
-/// For positions the translator keeps the header names the milter was shown (when it asked for headers).
+/// For positions the translator keeps the header names the milter was shown (when it asked for headers). It also keeps
+/// the values the changes wrote, so a pipeline can show a later part the headers as they now stand (<see cref="Visible"/>).
 /// </summary>
 internal sealed class HeaderEditTranslator
 {
@@ -25,7 +26,8 @@ internal sealed class HeaderEditTranslator
     private MtaKind _mta;
 
     // The list as the MTA holds it: its Received: first (Own), Sendmail's defaults (Hidden until filled in), then the
-    // headers the milter saw and added, deleted ones kept in place (Deleted).
+    // headers the milter saw and added, deleted ones kept in place (Deleted). A header the milter saw keeps its place in
+    // the received list (Source) until a change gives it a value; an added one has its value.
     private readonly List<Entry> _entries = [];
 
     public HeaderEditTranslator(MtaKind mta, IReadOnlyList<string> receivedNames) => Reset(mta, receivedNames);
@@ -37,15 +39,15 @@ internal sealed class HeaderEditTranslator
         _entries.Clear();
         // Room for the changes too, so the list grows once, not at every doubling.
         _entries.EnsureCapacity(1 + SendmailHeaders.Defaults.Length + receivedNames.Count + 8);
-        _entries.Add(new Entry(string.Empty, EntryKind.Own));
+        _entries.Add(new Entry(string.Empty, EntryKind.Own, -1, null));
         if (mta == MtaKind.Sendmail)
         {
             foreach (var name in SendmailHeaders.Defaults)
-                _entries.Add(new Entry(name, EntryKind.Hidden));
+                _entries.Add(new Entry(name, EntryKind.Hidden, -1, null));
         }
 
         for (var i = 0; i < receivedNames.Count; i++)
-            _entries.Add(new Entry(receivedNames[i], EntryKind.Live));
+            _entries.Add(new Entry(receivedNames[i], EntryKind.Live, i, null));
     }
 
     /// <summary>Takes <paramref name="other"/>'s MTA and list as they are now (a pipeline's dry-run part starts from them).</summary>
@@ -67,10 +69,10 @@ internal sealed class HeaderEditTranslator
     private bool Sendmail => _mta == MtaKind.Sendmail;
 
     /// <summary>The INSHEADER index for an insert before the <paramref name="index"/>-th visible header (0: above the MTA's Received:).</summary>
-    public uint Insert(int index, string name)
+    public uint Insert(int index, string name, string value)
     {
         var position = PositionOfVisible(index);
-        _entries.Insert(Math.Min(position, _entries.Count), new Entry(name, EntryKind.Live));
+        _entries.Insert(Math.Min(position, _entries.Count), new Entry(name, EntryKind.Live, -1, value));
         return Sendmail ? (uint)position : (uint)index;
     }
 
@@ -78,25 +80,27 @@ internal sealed class HeaderEditTranslator
     /// How to append a header: ADDHEADER, or (Sendmail) INSHEADER past the end with its index, unless the name is a
     /// default Sendmail still holds hidden: then ADDHEADER, which puts it in that default's place.
     /// </summary>
-    public (bool AsInsert, uint Index) Add(string name)
+    public (bool AsInsert, uint Index) Add(string name, string value)
     {
         var hidden = HiddenDefault(name);
         if (hidden >= 0)
         {
-            _entries[hidden] = _entries[hidden] with { Kind = EntryKind.Live };
+            _entries[hidden] = _entries[hidden] with { Kind = EntryKind.Live, Value = value };
             return (false, 0);
         }
 
-        _entries.Add(new Entry(name, EntryKind.Live));
+        _entries.Add(new Entry(name, EntryKind.Live, -1, value));
         return Sendmail ? (true, SendmailEnd) : (false, 0);
     }
 
     /// <summary>The CHGHEADER index for a change of the <paramref name="occurrence"/>-th (1-based) header called <paramref name="name"/>.</summary>
-    public uint Change(string name, int occurrence)
+    public uint Change(string name, int occurrence, string value)
     {
         var (index, position) = Find(name, occurrence);
         if (position < 0)
-            Added(name);
+            Added(name, value);
+        else
+            _entries[position] = _entries[position] with { Value = value };
         return index;
     }
 
@@ -113,17 +117,17 @@ internal sealed class HeaderEditTranslator
 
     // Where an MTA puts a change of a header that is not there: Postfix appends; Sendmail fills its hidden default of
     // that name, or else adds it before the first header of that name (deleted ones included), or else appends.
-    private void Added(string name)
+    private void Added(string name, string value)
     {
         var hidden = HiddenDefault(name);
         if (hidden >= 0)
         {
-            _entries[hidden] = _entries[hidden] with { Kind = EntryKind.Live };
+            _entries[hidden] = _entries[hidden] with { Kind = EntryKind.Live, Value = value };
             return;
         }
 
         var first = Sendmail ? IndexOf(name, EntryKind.Live, EntryKind.Deleted) : -1;
-        _entries.Insert(first < 0 ? _entries.Count : first, new Entry(name, EntryKind.Live));
+        _entries.Insert(first < 0 ? _entries.Count : first, new Entry(name, EntryKind.Live, -1, value));
     }
 
     private int HiddenDefault(string name) => IndexOf(name, EntryKind.Hidden, EntryKind.Hidden);
@@ -174,7 +178,21 @@ internal sealed class HeaderEditTranslator
         return _entries.Count + (index - visible);
     }
 
+    /// <summary>
+    /// The headers as they now stand, in the MTA's order, as the MTA would show them to the next milter (its own Received:
+    /// and headers hidden or deleted left out): each as (name, the value a change wrote, or null and its place in the
+    /// received list when no change touched it).
+    /// </summary>
+    public IEnumerable<(string Name, string? Value, int Source)> Visible()
+    {
+        foreach (var entry in _entries)
+        {
+            if (entry.Kind == EntryKind.Live)
+                yield return (entry.Name, entry.Value, entry.Source);
+        }
+    }
+
     private static bool Same(Entry entry, string name) => entry.Name.Equals(name, StringComparison.OrdinalIgnoreCase);
 
-    private readonly record struct Entry(string Name, EntryKind Kind);
+    private readonly record struct Entry(string Name, EntryKind Kind, int Source, string? Value);
 }

@@ -32,6 +32,12 @@ internal sealed class MessageChanges
     /// <summary>Whether the body is replaced.</summary>
     public bool ReplacesBody => _body is not null || _bodyStream is not null;
 
+    /// <summary>The header list as the changes so far left it; null while no header was changed.</summary>
+    public HeaderEditTranslator? ChangedHeaders => _headersInUse ? _headers : null;
+
+    /// <summary>The replacement body recorded so far: its bytes, or its stream (not yet read); both null when the body is kept.</summary>
+    public (ReadOnlyMemory<byte>? Bytes, Stream? Stream) Body => (_body, _bodyStream);
+
     /// <summary>The header list for this message, made on the first header change.</summary>
     public HeaderEditTranslator HeadersFor(MilterContext context)
     {

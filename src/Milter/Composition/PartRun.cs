@@ -25,6 +25,20 @@ internal sealed class PartRun(IMilterHandler handler, IMilterHandlerFactory fact
     /// <summary>The part applied to the current message (for the dry-run report).</summary>
     public bool Applied { get; set; }
 
+    /// <summary>
+    /// Its headers, end of headers and body are held and shown to it at end of message, as the parts before it left them: an
+    /// earlier part in the message may change the headers or the body.
+    /// </summary>
+    public bool Replayed { get; set; }
+
+    /// <summary>It handles the headers, the end of headers or the body.</summary>
+    public bool ReadsContent => Handles(MilterSteps.Header | MilterSteps.EndOfHeaders | MilterSteps.Body);
+
+    /// <summary>What it may do at end of message changes what a later part is shown: headers or body (a dry-run part: its header).</summary>
+    public bool MayChangeContent => Settings.DryRun
+        ? Settings.Options.DryRunHeader is not null
+        : ((Description.Actions | Description.OptionalActions) & (ActionFlags.AddHeaders | ActionFlags.ChangeHeaders | ActionFlags.ChangeBody)) != 0;
+
     /// <summary>What a dry-run part would have done with the current message.</summary>
     public DryRunRecord DryRun { get; } = new();
 

@@ -6,8 +6,9 @@ namespace Milter;
 internal sealed partial class PipelineHandler
 {
     /// <summary>
-    /// End of message: each open part, in order, records its changes in a fork of the message's (<see cref="MessageChanges"/>),
-    /// so its header indexes count the headers as the earlier parts left them. A part's fork is taken into the message when it
+    /// End of message: each open part, in order, is first shown its held content when it is replayed (<see cref="ReplayAsync"/>),
+    /// then records its changes in a fork of the message's (<see cref="MessageChanges"/>), so its header indexes count the
+    /// headers as the earlier parts left them. A part's fork is taken into the message when it
     /// continues or accepts, dropped when it fails or runs dry (its dry-run header is added in its place); a reject, tempfail or
     /// discard ends the message, and the parts after it get their abort.
     /// </summary>
@@ -32,6 +33,25 @@ internal sealed partial class PipelineHandler
                 await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
                 part.Open = false;
                 continue;
+            }
+
+            if (part.Replayed)
+            {
+                ended = await ReplayAsync(part, message, cancellationToken).ConfigureAwait(false);
+                if (ended is not null)
+                {
+                    // It ended the message during its content: it gets its abort, as after such a verdict as the content arrives.
+                    if (part.Open)
+                        await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
+                    part.Open = false;
+                    continue;
+                }
+
+                if (!part.Open)
+                {
+                    AddDryRunHeader(part, message, leadingSpace);
+                    continue;
+                }
             }
 
             var fork = message.Changes.Fork(context);
@@ -63,6 +83,8 @@ internal sealed partial class PipelineHandler
         }
 
         ReportDryRuns(context);
+        // Every part was shown its content: what was held for them goes (a replacement is the changes' until sent).
+        _held?.Start(false, false);
         return ended ?? MilterVerdict.Continue;
     }
 
@@ -117,6 +139,7 @@ internal sealed partial class PipelineHandler
             part.Open = false;
         }
 
+        _held?.Start(false, false);
         ReportDryRuns(context);
     }
 
@@ -138,6 +161,7 @@ internal sealed partial class PipelineHandler
     /// <summary>Disposes every part's handler, even when one throws (the first failure is thrown afterwards).</summary>
     public async ValueTask DisposeAsync()
     {
+        _held?.Dispose();
         Exception? first = null;
         foreach (var part in _parts)
         {
@@ -187,6 +211,8 @@ internal sealed partial class PipelineHandler
             part.HasRecipient = false;
             part.Open = part.Applied = !part.ConnectionDone && part.Settings.MessageMatches(context);
         }
+
+        PlanReplay();
     }
 
     /// <summary>Once the recipients are known, a part with recipient domains none of which was accepted leaves the message (its abort).</summary>

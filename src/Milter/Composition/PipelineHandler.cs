@@ -102,18 +102,25 @@ internal sealed partial class PipelineHandler : IMilterHandler, IAsyncDisposable
                 await SettleRecipientsAsync(context, cancellationToken).ConfigureAwait(false);
         }
 
+        if (_held is { } held && !Hold(held, context, step, argument))
+            return MilterVerdict.Tempfail();
         foreach (var part in _parts)
         {
             if (!TakesPart(part, context, step, argument))
                 continue;
-            var verdict = await CallAsync(part, context, step, Translate(part, context, argument), call, cancellationToken).ConfigureAwait(false);
-            if (verdict is not { } decided)
-                continue;
-            if (await ApplyAsync(part, context, step, decided, cancellationToken).ConfigureAwait(false) is { } final)
+            if (await CallAndApplyAsync(part, context, step, argument, call, cancellationToken).ConfigureAwait(false) is { } final)
                 return final;
         }
 
         return Combined(step);
+    }
+
+    /// <summary>Calls one part and applies its verdict; returns the answer when it ends the step for the parts after it.</summary>
+    private async ValueTask<MilterVerdict?> CallAndApplyAsync<TArgument>(PartRun part, MilterContext context, MilterSteps step, TArgument argument,
+        Func<IMilterHandler, MilterContext, TArgument, CancellationToken, ValueTask<MilterVerdict>> call, CancellationToken cancellationToken)
+    {
+        var verdict = await CallAsync(part, context, step, Translate(part, context, argument), call, cancellationToken).ConfigureAwait(false);
+        return verdict is { } decided ? await ApplyAsync(part, context, step, decided, cancellationToken).ConfigureAwait(false) : null;
     }
 
     private bool TakesPart<TArgument>(PartRun part, MilterContext context, MilterSteps step, TArgument argument)
@@ -123,6 +130,8 @@ internal sealed partial class PipelineHandler : IMilterHandler, IAsyncDisposable
         if (!IsMessageStep(step))
             return true;
         if (!part.Open || (step == MilterSteps.Body && part.SkipBody))
+            return false;
+        if (part.Replayed && step is MilterSteps.Header or MilterSteps.EndOfHeaders or MilterSteps.Body)
             return false;
         if (step != MilterSteps.Rcpt)
             return true;

@@ -19,4 +19,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 2905, Level = LogLevel.Warning, Message = "Pipeline {Pipeline}: the dry-run header of part {Part} was not added: the MTA did not grant adding headers")]
     public static partial void DryRunHeaderRefused(ILogger logger, string pipeline, string part);
+
+    [LoggerMessage(EventId = 2906, Level = LogLevel.Error, Message = "Pipeline {Pipeline}: the message content held for its later parts could not be written or read (queue id {QueueId}); the message is tempfailed")]
+    public static partial void HeldContentFailed(ILogger logger, Exception exception, string pipeline, string? queueId);
 }

@@ -90,8 +90,8 @@ public class ExternalPartHostingTests
         await host.StopAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(["tag-subject", "scanner"], composition.PartNames);
-        // Both parts change the Subject: the later one's change is the one delivered.
-        Assert.Equal("[seen] hi", first.Headers["Subject"]);
+        // The scanner is shown the Subject as the local part left it, as the MTA chain shows the next milter, and tags that.
+        Assert.Equal("[seen] [local] hi", first.Headers["Subject"]);
         Assert.NotNull(first.Headers["X-Seen-Subject"]);
         // Like any part, the external one is switched to dry run by a reload: what it would have added is only named.
         Assert.Null(dry.Headers["X-Seen-Subject"]);

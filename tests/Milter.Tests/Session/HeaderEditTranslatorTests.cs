@@ -10,11 +10,11 @@ public class HeaderEditTranslatorTests
     {
         var postfix = new HeaderEditTranslator(MtaKind.Postfix, Received);
 
-        Assert.Equal(0u, postfix.Insert(0, "X-Top"));
+        Assert.Equal(0u, postfix.Insert(0, "X-Top", "v"));
         Assert.Equal(1u, postfix.Delete("X-Dup", 1));
-        Assert.Equal(1u, postfix.Change("X-Dup", 1));
-        Assert.Equal(5u, postfix.Insert(5, "X-Five"));
-        Assert.Equal((false, 0u), postfix.Add("Subject"));
+        Assert.Equal(1u, postfix.Change("X-Dup", 1, "v"));
+        Assert.Equal(5u, postfix.Insert(5, "X-Five", "v"));
+        Assert.Equal((false, 0u), postfix.Add("Subject", "v"));
     }
 
     [Fact]
@@ -22,10 +22,10 @@ public class HeaderEditTranslatorTests
     {
         var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, Received);
 
-        Assert.Equal(0u, sendmail.Insert(0, "X-Top"));
+        Assert.Equal(0u, sendmail.Insert(0, "X-Top", "v"));
         // X-Top is now above the Received: the first client header is visible header 2, at list position 9.
-        Assert.Equal(9u, sendmail.Insert(2, "X-First"));
-        Assert.Equal(12u, sendmail.Insert(5, "X-After-To"));
+        Assert.Equal(9u, sendmail.Insert(2, "X-First", "v"));
+        Assert.Equal(12u, sendmail.Insert(5, "X-After-To", "v"));
     }
 
     [Fact]
@@ -35,11 +35,11 @@ public class HeaderEditTranslatorTests
 
         Assert.Equal(1u, sendmail.Delete("X-Dup", 1));
         // The X-Dup that is first now is Sendmail's second.
-        Assert.Equal(2u, sendmail.Change("X-Dup", 1));
+        Assert.Equal(2u, sendmail.Change("X-Dup", 1, "v"));
         // Before the visible header 4 (the remaining X-Dup): Received, 7 hidden, From, To, Subject, deleted X-Dup.
-        Assert.Equal(12u, sendmail.Insert(4, "X-Before-Dup"));
+        Assert.Equal(12u, sendmail.Insert(4, "X-Before-Dup", "v"));
         // A change past the last copy counts the deleted one too, so it stays past the end.
-        Assert.Equal(3u, sendmail.Change("X-Dup", 2));
+        Assert.Equal(3u, sendmail.Change("X-Dup", 2, "v"));
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public class HeaderEditTranslatorTests
         var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, Received);
         sendmail.Delete("Subject", 1);
 
-        var (asInsert, index) = sendmail.Add("Subject");
+        var (asInsert, index) = sendmail.Add("Subject", "v");
 
         Assert.True(asInsert);
         Assert.Equal((uint)int.MaxValue, index);
@@ -59,8 +59,8 @@ public class HeaderEditTranslatorTests
     {
         var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, []);
 
-        Assert.Equal(8u, sendmail.Insert(1, "X-One"));
-        Assert.Equal(10u, sendmail.Insert(3, "X-Three"));
+        Assert.Equal(8u, sendmail.Insert(1, "X-One", "v"));
+        Assert.Equal(10u, sendmail.Insert(3, "X-Three", "v"));
     }
 
     [Fact]
@@ -69,12 +69,12 @@ public class HeaderEditTranslatorTests
         var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, ["To", "Subject"]);
 
         // ADDHEADER, as libmilter sends it: Sendmail fills its hidden Date in, instead of generating a second one.
-        Assert.Equal((false, 0u), sendmail.Add("Date"));
+        Assert.Equal((false, 0u), sendmail.Add("Date", "v"));
         // The default is filled in now: a second Date appends like any other header.
-        Assert.Equal((true, (uint)int.MaxValue), sendmail.Add("date"));
+        Assert.Equal((true, (uint)int.MaxValue), sendmail.Add("date", "v"));
         // The filled-in Date is visible header 1, right below the Received:, at list position 2.
-        Assert.Equal(2u, sendmail.Insert(1, "X-Above-Date"));
-        Assert.Equal(1u, sendmail.Change("Date", 1));
+        Assert.Equal(2u, sendmail.Insert(1, "X-Above-Date", "v"));
+        Assert.Equal(1u, sendmail.Change("Date", 1, "v"));
     }
 
     [Fact]
@@ -82,10 +82,10 @@ public class HeaderEditTranslatorTests
     {
         var sendmail = new HeaderEditTranslator(MtaKind.Sendmail, ["To"]);
 
-        Assert.Equal(1u, sendmail.Change("Message-Id", 1));
+        Assert.Equal(1u, sendmail.Change("Message-Id", 1, "v"));
         // Sendmail's Message-Id default (list position 7) is now a header the milter made: visible header 1.
-        Assert.Equal(7u, sendmail.Insert(1, "X-Before-Message-Id"));
-        Assert.Equal((true, (uint)int.MaxValue), sendmail.Add("Message-Id"));
+        Assert.Equal(7u, sendmail.Insert(1, "X-Before-Message-Id", "v"));
+        Assert.Equal((true, (uint)int.MaxValue), sendmail.Add("Message-Id", "v"));
     }
 
     [Fact]
@@ -93,10 +93,30 @@ public class HeaderEditTranslatorTests
     {
         var unknown = new HeaderEditTranslator(MtaKind.Unknown, Received);
 
-        Assert.Equal((false, 0u), unknown.Add("Date"));
-        Assert.Equal((false, 0u), unknown.Add("X-Stamped"));
+        Assert.Equal((false, 0u), unknown.Add("Date", "v"));
+        Assert.Equal((false, 0u), unknown.Add("X-Stamped", "v"));
         Assert.Equal(1u, unknown.Delete("X-Dup", 1));
-        Assert.Equal(1u, unknown.Change("X-Dup", 1));
-        Assert.Equal(3u, unknown.Insert(3, "X-Three"));
+        Assert.Equal(1u, unknown.Change("X-Dup", 1, "v"));
+        Assert.Equal(3u, unknown.Insert(3, "X-Three", "v"));
+    }
+
+    [Theory]
+    [InlineData(MtaKind.Postfix, new[] { "X-Top=top", "From", "Subject=changed", "X-Dup", "Date", "Date=filled" })]
+    [InlineData(MtaKind.Sendmail, new[] { "Date=filled", "X-Top=top", "From", "Subject=changed", "X-Dup", "Date" })]
+    public void The_visible_headers_are_those_the_MTA_would_show_the_next_milter_in_its_order(MtaKind mta, string[] expected)
+    {
+        var translator = new HeaderEditTranslator(mta, ["From", "To", "Subject", "X-Dup", "X-Dup", "Date"]);
+
+        translator.Insert(1, "X-Top", "top");
+        translator.Delete("To", 1);
+        translator.Change("Subject", 1, "changed");
+        translator.Delete("X-Dup", 1);
+        // Sendmail fills its hidden Date in, below its Received: and so above X-Top (inserted above the first client header); Postfix appends.
+        translator.Add("Date", "filled");
+
+        // An untouched header is named by its place in the received list; a changed or added one carries its value.
+        var received = new[] { "From", "To", "Subject", "X-Dup", "X-Dup", "Date" };
+        Assert.Equal(expected, translator.Visible().Select(h => h.Value is { } value ? $"{h.Name}={value}" : received[h.Source]).ToArray());
+        Assert.Equal(4, translator.Visible().Single(h => h.Name == "X-Dup").Source);
     }
 }

@@ -46,25 +46,32 @@ internal sealed class RecordingHandler : IMilterHandler, IDisposable
 
     public ValueTask OnAbortAsync(MilterContext context, CancellationToken cancellationToken)
     {
-        _calls.Add("abort");
+        Add("abort");
         return ValueTask.CompletedTask;
     }
 
     public ValueTask OnCloseAsync(MilterContext context, CancellationToken cancellationToken)
     {
-        _calls.Add("close");
+        Add("close");
         return ValueTask.CompletedTask;
     }
 
     public ValueTask<MilterVerdict> OnUnknownAsync(MilterContext context, string command, CancellationToken cancellationToken) =>
         Record(MilterSteps.Unknown, $"unknown {command}");
 
-    public void Dispose() => _calls.Add("dispose");
+    public void Dispose() => Add("dispose");
 
-    private ValueTask<MilterVerdict> Record(MilterSteps step, string call)
+    // The session may still be closing the connection while a test reads the calls: every write is locked (read them with
+    // PipelineHarness.Steps).
+    private void Add(string call)
     {
         lock (_calls)
             _calls.Add(call);
+    }
+
+    private ValueTask<MilterVerdict> Record(MilterSteps step, string call)
+    {
+        Add(call);
         return ValueTask.FromResult(Verdicts.TryGetValue(step, out var verdict) ? verdict() : MilterVerdict.Continue);
     }
 }
