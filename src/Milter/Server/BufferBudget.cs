@@ -52,9 +52,8 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     }
 
     /// <summary>
-    /// The receive pipe's options: buffers from this budget, at most one frame and one receive buffer unread, and the
-    /// session resumed with each read on a work item of its own (<see cref="SessionScheduler"/>). One instance serves every
-    /// connection (frame limits change only on reload).
+    /// The receive pipe's options: buffers from this budget, and at most one frame and one receive buffer unread. One
+    /// instance serves every connection (frame limits change only on reload).
     /// </summary>
     public PipeOptions PipeOptionsFor(int maxFrameLength)
     {
@@ -63,7 +62,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
         long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + StreamingBlockSize;
         var options = new PipeOptions(pool: this, minimumSegmentSize: BlockSize,
             pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false,
-            readerScheduler: SessionScheduler.Instance);
+            readerScheduler: PipeScheduler.Inline);
         Volatile.Write(ref _pipeOptions, new ReceivePipe(maxFrameLength, options));
         return options;
     }

@@ -4,9 +4,8 @@ using System.Threading.Tasks.Sources;
 namespace Milter;
 
 /// <summary>
-/// Runs a session's handler calls, one at a time, on the thread pool (on the thread running the session's read once the
-/// session has unwound to it, <see cref="RunTakingCalls"/>, or as a work item of its own), and lets the session await each
-/// without allocating: the object is its own work item and its own awaitable, reused call after call.
+/// Runs a session's handler calls, one at a time, on the thread pool, and lets the session await each without
+/// allocating: the object is its own work item and its own awaitable, reused call after call.
 /// </summary>
 /// <remarks>
 /// A call ends in one of two ways, whichever comes first: the handler returns (its verdict or its exception is the
@@ -22,11 +21,6 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     private const int Abandoned = 3;
 
     private static readonly ContextCallback s_run = static state => ((HandlerCall)state!).Run();
-
-    // This thread runs a session's read and takes the calls it starts; the call it is to run next; a handler runs on it.
-    [ThreadStatic] private static bool t_takesCalls;
-    [ThreadStatic] private static HandlerCall? t_next;
-    [ThreadStatic] private static bool t_inHandler;
 
     private readonly Action _onReturned;
     private readonly BlockingGuard.Slot _guard = new();
@@ -73,54 +67,9 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
         // early to abandon it, so the call looks itself, after it is running.
         if (token.IsCancellationRequested)
             Abandon();
-        if (t_takesCalls && !t_inHandler && t_next is null)
-        {
-            // The thread running the session's read runs the call once the session has unwound to it (RunTakingCalls).
-            t_next = this;
-        }
-        else
-        {
-            // Queued where this thread looks first: the session is about to wait, so this thread usually runs the call itself.
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
-        }
-
+        // Queued where this thread looks first: the session is about to wait, so this thread usually runs the call itself.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         return new(this, _core.Version);
-    }
-
-    /// <summary>Whether this thread runs a session's read and takes its calls (<see cref="RunTakingCalls"/>): a call here was not handed off.</summary>
-    internal static bool OnReadThread => t_takesCalls;
-
-    /// <summary>
-    /// Runs <paramref name="action"/> (a session resuming with a read), then, once it has returned, the handler calls it
-    /// started, one after another, each at the bottom of this thread as a work item of its own would run (the session has
-    /// unwound and awaits it, so a call that blocks holds this thread only, and its limit frees the session as ever). A
-    /// call that returns at once resumes the session here, and its next call comes back here: one hand-off per read
-    /// instead of one per call. A call started while a handler runs on this thread (a handler completing another
-    /// session's wait) is queued instead: that handler may block.
-    /// </summary>
-    public static void RunTakingCalls(Action<object?> action, object? state)
-    {
-        if (t_takesCalls)
-        {
-            action(state); // nested: the outer loop takes the calls
-            return;
-        }
-
-        t_takesCalls = true;
-        try
-        {
-            action(state);
-        }
-        finally
-        {
-            while (t_next is { } call)
-            {
-                t_next = null;
-                ((IThreadPoolWorkItem)call).Execute();
-            }
-
-            t_takesCalls = false;
-        }
     }
 
     void IThreadPoolWorkItem.Execute()
@@ -134,8 +83,6 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     private void Run()
     {
         BlockingGuard.Enter(_guard);
-        var nested = t_inHandler;
-        t_inHandler = true;
         try
         {
             _pending = Invoke(_handler!, _context!);
@@ -146,7 +93,6 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
         }
         finally
         {
-            t_inHandler = nested;
             BlockingGuard.Exit(_guard);
         }
 
