@@ -27,7 +27,7 @@ public sealed class MilterTest : IAsyncDisposable
     private MilterTest(IMilterHandlerFactory factory, MtaProfile? profile, MilterSessionOptions? options)
     {
         options ??= new MilterSessionOptions { ProgressInterval = null };
-        var session = new MilterSession(factory.WithLimits(options.Limits), options);
+        var session = new MilterSession(factory, options);
         _session = Task.Run(() => session.RunAsync(new Duplex(_toMilter.Reader, _toMta.Writer)));
         Client = new MilterClient(new Duplex(_toMta.Reader, _toMilter.Writer), profile ?? MtaProfile.Postfix);
     }

@@ -68,9 +68,8 @@ public class MilterSessionOptions
 
     /// <summary>
     /// Limits on each message (headers, header bytes, recipients, size, body bytes), each with its verdict, enforced
-    /// before the handler is called; none by default. <see cref="Server.MilterServer"/> and Milter.Testing's test host
-    /// apply them; a <see cref="MilterSession"/> created directly takes them through
-    /// <see cref="MessageLimitsExtensions.WithLimits"/> on its factory. See docs/message-limits.md.
+    /// before the handler is called; none by default. Every session applies them (<see cref="MilterSession"/>, so the
+    /// server, the test host and the hosted form). See docs/message-limits.md.
     /// </summary>
     public MessageLimits Limits { get; set; } = new();
 }

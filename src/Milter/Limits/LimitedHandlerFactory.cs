@@ -10,20 +10,23 @@ public static class MessageLimitsExtensions
     /// <summary>
     /// A factory whose handlers enforce <paramref name="limits"/> before <paramref name="factory"/>'s handlers see anything:
     /// its description asks the MTA for what the limits need to count. Returns <paramref name="factory"/> itself when no
-    /// limit is set. <see cref="Server.MilterServer"/>, the test host and the hosted form apply
-    /// <see cref="MilterSessionOptions.Limits"/> this way; call it yourself only around a <see cref="MilterSession"/> you
-    /// create.
+    /// limit is set, or when it enforces limits already. <see cref="Server.MilterServer"/>, the test host, the hosted form
+    /// and <see cref="MilterSession"/> itself apply <see cref="MilterSessionOptions.Limits"/> this way.
     /// </summary>
     /// <exception cref="ArgumentException">A limit or a verdict is not valid; the message says which and why.</exception>
-    public static IMilterHandlerFactory WithLimits(this IMilterHandlerFactory factory, MessageLimits? limits, ILoggerFactory? loggerFactory = null)
+    public static IMilterHandlerFactory WithLimits(this IMilterHandlerFactory factory, MessageLimits? limits, ILoggerFactory? loggerFactory = null) =>
+        WithLimits(factory, limits, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Milter.Limits"));
+
+    /// <summary>The same, logging the limits' decisions to <paramref name="log"/>.</summary>
+    internal static IMilterHandlerFactory WithLimits(IMilterHandlerFactory factory, MessageLimits? limits, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        if (limits is null || !limits.HasAny)
+        if (limits is null || !limits.HasAny || factory is LimitedHandlerFactory)
             return factory;
         var problems = limits.Validate($"{nameof(MilterSessionOptions.Limits)}.");
         if (problems.Count > 0)
             throw new ArgumentException(string.Join(" ", problems), nameof(limits));
-        return new LimitedHandlerFactory(factory, limits, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Milter.Limits"));
+        return new LimitedHandlerFactory(factory, limits, log);
     }
 }
 

@@ -18,11 +18,15 @@ public sealed class MilterSession
 {
     private readonly SessionLoop _loop;
 
-    /// <summary>Creates a session for one connection.</summary>
+    /// <summary>Creates a session for one connection; <see cref="MilterSessionOptions.Limits"/> apply to its messages.</summary>
+    /// <exception cref="ArgumentException">A limit in <paramref name="options"/> is not valid.</exception>
     public MilterSession(IMilterHandlerFactory factory, MilterSessionOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        _loop = new SessionLoop(factory, options ?? new MilterSessionOptions(), logger ?? NullLogger.Instance);
+        options ??= new MilterSessionOptions();
+        logger ??= NullLogger.Instance;
+        // The server and the test host hand over a factory that enforces the limits already; one made by hand gets them here.
+        _loop = new SessionLoop(MessageLimitsExtensions.WithLimits(factory, options.Limits, logger), options, logger);
     }
 
     /// <summary>A number that identifies this connection in logs.</summary>

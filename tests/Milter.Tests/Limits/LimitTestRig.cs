@@ -22,7 +22,10 @@ internal sealed class LimitTestRig : IAsyncDisposable
             return handler;
         });
         var connection = new InMemoryConnection();
-        Session = new MilterSession(factory.WithLimits(limits, loggers), new MilterSessionOptions { ProgressInterval = null });
+        // Without loggers the limits come in the session's options, as for a session made by hand; with them, on the factory.
+        Session = loggers is null
+            ? new MilterSession(factory, new MilterSessionOptions { Limits = limits, ProgressInterval = null })
+            : new MilterSession(factory.WithLimits(limits, loggers), new MilterSessionOptions { Limits = limits, ProgressInterval = null });
         _session = Task.Run(() => Session.RunAsync(connection.MilterSide));
         Client = new MilterClient(connection.MtaSide, profile ?? MtaProfile.Postfix);
     }
