@@ -33,22 +33,12 @@ public sealed class CompositionOracleTests
     [MemberData(nameof(Cases))]
     public async Task An_external_milter_then_a_local_part_on_one_socket_deliver_what_the_two_in_the_MTA_chain_deliver(string mta, string external)
     {
-        if ((mta == "postfix" ? PostfixInstance.Unavailable() : SendmailInstance.Unavailable()) is { } reason)
+        if (await UnavailableAsync(mta, external) is { } reason)
             Assert.Skip(reason);
-        if ((external == "opendkim" ? OpenDkimUnavailable() : await Pymilter.UnavailableAsync()) is { } missing)
-            Assert.Skip(missing);
         var directory = Directory.CreateTempSubdirectory("milter-composed-").FullName;
         try
         {
-            await using var milter = external == "opendkim" ? await StartFrozenOpenDkimAsync(directory) : await Pymilter.StartAsync("stamp_milter.py");
-            await using var policy = await ServeAsync(MilterHandlerFactory.For<SigningPolicyMilter>());
-            var part = new ExternalMilter(new ExternalMilterOptions { Name = external, Address = milter.Address });
-            Assert.True(await part.ProbeAsync());
-            await using var pipeline = await ServeAsync(MilterPipeline.Create("composed").Add(part).Add<SigningPolicyMilter>().Build());
-
-            var (chained, composed) = mta == "postfix"
-                ? await DeliverThroughPostfixAsync(milter.Port, Port(policy), Port(pipeline))
-                : await DeliverThroughSendmailAsync(milter.Port, Port(policy), Port(pipeline));
+            var (chained, composed) = await DeliverBothWaysAsync(mta, external, directory, externalFirst: true);
 
             Assert.Equal(chained, composed);
             Assert.Contains("Subject: [policy] checked\n", composed, StringComparison.Ordinal);
@@ -70,22 +60,12 @@ public sealed class CompositionOracleTests
     [MemberData(nameof(Cases))]
     public async Task A_local_part_then_an_external_milter_on_one_socket_deliver_what_the_two_in_the_MTA_chain_deliver(string mta, string external)
     {
-        if ((mta == "postfix" ? PostfixInstance.Unavailable() : SendmailInstance.Unavailable()) is { } reason)
+        if (await UnavailableAsync(mta, external) is { } reason)
             Assert.Skip(reason);
-        if ((external == "opendkim" ? OpenDkimUnavailable() : await Pymilter.UnavailableAsync()) is { } missing)
-            Assert.Skip(missing);
         var directory = Directory.CreateTempSubdirectory("milter-composed-").FullName;
         try
         {
-            await using var milter = external == "opendkim" ? await StartFrozenOpenDkimAsync(directory) : await Pymilter.StartAsync("stamp_milter.py");
-            await using var policy = await ServeAsync(MilterHandlerFactory.For<SigningPolicyMilter>());
-            var part = new ExternalMilter(new ExternalMilterOptions { Name = external, Address = milter.Address });
-            Assert.True(await part.ProbeAsync());
-            await using var pipeline = await ServeAsync(MilterPipeline.Create("composed").Add<SigningPolicyMilter>().Add(part).Build());
-
-            var (chained, composed) = mta == "postfix"
-                ? await DeliverThroughPostfixAsync(Port(policy), milter.Port, Port(pipeline))
-                : await DeliverThroughSendmailAsync(Port(policy), milter.Port, Port(pipeline));
+            var (chained, composed) = await DeliverBothWaysAsync(mta, external, directory, externalFirst: false);
 
             Assert.Equal(chained, composed);
             if (external == "opendkim")
@@ -108,6 +88,30 @@ public sealed class CompositionOracleTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static async Task<string?> UnavailableAsync(string mta, string external) =>
+        (mta == "postfix" ? PostfixInstance.Unavailable() : SendmailInstance.Unavailable())
+        ?? (external == "opendkim" ? OpenDkimUnavailable() : await Pymilter.UnavailableAsync());
+
+    /// <summary>
+    /// The same messages through the MTA's chain of the external milter and the local policy (two sockets, in the order
+    /// given) and through one socket serving them as a pipeline in that order.
+    /// </summary>
+    private static async Task<(string Chained, string Composed)> DeliverBothWaysAsync(string mta, string external, string directory, bool externalFirst)
+    {
+        await using var milter = external == "opendkim" ? await StartFrozenOpenDkimAsync(directory) : await Pymilter.StartAsync("stamp_milter.py");
+        await using var policy = await ServeAsync(MilterHandlerFactory.For<SigningPolicyMilter>());
+        var part = new ExternalMilter(new ExternalMilterOptions { Name = external, Address = milter.Address });
+        Assert.True(await part.ProbeAsync());
+        var pipeline = MilterPipeline.Create("composed");
+        pipeline = externalFirst ? pipeline.Add(part).Add<SigningPolicyMilter>() : pipeline.Add<SigningPolicyMilter>().Add(part);
+        await using var composedServer = await ServeAsync(pipeline.Build());
+
+        var (first, second) = externalFirst ? (milter.Port, Port(policy)) : (Port(policy), milter.Port);
+        return mta == "postfix"
+            ? await DeliverThroughPostfixAsync(first, second, Port(composedServer))
+            : await DeliverThroughSendmailAsync(first, second, Port(composedServer));
     }
 
     private static string? OpenDkimUnavailable() =>
