@@ -151,7 +151,7 @@ internal static class FilterCases
                 case 11:
                     // Only the using statement calls Dispose, and the object does not hold the context: it reads it from a holder.
                     siteLines.Add($"Holder{site}.Current = message; using (new Scope{site}()) {{ }}");
-                    others.AppendLine($"internal static class Holder{site} {{ public static EndOfMessageContext? Current; }}");
+                    others.AppendLine($"internal static class Holder{site} {{ public static EndOfMessageContext? Current = null; }}");
                     others.AppendLine($"internal sealed class Scope{site} : IDisposable {{ public void Dispose() => {string.Format(null, call, "Holder" + site + ".Current!")}; }}");
                     break;
                 case 12:
