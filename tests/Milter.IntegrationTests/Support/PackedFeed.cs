@@ -49,7 +49,9 @@ internal sealed class PackedFeed
             System.IO.Directory.Delete(root, recursive: true);
         var feed = Path.Combine(root, "feed");
         var now = DateTime.UtcNow;
-        var version = $"99.{now.DayOfYear}.{(int)now.TimeOfDay.TotalSeconds}";
+        // New on every run (the NuGet cache would serve an older pack of the same version), and every part at most
+        // 65534: MinVer puts them in the assembly's file version, where a larger one fails the build (CS7035).
+        var version = $"99.{now.Year % 100 * 1000 + now.DayOfYear}.{(int)now.TimeOfDay.TotalSeconds / 2}";
         var logs = new Dictionary<string, string>();
         foreach (var project in Projects)
         {
