@@ -169,7 +169,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 {
                     // MSG_TRUNC: TCP drops the bytes without copying them out; a Unix socket writes them here, unread.
                     var want = (int)Math.Min(_dropper.PayloadToDiscard, s_discarded.Length);
-                    var discarded = await _socket.ReceiveAsync(s_discarded.AsMemory(0, want), SocketFlags.Truncated).ConfigureAwait(false);
+                    var discarded = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(s_discarded.AsMemory(0, want), SocketFlags.Truncated));
                     if (discarded == 0)
                     {
                         error = _dropper.Truncated();
@@ -189,7 +189,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 if (drained)
                 {
                     _quickAck.Arm();
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
                 }
 
                 // After a dropped payload the next frame is most likely another body chunk: its header alone, and the
@@ -198,18 +198,34 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                     ? writer.GetMemory(MilterFrameReader.HeaderLength)[..MilterFrameReader.HeaderLength]
                     : writer.GetMemory(drained ? 1 : BufferBudget.StreamingBlockSize);
                 afterDiscard = false;
-                var received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                var received = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(memory, SocketFlags.None));
                 if (received == 0)
                     break;
                 // Only a full-size buffer filled says more is waiting: the small tail of a buffer filled says nothing, and
                 // reading on at once would leave an idle connection waiting with a buffer of its own.
                 drained = received < memory.Length || memory.Length < BufferBudget.BlockSize;
                 writer.Advance(DropsBodyPayloads ? Filter(memory.Span[..received]) : received);
-                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                // The session reads the bytes during the flush, on this thread; a handler call it starts waits for this loop
+                // to wait (ThenRunDeferredCalls), so that the MTA's next bytes are read whatever the handler does.
+                ValueTask<FlushResult> flushing;
+                HandlerCall.DeferringCalls = true;
+                try
+                {
+                    flushing = writer.FlushAsync();
+                }
+                finally
+                {
+                    HandlerCall.DeferringCalls = false;
+                }
+
+                var flush = await new ThenRunDeferredCalls<FlushResult>(flushing);
                 if (flush.IsCompleted)
                     break;
                 if (_inCall && Interlocked.Add(ref _receivedDuringCall, received) >= ReadAheadDuringCall)
+                {
+                    HandlerCall.QueueDeferred(); // the call waited for must run
                     await WaitForCallEndAsync().ConfigureAwait(false);
+                }
             }
         }
         catch (SocketException e)
@@ -223,6 +239,10 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         catch (BudgetExhaustedException e)
         {
             error = new IOException($"closed because {e.Message}", e);
+        }
+        finally
+        {
+            HandlerCall.QueueDeferred();
         }
 
         ReceiveError = error;

@@ -4,14 +4,23 @@ using System.Threading.Tasks.Sources;
 namespace Milter;
 
 /// <summary>
-/// Runs a session's handler calls, one at a time, on the thread pool, and lets the session await each without
-/// allocating: the object is its own work item and its own awaitable, reused call after call.
+/// Runs a session's handler calls, one at a time, and lets the session await each without allocating: the object is its
+/// own work item and its own awaitable, reused call after call.
 /// </summary>
 /// <remarks>
 /// A call ends in one of two ways, whichever comes first: the handler returns (its verdict or its exception is the
 /// outcome), or the call's token fires (time limit, MTA gone, server abort) and the session is released at once with
 /// <see cref="HandlerOutcome.Abandoned"/>. An abandoned call still runs; <see cref="Straggler"/> completes when it
 /// returns, and the object is not used again, since its fields belong to that call until then.
+/// <para>
+/// Where a call runs (<see cref="Dispatch"/>): on the pool, unless the thread that started it can run it once nothing
+/// waits on it. The socket's receive loop shows the session new bytes, and calls the session starts then are run by that
+/// thread when the loop next waits for the MTA (<see cref="DeferringCalls"/>, <see cref="RunDeferred"/>); a call that
+/// returns at once resumes its session on its own thread, whose next call runs there too. So a handler that returns at
+/// once costs no hand-off and wakes no pool thread, while the session and the receive loop are both suspended, never on
+/// the stack below a handler: a deadline that fires resumes the session on another thread, and the MTA's bytes are read
+/// on another, while the handler keeps this one.
+/// </para>
 /// </remarks>
 internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<HandlerOutcome>
 {
@@ -22,10 +31,19 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
 
     private static readonly ContextCallback s_run = static state => ((HandlerCall)state!).Run();
 
+    // This thread's calls: whether the receive loop is showing the session bytes (calls wait for its suspension), whether
+    // a run of calls is under way, whether a call that returned at once is resuming its session (whose next call then
+    // waits here instead of nesting deeper), and the call that waits.
+    [ThreadStatic] private static bool t_deferring;
+    [ThreadStatic] private static bool t_running;
+    [ThreadStatic] private static bool t_handingOff;
+    [ThreadStatic] private static HandlerCall? t_next;
+
     private readonly Action _onReturned;
     private readonly BlockingGuard.Slot _guard = new();
     private ManualResetValueTaskSourceCore<HandlerOutcome> _core;
     private int _state;
+    private int _waiting; // 1 from the start until the session's await or an abandon takes the call to run it
     private IMilterHandler? _handler;
     private MilterContext? _context;
     private MilterSteps _step;
@@ -41,8 +59,9 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     public Task? Straggler => _straggler?.Task;
 
     /// <summary>
-    /// Calls the handler for <paramref name="step"/> on the thread pool. The outcome is read with one await; then the
-    /// object is ready for the next call, unless the outcome was <see cref="HandlerOutcome.Abandoned"/>.
+    /// Calls the handler for <paramref name="step"/> when the session awaits the result, on the awaiting thread. The
+    /// outcome is read with one await, which must follow at once; then the object is ready for the next call, unless the
+    /// outcome was <see cref="HandlerOutcome.Abandoned"/>.
     /// </summary>
     /// <param name="handler">The handler to call.</param>
     /// <param name="context">Its context.</param>
@@ -62,14 +81,67 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
             return new(HandlerOutcome.Abandoned);
         (_handler, _context, _step, _arguments, _flow, _token) = (handler, context, step, arguments, flow, token);
         _core.Reset();
+        _waiting = 1;
         Interlocked.Exchange(ref _state, Running);
         // The token's source abandons the call it names (Deadline.Call); one that fired before this call ran finds it too
         // early to abandon it, so the call looks itself, after it is running.
         if (token.IsCancellationRequested)
             Abandon();
-        // Queued where this thread looks first: the session is about to wait, so this thread usually runs the call itself.
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         return new(this, _core.Version);
+    }
+
+    /// <summary>
+    /// Set by the socket's receive loop around the flush that shows the session new bytes: a call the session starts then
+    /// waits for <see cref="RunDeferred"/>, when the loop itself waits.
+    /// </summary>
+    public static bool DeferringCalls
+    {
+        set => t_deferring = value;
+    }
+
+    /// <summary>
+    /// Runs the call left to this thread, if any, and then each next call of its session that a returning call hands
+    /// over; the caller (the receive loop) has suspended itself, so nothing runs below them on this stack.
+    /// </summary>
+    public static void RunDeferred()
+    {
+        if (t_next is not { } call || t_running)
+            return;
+        t_running = true;
+        try
+        {
+            for (; call is not null; call = t_next)
+            {
+                t_next = null;
+                ((IThreadPoolWorkItem)call).Execute();
+            }
+        }
+        finally
+        {
+            (t_running, t_next) = (false, null);
+        }
+    }
+
+    /// <summary>The receive loop ended without waiting again: the call left to this thread goes to the pool.</summary>
+    public static void QueueDeferred()
+    {
+        if (t_next is { } call && !t_running)
+        {
+            t_next = null;
+            ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: true);
+        }
+    }
+
+    /// <summary>
+    /// Runs a call the session now awaits: left to this thread when it will run it once nothing waits on it (the receive
+    /// loop's bytes, or a call's return, resumed the session here), otherwise queued to the pool.
+    /// </summary>
+    private static void Dispatch(HandlerCall call)
+    {
+        if ((t_handingOff || t_deferring) && t_next is null)
+            t_next = call;
+        else
+            ThreadPool.UnsafeQueueUserWorkItem(call, preferLocal: true);
     }
 
     void IThreadPoolWorkItem.Execute()
@@ -97,7 +169,7 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
         }
 
         if (_pending.IsCompleted)
-            OnReturned();
+            Returned(atOnce: true);
         else
             _pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReturned);
     }
@@ -119,7 +191,9 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
         _ => throw new ArgumentOutOfRangeException(nameof(_step), _step, "not a handler step"),
     };
 
-    private void OnReturned()
+    private void OnReturned() => Returned(atOnce: false);
+
+    private void Returned(bool atOnce)
     {
         HandlerOutcome outcome;
         try
@@ -133,7 +207,18 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
 
         _pending = default;
         if (Interlocked.CompareExchange(ref _state, Answered, Running) == Running)
-            _core.SetResult(outcome);
+        {
+            // The session resumes here; its next call is handed to this thread's run when the call came from it.
+            t_handingOff = atOnce && t_running;
+            try
+            {
+                _core.SetResult(outcome);
+            }
+            finally
+            {
+                t_handingOff = false;
+            }
+        }
         else
             Volatile.Read(ref _straggler)!.TrySetResult();
     }
@@ -148,6 +233,9 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
         var straggler = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (Interlocked.CompareExchange(ref _straggler, straggler, null) is not null)
             return;
+        // Not awaited yet: the call was never run, and an abandoned call still runs (its straggler waits for it).
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         if (Interlocked.CompareExchange(ref _state, Abandoned, Running) == Running)
             ThreadPool.UnsafeQueueUserWorkItem(static call => call._core.SetResult(HandlerOutcome.Abandoned), this, preferLocal: false);
         else
@@ -166,8 +254,12 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
 
     ValueTaskSourceStatus IValueTaskSource<HandlerOutcome>.GetStatus(short token) => _core.GetStatus(token);
 
-    void IValueTaskSource<HandlerOutcome>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    void IValueTaskSource<HandlerOutcome>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
         _core.OnCompleted(continuation, state, token, flags);
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+            Dispatch(this);
+    }
 
     private static ValueTask<MilterVerdict> Continue(ValueTask call) =>
         call.IsCompletedSuccessfully ? new(MilterVerdict.Continue) : ContinueAfterAsync(call);
