@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Milter;
 
 /// <summary>
-/// Calls the handler: each call on the thread pool within its time limit (<see cref="HandlerCall"/>), the frame's bytes
+/// Calls the handler: each call off the session's stack within its time limit (<see cref="HandlerCall"/>), the frame's bytes
 /// kept for a call left running, the handler retired when it overruns, PROGRESS while an end of message runs long.
 /// </summary>
 internal abstract class HandlerInvoker : SessionIo
@@ -28,7 +28,7 @@ internal abstract class HandlerInvoker : SessionIo
     }
 
     /// <summary>
-    /// Calls the handler on the thread pool; the caller awaits <see cref="RunningCall.Outcome"/> itself (an async level
+    /// Calls the handler once the session awaits it, off its stack (<see cref="HandlerCall"/>); the caller awaits <see cref="RunningCall.Outcome"/> itself (an async level
     /// fewer per call) and hands it to <see cref="EndCall"/>. A handler that blocks its thread therefore cannot hold up
     /// the session, the PROGRESS timer or the server. The handler's token is cancelled at the step's time limit, when the
     /// MTA goes away (steps only) or when the server aborts; the session then goes on at once, and a call still running
