@@ -76,6 +76,8 @@ public sealed partial class ScalingFaultTests(ITestOutputHelper output)
             Assert.Contains(cluster.Logs().Values, log => log.Contains("unavailable", StringComparison.Ordinal) && log.Contains("answering Continue", StringComparison.Ordinal));
         }
 
+        // The store answers again: what is deferred is retried now, not at a backoff the first deferral's race may have set.
+        await mail.Sender.FlushQueueAsync();
         await Eventually.TrueAsync(async () => (await mail.DeliveredAsync()).Count == 3 && (await mail.Sender.QueuedAsync()).Count == 0, Patience, mail.DescribeAsync);
         Assert.Equal(["message 1", "message 2", "message 3"], (await mail.DeliveredAsync()).Order());
         // The outage in a few one-line warnings: no stack trace, in no instance's log.
