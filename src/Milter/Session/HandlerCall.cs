@@ -59,9 +59,9 @@ internal sealed class HandlerCall : IThreadPoolWorkItem, IValueTaskSource<Handle
     public Task? Straggler => _straggler?.Task;
 
     /// <summary>
-    /// Calls the handler for <paramref name="step"/> when the session awaits the result, on the awaiting thread. The
-    /// outcome is read with one await, which must follow at once; then the object is ready for the next call, unless the
-    /// outcome was <see cref="HandlerOutcome.Abandoned"/>.
+    /// Calls the handler for <paramref name="step"/> once the session awaits the result (where: <see cref="Dispatch"/>).
+    /// The outcome is read with one await, which must follow at once; then the object is ready for the next call, unless
+    /// the outcome was <see cref="HandlerOutcome.Abandoned"/>.
     /// </summary>
     /// <param name="handler">The handler to call.</param>
     /// <param name="context">Its context.</param>
