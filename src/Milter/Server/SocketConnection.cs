@@ -26,6 +26,9 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     public const int ReadAheadDuringCall = 4 * BufferBudget.BlockSize;
 
     // Where discarded body payloads go when the kernel copies them anyway (Unix sockets). Never read.
+    // Where a receive after a zero-byte wait lands first (see the receive loop); one per thread, as the loop runs on any.
+    [ThreadStatic] private static byte[]? t_scratch;
+
     private static readonly byte[] s_discarded = new byte[BufferBudget.StreamingBlockSize];
 
     private readonly Socket _socket;
@@ -186,24 +189,43 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
 
                 // Wait for data before taking a buffer: an idle connection costs no buffer memory. After a receive that
                 // filled its buffer more is usually waiting (a body streamed without replies): read on at once.
+                Memory<byte> memory;
+                int received;
                 if (drained)
                 {
                     _quickAck.Arm();
                     await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
+                    // The wait can end with nothing to read: .NET ends it at any readiness event, one left over from bytes
+                    // an earlier receive took included. So this receive does not wait, and it reads into this thread's
+                    // scratch buffer: a pipe buffer is taken only for bytes that came, never held by a receive left waiting.
+                    var scratch = t_scratch ??= GC.AllocateUninitializedArray<byte>(BufferBudget.BlockSize);
+                    received = _socket.Receive(scratch, SocketFlags.None, out var status);
+                    if (status == SocketError.WouldBlock)
+                        continue;
+                    if (status != SocketError.Success)
+                        throw new SocketException((int)status);
+                    if (received == 0)
+                        break;
+                    memory = writer.GetMemory(received)[..received];
+                    scratch.AsSpan(0, received).CopyTo(memory.Span);
+                    drained = received < scratch.Length;
+                }
+                else
+                {
+                    // After a dropped payload the next frame is most likely another body chunk: its header alone, and the
+                    // payload that follows is dropped unread.
+                    memory = afterDiscard
+                        ? writer.GetMemory(MilterFrameReader.HeaderLength)[..MilterFrameReader.HeaderLength]
+                        : writer.GetMemory(BufferBudget.StreamingBlockSize);
+                    received = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(memory, SocketFlags.None));
+                    if (received == 0)
+                        break;
+                    // Only a full-size buffer filled says more is waiting: the small tail of a buffer filled says nothing,
+                    // and reading on at once would leave an idle connection waiting with a buffer of its own.
+                    drained = received < memory.Length || memory.Length < BufferBudget.BlockSize;
                 }
 
-                // After a dropped payload the next frame is most likely another body chunk: its header alone, and the
-                // payload that follows is dropped unread.
-                var memory = afterDiscard
-                    ? writer.GetMemory(MilterFrameReader.HeaderLength)[..MilterFrameReader.HeaderLength]
-                    : writer.GetMemory(drained ? 1 : BufferBudget.StreamingBlockSize);
                 afterDiscard = false;
-                var received = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(memory, SocketFlags.None));
-                if (received == 0)
-                    break;
-                // Only a full-size buffer filled says more is waiting: the small tail of a buffer filled says nothing, and
-                // reading on at once would leave an idle connection waiting with a buffer of its own.
-                drained = received < memory.Length || memory.Length < BufferBudget.BlockSize;
                 writer.Advance(DropsBodyPayloads ? Filter(memory.Span[..received]) : received);
                 // The session reads the bytes during the flush, on this thread; a handler call it starts waits for this loop
                 // to wait (ThenRunDeferredCalls), so that the MTA's next bytes are read whatever the handler does.
