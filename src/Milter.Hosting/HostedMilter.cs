@@ -22,6 +22,7 @@ internal sealed class HostedMilter : IAsyncDisposable
     private readonly MilterLifecycle.HostedMilter _state;
     private PosixSignalRegistration? _hangup;
     private IDisposable? _reloads;
+    private volatile bool _reloadingAll;
     private CancellationTokenRegistration _stopping;
     private readonly Action? _reloaded;
     private string? _startFailure;
@@ -49,16 +50,31 @@ internal sealed class HostedMilter : IAsyncDisposable
         // Before listening: a SIGHUP that arrives once the socket accepts must already find its handler.
         if (_services.GetService<IConfiguration>() is { } configuration)
         {
-            _reloads = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+            _reloads = ChangeToken.OnChange(configuration.GetReloadToken, () =>
+            {
+                if (!_reloadingAll)
+                    Reload();
+            });
             _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 // logrotate's postrotate sends SIGHUP: reload, as mail daemons do, instead of dying.
                 context.Cancel = true;
                 HostingLog.Hangup(_log);
                 if (configuration is IConfigurationRoot root)
-                    root.Reload();
-                else
-                    Reload();
+                {
+                    // Reloading the root raises its change once per provider: the settings are applied once, after all.
+                    _reloadingAll = true;
+                    try
+                    {
+                        root.Reload();
+                    }
+                    finally
+                    {
+                        _reloadingAll = false;
+                    }
+                }
+
+                Reload();
             });
         }
 

@@ -53,6 +53,8 @@ public sealed class ProcessLifetimeTests : IDisposable
         milter.Signal("HUP");
 
         Assert.True(await milter.WaitForOutputAsync("take effect only after a restart: Listen", TimeSpan.FromSeconds(10)), milter.Output);
+        // Once: reloading every configuration source raises a change per source, and the settings are applied once.
+        Assert.Single(milter.Output.Split('\n'), line => line.Contains("Settings reloaded for new connections", StringComparison.Ordinal));
         Assert.Contains("Settings reloaded for new connections: HandlerTimeout", milter.Output, StringComparison.Ordinal);
         await using (var mta = await FakeMta.ConnectAsync(new UnixDomainSocketEndPoint(Socket)))
             await AssertStampsAsync(mta);
