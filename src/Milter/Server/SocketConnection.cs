@@ -25,10 +25,10 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     /// <summary>How far the receive loop reads ahead while a handler call runs: enough to overlap the next frames' arrival.</summary>
     public const int ReadAheadDuringCall = 4 * BufferBudget.BlockSize;
 
-    // Where discarded body payloads go when the kernel copies them anyway (Unix sockets). Never read.
     // Where a receive after a zero-byte wait lands first (see the receive loop); one per thread, as the loop runs on any.
     [ThreadStatic] private static byte[]? t_scratch;
 
+    // Where discarded body payloads go when the kernel copies them anyway (Unix sockets). Never read.
     private static readonly byte[] s_discarded = new byte[BufferBudget.StreamingBlockSize];
 
     private readonly Socket _socket;
