@@ -14,11 +14,15 @@ namespace Milter;
 /// </remarks>
 public sealed class MilterMacros
 {
-    // Slots in protocol order (unlike the SMFIM numbers): connect, HELO, MAIL, RCPT, DATA, end of headers, end of message.
-    private const int SlotCount = 7;
+    // Stages in protocol order (unlike the SMFIM numbers): connect, HELO, MAIL, RCPT, DATA, end of headers, end of message.
+    private const int StageCount = 7;
 
-    // Inline in this object rather than an array of its own: one allocation fewer per SMTP connection.
-    private Slots _slots;
+    // Every stage's macros in one store (a connection gets one entry array, not one per stage): the names and values
+    // as they arrived, back to back in a pooled buffer, and an entry per macro saying where and for which stage.
+    private byte[] _bytes = [];
+    private int _byteCount;
+    private Entry[] _entries = [];
+    private int _count;
 
     /// <summary>The value of a macro, or <see langword="null"/> when the MTA has not sent it in the current scope.</summary>
     public string? this[string name] => TryGetValue(name, out var value) ? value : null;
@@ -28,24 +32,23 @@ public sealed class MilterMacros
     {
         ArgumentNullException.ThrowIfNull(name);
         var key = Unbraced(name.AsSpan());
-        for (var slot = SlotCount - 1; slot >= 0; slot--)
+        // The latest stage wins, and within a stage the last of two with one name, as a dictionary's would.
+        var found = -1;
+        for (var i = 0; i < _count; i++)
         {
-            if (_slots[slot]?.Find(key) is { } found)
-            {
-                value = found;
-                return true;
-            }
+            if ((found < 0 || _entries[i].Stage >= _entries[found].Stage) && SameName(NameOf(i), key))
+                found = i;
         }
 
-        value = string.Empty;
-        return false;
+        value = found >= 0 ? ValueOf(found) : string.Empty;
+        return found >= 0;
     }
 
     /// <summary>The macros sent for one stage, under the names the MTA used (braces removed).</summary>
     public IReadOnlyDictionary<string, string> GetStage(MacroStage stage)
     {
         var macros = new Dictionary<string, string>(StringComparer.Ordinal);
-        _slots[SlotOf(stage)]?.CopyTo(macros);
+        CopyTo(macros, StageIndex(stage), StageIndex(stage));
         return macros;
     }
 
@@ -53,33 +56,54 @@ public sealed class MilterMacros
     public IReadOnlyDictionary<string, string> ToDictionary()
     {
         var all = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var slot in _slots)
-            slot?.CopyTo(all);
+        for (var stage = 0; stage < StageCount; stage++)
+            CopyTo(all, stage, stage);
         return all;
     }
 
     /// <summary>Stores the macros of one MACRO packet; returns false (and stores nothing) for command bytes libmilter ignores.</summary>
     internal bool Set(byte forCommand, in MacroCommand command)
     {
-        var slot = SlotOf(forCommand);
-        if (slot < 0)
+        if (StageOf(forCommand) is not { } stage)
             return false;
-        (_slots[slot] ??= new Slot()).Set(command);
+        var index = StageIndex(stage);
+        Remove(index, index);
+        var size = 0;
+        var count = 0;
+        foreach (var pair in command)
+        {
+            size += pair.Name.Length + pair.Value.Length;
+            count++;
+        }
+
+        if (count == 0)
+            return true;
+        MakeRoom(count, size);
+        foreach (var pair in command)
+        {
+            var name = Unbraced(pair.Name.Span);
+            name.CopyTo(_bytes.AsSpan(_byteCount));
+            pair.Value.Span.CopyTo(_bytes.AsSpan(_byteCount + name.Length));
+            _entries[_count++] = new Entry((byte)index, _byteCount, name.Length, pair.Value.Length);
+            _byteCount += name.Length + pair.Value.Length;
+        }
+
         return true;
     }
 
     /// <summary>Drops the macros of the stages after <paramref name="stage"/>, and of the stage itself unless <paramref name="keepStage"/>.</summary>
-    internal void ClearFrom(MacroStage stage, bool keepStage)
-    {
-        for (var slot = SlotOf(stage) + (keepStage ? 1 : 0); slot < SlotCount; slot++)
-            _slots[slot]?.Clear();
-    }
+    internal void ClearFrom(MacroStage stage, bool keepStage) =>
+        Remove(StageIndex(stage) + (keepStage ? 1 : 0), StageCount - 1);
 
     /// <summary>Drops everything (new connection on the same socket).</summary>
     internal void Clear()
     {
-        foreach (var slot in _slots)
-            slot?.Clear();
+        if (_bytes.Length > 0)
+            ArrayPool<byte>.Shared.Return(_bytes);
+        _bytes = [];
+        _byteCount = 0;
+        Array.Clear(_entries, 0, _count);
+        _count = 0;
     }
 
     internal static MacroStage? StageOf(byte forCommand) => (MilterCommandCode)forCommand switch
@@ -94,9 +118,7 @@ public sealed class MilterMacros
         _ => null,
     };
 
-    private static int SlotOf(byte forCommand) => StageOf(forCommand) is { } stage ? SlotOf(stage) : -1;
-
-    private static int SlotOf(MacroStage stage) => stage switch
+    private static int StageIndex(MacroStage stage) => stage switch
     {
         MacroStage.Connect => 0,
         MacroStage.Helo => 1,
@@ -114,100 +136,85 @@ public sealed class MilterMacros
     private static ReadOnlySpan<byte> Unbraced(ReadOnlySpan<byte> name) =>
         name.Length > 2 && name[0] == '{' && name[^1] == '}' ? name[1..^1] : name;
 
-    /// <summary>One stage's macros: the names and values as they arrived, in a pooled buffer; values decoded when read.</summary>
-    private sealed class Slot
+    private ReadOnlySpan<byte> NameOf(int i) => _bytes.AsSpan(_entries[i].Start, _entries[i].NameLength);
+
+    private string ValueOf(int i)
     {
-        private byte[] _bytes = [];
-        private Entry[] _entries = [];
-        private int _count;
+        ref var entry = ref _entries[i];
+        return entry.Value ??= WireText.Decode(_bytes.AsSpan(entry.Start + entry.NameLength, entry.ValueLength));
+    }
 
-        public void Set(in MacroCommand command)
+    private void CopyTo(Dictionary<string, string> macros, int firstStage, int lastStage)
+    {
+        for (var i = 0; i < _count; i++)
         {
-            Clear();
-            var size = 0;
-            var count = 0;
-            foreach (var pair in command)
-            {
-                size += pair.Name.Length + pair.Value.Length;
-                count++;
-            }
-
-            if (count == 0)
-                return;
-            _bytes = ArrayPool<byte>.Shared.Rent(size);
-            if (_entries.Length < count)
-                _entries = new Entry[Math.Max(count, 8)];
-            var at = 0;
-            foreach (var pair in command)
-            {
-                var name = Unbraced(pair.Name.Span);
-                name.CopyTo(_bytes.AsSpan(at));
-                pair.Value.Span.CopyTo(_bytes.AsSpan(at + name.Length));
-                _entries[_count++] = new Entry(at, name.Length, pair.Value.Length);
-                at += name.Length + pair.Value.Length;
-            }
-        }
-
-        /// <summary>The value of a name (without braces); the last of two with one name wins, as a dictionary's would.</summary>
-        public string? Find(ReadOnlySpan<char> key)
-        {
-            for (var i = _count - 1; i >= 0; i--)
-            {
-                ref var entry = ref _entries[i];
-                if (SameName(_bytes.AsSpan(entry.Start, entry.NameLength), key))
-                    return entry.Value ??= WireText.Decode(_bytes.AsSpan(entry.Start + entry.NameLength, entry.ValueLength));
-            }
-
-            return null;
-        }
-
-        public void CopyTo(Dictionary<string, string> macros)
-        {
-            for (var i = 0; i < _count; i++)
-            {
-                ref var entry = ref _entries[i];
-                macros[WireText.Decode(_bytes.AsSpan(entry.Start, entry.NameLength))] =
-                    entry.Value ??= WireText.Decode(_bytes.AsSpan(entry.Start + entry.NameLength, entry.ValueLength));
-            }
-        }
-
-        public void Clear()
-        {
-            if (_bytes.Length > 0)
-                ArrayPool<byte>.Shared.Return(_bytes);
-            _bytes = [];
-            Array.Clear(_entries, 0, _count);
-            _count = 0;
-        }
-
-        // Macro names are ASCII in every MTA we know; anything else is compared as decoded text.
-        private static bool SameName(ReadOnlySpan<byte> name, ReadOnlySpan<char> key)
-        {
-            if (name.Length != key.Length)
-                return System.Text.Ascii.IsValid(name) ? false : WireText.Decode(name).AsSpan().SequenceEqual(key);
-            for (var i = 0; i < name.Length; i++)
-            {
-                if (name[i] != key[i])
-                    return name[i] >= 0x80 && WireText.Decode(name).AsSpan().SequenceEqual(key);
-            }
-
-            return true;
-        }
-
-        private struct Entry(int start, int nameLength, int valueLength)
-        {
-            public readonly int Start = start;
-            public readonly int NameLength = nameLength;
-            public readonly int ValueLength = valueLength;
-
-            /// <summary>The value as a string, once it has been read.</summary>
-            public string? Value;
+            if (_entries[i].Stage >= firstStage && _entries[i].Stage <= lastStage)
+                macros[WireText.Decode(NameOf(i))] = ValueOf(i);
         }
     }
 
-    [System.Runtime.CompilerServices.InlineArray(SlotCount)]
-    private struct Slots
+    /// <summary>Drops the entries of the stages from <paramref name="firstStage"/> to <paramref name="lastStage"/>; their bytes stay until <see cref="MakeRoom"/> needs the space.</summary>
+    private void Remove(int firstStage, int lastStage)
     {
-        private Slot? _first;
+        var kept = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            if (_entries[i].Stage < firstStage || _entries[i].Stage > lastStage)
+                _entries[kept++] = _entries[i];
+        }
+
+        Array.Clear(_entries, kept, _count - kept);
+        _count = kept;
+        if (_count == 0)
+            _byteCount = 0;
+    }
+
+    /// <summary>
+    /// Makes room for <paramref name="count"/> more entries of <paramref name="size"/> bytes in all. Bytes of dropped
+    /// entries are reclaimed only here, by moving the live ones into a buffer of their own size.
+    /// </summary>
+    private void MakeRoom(int count, int size)
+    {
+        if (_entries.Length - _count < count)
+            Array.Resize(ref _entries, Math.Max(_count + count, Math.Max(16, 2 * _entries.Length)));
+        if (_bytes.Length - _byteCount >= size)
+            return;
+        var live = 0;
+        for (var i = 0; i < _count; i++)
+            live += _entries[i].NameLength + _entries[i].ValueLength;
+        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(2 * (live + size), 256));
+        var at = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            ref var entry = ref _entries[i];
+            var length = entry.NameLength + entry.ValueLength;
+            _bytes.AsSpan(entry.Start, length).CopyTo(bytes.AsSpan(at));
+            entry = entry with { Start = at };
+            at += length;
+        }
+
+        if (_bytes.Length > 0)
+            ArrayPool<byte>.Shared.Return(_bytes);
+        (_bytes, _byteCount) = (bytes, at);
+    }
+
+    // Macro names are ASCII in every MTA we know; anything else is compared as decoded text.
+    private static bool SameName(ReadOnlySpan<byte> name, ReadOnlySpan<char> key)
+    {
+        if (name.Length != key.Length)
+            return System.Text.Ascii.IsValid(name) ? false : WireText.Decode(name).AsSpan().SequenceEqual(key);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] != key[i])
+                return name[i] >= 0x80 && WireText.Decode(name).AsSpan().SequenceEqual(key);
+        }
+
+        return true;
+    }
+
+    private record struct Entry(byte Stage, int Start, int NameLength, int ValueLength)
+    {
+        /// <summary>The value as a string, once it has been read.</summary>
+        public string? Value;
     }
 }
