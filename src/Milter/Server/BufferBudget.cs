@@ -13,8 +13,14 @@ namespace Milter.Server;
 /// </summary>
 internal sealed class BufferBudget(long limit) : MemoryPool<byte>
 {
-    /// <summary>The size of one receive buffer.</summary>
+    /// <summary>The size of one receive: what a socket read asks for once the MTA has sent something.</summary>
     public const int BlockSize = 16 * 1024;
+
+    /// <summary>
+    /// The smallest buffer the pipe takes: most receives are a few hundred bytes (a command, a few headers), and a
+    /// connection in the middle of a message should not hold 16 KiB for them.
+    /// </summary>
+    public const int SegmentSize = 4 * 1024;
 
     /// <summary>The size of a receive buffer while the MTA streams (the last receive filled its buffer): fewer system calls.</summary>
     public const int StreamingBlockSize = 64 * 1024;
@@ -37,7 +43,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     /// <exception cref="BudgetExhaustedException">The budget is spent.</exception>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
-        var array = ArrayPool<byte>.Shared.Rent(Math.Max(minBufferSize, BlockSize));
+        var array = ArrayPool<byte>.Shared.Rent(Math.Max(minBufferSize, SegmentSize));
         if (Interlocked.Add(ref _used, array.Length) > Limit)
         {
             Interlocked.Add(ref _used, -array.Length);
@@ -60,7 +66,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
         if (Volatile.Read(ref _pipeOptions) is { } cached && cached.MaxFrameLength == maxFrameLength)
             return cached.Options;
         long mostUnread = (long)maxFrameLength + Protocol.MilterFrameReader.HeaderLength + StreamingBlockSize;
-        var options = new PipeOptions(pool: this, minimumSegmentSize: BlockSize,
+        var options = new PipeOptions(pool: this, minimumSegmentSize: SegmentSize,
             pauseWriterThreshold: mostUnread, resumeWriterThreshold: mostUnread / 2, useSynchronizationContext: false,
             readerScheduler: PipeScheduler.Inline);
         Volatile.Write(ref _pipeOptions, new ReceivePipe(maxFrameLength, options));
