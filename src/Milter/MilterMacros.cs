@@ -23,6 +23,8 @@ public sealed class MilterMacros
     private int _byteCount;
     private Entry[] _entries = [];
     private int _count;
+    // A bit per stage that has entries: most commands scope out stages that hold none, and then nothing is scanned.
+    private int _stagesHeld;
 
     /// <summary>The value of a macro, or <see langword="null"/> when the MTA has not sent it in the current scope.</summary>
     public string? this[string name] => TryGetValue(name, out var value) ? value : null;
@@ -85,6 +87,7 @@ public sealed class MilterMacros
             name.CopyTo(_bytes.AsSpan(_byteCount));
             pair.Value.Span.CopyTo(_bytes.AsSpan(_byteCount + name.Length));
             _entries[_count++] = new Entry((byte)index, _byteCount, name.Length, pair.Value.Length);
+            _stagesHeld |= 1 << index;
             _byteCount += name.Length + pair.Value.Length;
         }
 
@@ -104,6 +107,7 @@ public sealed class MilterMacros
         _byteCount = 0;
         Array.Clear(_entries, 0, _count);
         _count = 0;
+        _stagesHeld = 0;
     }
 
     internal static MacroStage? StageOf(byte forCommand) => (MilterCommandCode)forCommand switch
@@ -156,6 +160,10 @@ public sealed class MilterMacros
     /// <summary>Drops the entries of the stages from <paramref name="firstStage"/> to <paramref name="lastStage"/>; their bytes stay until <see cref="MakeRoom"/> needs the space.</summary>
     private void Remove(int firstStage, int lastStage)
     {
+        var removed = (2 << lastStage) - (1 << firstStage);
+        if ((_stagesHeld & removed) == 0)
+            return;
+        _stagesHeld &= ~removed;
         var kept = 0;
         for (var i = 0; i < _count; i++)
         {
