@@ -78,7 +78,7 @@ public sealed partial class MilterServer : IAsyncDisposable
             foreach (var text in _options.Listen)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var listener = Bind(MilterAddress.Parse(text));
+                var listener = Listener.Bind(MilterAddress.Parse(text), _options, _log);
                 _listeners.Add(listener);
                 ServerLog.Listening(_log, listener.Address);
             }
@@ -199,30 +199,13 @@ public sealed partial class MilterServer : IAsyncDisposable
                 continue;
             }
 
-            Configure(socket, listener);
+            listener.Configure(socket);
             var (settings, factory) = (_reloadable, _served);
             var session = new MilterSession(factory, settings, _loggers.CreateLogger("Milter.Session"));
             var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength);
             _connections.TryAdd(connection, 0);
             connection.Start(_abort.Token, _connectionEnded);
         }
-    }
-
-    private static void Configure(Socket socket, Listener listener)
-    {
-        // Linux gives an accepted socket its listener's options (set in Bind): five system calls fewer per connection.
-        if (listener.UnixPath is null && !OperatingSystem.IsLinux())
-            ConfigureTcp(socket);
-    }
-
-    private static void ConfigureTcp(Socket socket)
-    {
-        socket.NoDelay = true; // Replies are batched already; Nagle would only add delay against delayed ACKs.
-        // A peer that vanished without a FIN or RST (a crashed host, a dropped NAT entry) is found within about two minutes.
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 6);
     }
 
     /// <summary>What the server does when a connection has ended and its socket is closed.</summary>
@@ -236,5 +219,11 @@ public sealed partial class MilterServer : IAsyncDisposable
         _connections.TryRemove(connection, out _);
         _slots.Release();
         _trim.Observe(_connections.Count, _budget.Used);
+    }
+
+    private void CloseListeners()
+    {
+        foreach (var listener in _listeners)
+            listener.Close();
     }
 }
