@@ -85,9 +85,9 @@ public sealed partial class MilterClient
     }
 
     /// <summary>An answer that ends the message for this milter: anything but CONTINUE (and SKIP).</summary>
-    private static bool Decides(MilterResponse? answer) => answer is not null && answer.Code is not (MilterResponseCode.Continue or MilterResponseCode.Skip);
+    internal static bool Decides(MilterResponse? answer) => answer is not null && answer.Code is not (MilterResponseCode.Continue or MilterResponseCode.Skip);
 
-    private MessageOutcome Outcome(MilterResponse verdict, MilterSteps step, Envelope? envelope = null, MailMessage? message = null,
+    internal MessageOutcome Outcome(MilterResponse verdict, MilterSteps step, Envelope? envelope = null, MailMessage? message = null,
         IReadOnlyList<string>? refused = null, IReadOnlyList<MilterResponse>? actions = null, bool leadingSpace = false)
     {
         actions ??= [];

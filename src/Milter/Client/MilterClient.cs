@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Text;
 using Milter.Protocol;
 using Milter.Server;
 
@@ -15,12 +13,7 @@ namespace Milter.Client;
 /// </summary>
 public sealed partial class MilterClient : IAsyncDisposable
 {
-    private readonly IDuplexPipe _pipe;
-    private readonly IAsyncDisposable? _owned;
-    private readonly MilterFrameReader _reader = new(FrameSource.Milter);
-
-    /// <summary>" at ADDRESS" when the client connected itself, so its errors name the milter they are about.</summary>
-    private readonly string _at;
+    private readonly MilterWire _wire;
 
     /// <summary>Creates a client over an existing connection (for example an in-memory pipe to a session).</summary>
     public MilterClient(IDuplexPipe connection, MtaProfile? profile = null, TimeSpan? timeout = null)
@@ -31,11 +24,9 @@ public sealed partial class MilterClient : IAsyncDisposable
     private MilterClient(IDuplexPipe connection, IAsyncDisposable? owned, string? address, MtaProfile? profile, TimeSpan? timeout)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        _pipe = connection;
-        _owned = owned;
-        _at = address is null ? string.Empty : $" at {address}";
         Profile = profile ?? MtaProfile.Full;
         Timeout = timeout ?? TimeSpan.FromSeconds(30);
+        _wire = new MilterWire(connection, owned, address, Timeout);
     }
 
     /// <summary>The MTA this client imitates.</summary>
@@ -72,15 +63,14 @@ public sealed partial class MilterClient : IAsyncDisposable
         }
 
         var stream = new NetworkStream(socket, ownsSocket: true);
-        var pipe = new StreamPipe(PipeReader.Create(stream), PipeWriter.Create(stream));
-        return new MilterClient(pipe, stream, address, profile, timeout);
+        return new MilterClient(MilterWire.Over(stream), stream, address, profile, timeout);
     }
 
     /// <summary>Sends the profile's offer and reads the milter's reply, checking it is within the offer.</summary>
     public async Task<OptionNegotiation> NegotiateAsync(CancellationToken cancellationToken = default)
     {
-        Profile.Offer.WriteTo(_pipe.Output);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        Profile.Offer.WriteTo(_wire.Output);
+        await _wire.FlushAsync(cancellationToken).ConfigureAwait(false);
         var response = await ReadAsync("OPTNEG", cancellationToken).ConfigureAwait(false);
         if (response is not NegotiationResponse { Negotiation: var reply })
             throw new MilterClientException($"The milter answered OPTNEG with {response.Code} instead of its negotiation reply.");
@@ -152,8 +142,8 @@ public sealed partial class MilterClient : IAsyncDisposable
     public async Task<EndOfMessageAnswer> EndOfMessageAsync(IEnumerable<KeyValuePair<string, string>>? macros = null, CancellationToken cancellationToken = default)
     {
         await SendMacrosAsync((byte)MilterCommandCode.EndOfBody, macros, cancellationToken).ConfigureAwait(false);
-        MtaCommandWriter.WriteSimple(_pipe.Output, MilterCommandCode.EndOfBody);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        MtaCommandWriter.WriteSimple(_wire.Output, MilterCommandCode.EndOfBody);
+        await _wire.FlushAsync(cancellationToken).ConfigureAwait(false);
         var actions = new List<MilterResponse>();
         var progress = 0;
         while (true)
@@ -187,21 +177,7 @@ public sealed partial class MilterClient : IAsyncDisposable
     public Task QuitAsync(CancellationToken cancellationToken = default) => SendSimpleAsync(MilterCommandCode.Quit, cancellationToken);
 
     /// <summary>Closes the connection.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await _pipe.Output.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            // The milter is gone; what a failed write left unsent cannot be sent, and must not hide why it failed.
-        }
-
-        await _pipe.Input.CompleteAsync().ConfigureAwait(false);
-        if (_owned is not null)
-            await _owned.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _wire.DisposeAsync();
 
     private Task<MilterResponse?> StepAsync(MilterCommandCode command, IEnumerable<KeyValuePair<string, string>>? macros, ProtocolFlags off,
         ProtocolFlags noReply, Action<IBufferWriter<byte>> write, CancellationToken cancellationToken) =>
@@ -214,11 +190,11 @@ public sealed partial class MilterClient : IAsyncDisposable
         await SendMacrosAsync(macroFor, macros, cancellationToken).ConfigureAwait(false);
         if ((negotiated.Protocol & off) != 0)
             return null;
-        write(_pipe.Output);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        write(_wire.Output);
+        await _wire.FlushAsync(cancellationToken).ConfigureAwait(false);
         if ((negotiated.Protocol & noReply) != 0)
         {
-            await ThrowIfAnsweredAsync(command).ConfigureAwait(false);
+            await _wire.ThrowIfAnsweredAsync(command).ConfigureAwait(false);
             return null;
         }
 
@@ -237,6 +213,9 @@ public sealed partial class MilterClient : IAsyncDisposable
         }
     }
 
+    private Task<MilterResponse> ReadAsync(string waitingFor, CancellationToken cancellationToken) =>
+        _wire.ReadAsync(waitingFor, first: Negotiated is null, cancellationToken);
+
     private ValueTask ProgressedAsync(CancellationToken cancellationToken) => OnProgress?.Invoke(cancellationToken) ?? ValueTask.CompletedTask;
 
     private async Task SendMacrosAsync(byte forCommand, IEnumerable<KeyValuePair<string, string>>? macros, CancellationToken cancellationToken)
@@ -244,130 +223,14 @@ public sealed partial class MilterClient : IAsyncDisposable
         var list = macros?.Where(m => m.Value is not null).ToList();
         if ((list is null || list.Count == 0) && !Profile.SendsEmptyMacros)
             return;
-        MtaCommandWriter.WriteMacros(_pipe.Output, forCommand, list ?? []);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        MtaCommandWriter.WriteMacros(_wire.Output, forCommand, list ?? []);
+        await _wire.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SendSimpleAsync(MilterCommandCode command, CancellationToken cancellationToken)
     {
-        MtaCommandWriter.WriteSimple(_pipe.Output, command);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        MtaCommandWriter.WriteSimple(_wire.Output, command);
+        await _wire.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// A no-reply step must get no answer; one already waiting would desynchronise the stream. Polls without
-    /// waiting: a read that does not complete at once is cancelled.
-    /// </summary>
-    private async Task ThrowIfAnsweredAsync(byte command)
-    {
-        var read = _pipe.Input.ReadAsync();
-        if (!read.IsCompleted)
-            _pipe.Input.CancelPendingRead();
-        ReadResult result;
-        try
-        {
-            result = await read.ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            return; // the next real read reports the broken connection
-        }
-
-        var pending = !result.Buffer.IsEmpty;
-        _pipe.Input.AdvanceTo(result.Buffer.Start, result.Buffer.Start);
-        if (pending)
-            throw new MilterClientException($"The milter answered {MilterFrame.Describe(command)}, which it negotiated as no-reply.");
-    }
-
-    private async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        FlushResult result;
-        try
-        {
-            result = await _pipe.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            throw new MilterClientException($"The milter{_at} closed the connection: {e.Message}", e);
-        }
-
-        if (result.IsCompleted)
-            throw new MilterClientException($"The milter{_at} closed the connection.");
-    }
-
-    private async Task<MilterResponse> ReadAsync(string waitingFor, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await _pipe.Input.ReadAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new MilterClientException($"The milter{_at} did not answer {waitingFor} within {Timeout.TotalSeconds:0.#} s.");
-            }
-            catch (IOException e)
-            {
-                throw new MilterClientException($"The connection to the milter{_at} failed while waiting for the answer to {waitingFor}: {e.Message}", e);
-            }
-
-            var buffer = result.Buffer;
-            if (TryReadFrame(buffer, out var frame, out var consumed))
-            {
-                var response = MilterResponse.Parse(new MilterFrame(frame.Command, frame.Payload.ToArray()));
-                _pipe.Input.AdvanceTo(consumed);
-                return response;
-            }
-
-            if (result.IsCompleted && Negotiated is null && !buffer.IsEmpty)
-                throw NotAMilter(MilterProtocolError.MalformedPayload, buffer); // a few bytes, then it hung up
-            _pipe.Input.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
-                throw new MilterClientException($"The milter{_at} closed the connection while the MTA waited for its answer to {waitingFor}.");
-        }
-    }
-
-    private bool TryReadFrame(in ReadOnlySequence<byte> buffer, out MilterFrame frame, out SequencePosition consumed)
-    {
-        try
-        {
-            return _reader.TryRead(buffer, out frame, out consumed);
-        }
-        catch (MilterProtocolException e) when (Negotiated is null)
-        {
-            // The first answer is not a frame at all: an SMTP or HTTP server, say, rather than a milter that erred.
-            throw NotAMilter(e.Error, buffer);
-        }
-    }
-
-    private MilterProtocolException NotAMilter(MilterProtocolError error, in ReadOnlySequence<byte> received) =>
-        new(error, $"The peer{_at} does not speak the milter protocol; it sent: {Printable(received)}");
-
-    /// <summary>The first line of what a peer sent, with bytes that are not printable ASCII escaped; "..." when there was more.</summary>
-    private static string Printable(in ReadOnlySequence<byte> received)
-    {
-        var bytes = received.Slice(0, Math.Min(received.Length, 64)).ToArray();
-        var text = new StringBuilder();
-        var shown = 0;
-        for (; shown < bytes.Length && bytes[shown] is not (byte)'\r' and not (byte)'\n'; shown++)
-        {
-            if (bytes[shown] is >= 0x20 and < 0x7F)
-                text.Append((char)bytes[shown]);
-            else
-                text.Append(CultureInfo.InvariantCulture, $"\\x{bytes[shown]:x2}");
-        }
-
-        while (shown < bytes.Length && bytes[shown] is (byte)'\r' or (byte)'\n')
-            shown++;
-        return shown < received.Length ? text.Append("...").ToString() : text.ToString();
-    }
-
-    private sealed record StreamPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 }
-
-/// <summary>What the milter answered at end of message: its changes in order, the final verdict, and how many PROGRESS packets came first.</summary>
-public sealed record EndOfMessageAnswer(IReadOnlyList<MilterResponse> Actions, MilterResponse Verdict, int ProgressCount);
