@@ -47,6 +47,9 @@ public sealed class MilterContext
     /// <summary>The MTA's queue id (macro <c>i</c>), when it has been sent. Postfix sends it from DATA on (or the second RCPT).</summary>
     public string? QueueId => Macros["i"];
 
+    /// <summary>The queue id as log lines name it: before the MTA sends one (Postfix's arrives at DATA) they say so, not "(null)".</summary>
+    internal string QueueIdForLog => QueueId ?? "not sent yet";
+
     /// <summary>
     /// The MTA on the other end: set by <see cref="MilterSessionOptions.Mta"/>, or recognised from the first macros
     /// that tell. Header changes are translated for it, so they give the same delivered headers behind either MTA.

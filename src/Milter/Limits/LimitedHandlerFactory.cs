@@ -111,7 +111,7 @@ internal sealed class LimitedHandlerFactory : IMilterHandlerFactory
     public void Report(LimitRule rule, long value, MilterContext context, MilterSteps step)
     {
         var stepName = MilterMetrics.StepName(step);
-        LimitLog.Reached(Log, rule.Name, value, rule.Max, rule.ActionName, stepName, context.QueueId);
+        LimitLog.Reached(Log, rule.Name, value, rule.Max, rule.ActionName, stepName, context.QueueIdForLog);
         MilterMetrics.RecordLimit(rule.Name, rule.ActionName);
         // Handlers run with the message's activity current (MessageTrace.Flow); nothing to do when nobody listens.
         if (Activity.Current is not { } activity || activity.Source != MilterTelemetry.Source || !activity.IsAllDataRequested)

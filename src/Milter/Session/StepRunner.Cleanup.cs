@@ -52,7 +52,7 @@ internal abstract partial class StepRunner
     private void ReportCleanup(SmtpConnection smtp, MilterSteps step, HandlerOutcome outcome)
     {
         if (outcome.IsAbandoned)
-            SessionLog.HandlerTimedOut(_log, ConnectionId, step, LimitOf(step), smtp.Context.QueueId, _options.DefaultVerdict);
+            SessionLog.HandlerTimedOut(_log, ConnectionId, step, LimitOf(step), smtp.Context.QueueIdForLog, _options.DefaultVerdict);
         else if (outcome.Error is { } error)
             SessionLog.CleanupFailed(_log, error, ConnectionId, step);
     }

@@ -64,7 +64,7 @@ internal abstract partial class StepRunner : HandlerInvoker
         }
         else if (!failed && (describedNoReply || negotiatedNoReply) && verdict != MilterVerdict.Continue)
         {
-            SessionLog.VerdictDropped(_log, ConnectionId, step, verdict, smtp.Context.QueueId);
+            SessionLog.VerdictDropped(_log, ConnectionId, step, verdict, smtp.Context.QueueIdForLog);
             verdict = MilterVerdict.Continue;
         }
 
@@ -132,7 +132,7 @@ internal abstract partial class StepRunner : HandlerInvoker
             return (outcome.Verdict, false);
         }
 
-        var queueId = smtp.Context.QueueId;
+        var queueId = smtp.Context.QueueIdForLog;
         string errorType;
         if (!outcome.IsAbandoned && outcome.Error is null)
         {
@@ -236,7 +236,7 @@ internal abstract partial class StepRunner : HandlerInvoker
         {
             // Part of the body may be out: only a tempfail makes the MTA drop every change.
             MilterMetrics.RecordHandlerError(MilterSteps.EndOfMessage, e.GetType().FullName ?? "exception");
-            SessionLog.HandlerFailed(_log, e, ConnectionId, MilterSteps.EndOfMessage, smtp.Context.QueueId, MilterVerdict.Tempfail());
+            SessionLog.HandlerFailed(_log, e, ConnectionId, MilterSteps.EndOfMessage, smtp.Context.QueueIdForLog, MilterVerdict.Tempfail());
             return MilterVerdict.Tempfail();
         }
     }
