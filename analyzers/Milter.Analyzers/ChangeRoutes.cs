@@ -150,7 +150,7 @@ internal sealed class ChangeRoutes(ContextFlow flow, CancellationToken cancellat
             return new Route(Timing.Certainly, $"it runs on {thread}, after the handler returned");
         if (KnownCallbacks.StartsThread(callee))
             return new Route(Timing.Possibly, "it runs on a thread of its own, which may outlive the handler");
-        if (argument.Parameter is { } parameter && OnlyInvokes(ContextFlow.Definition(callee), parameter.OriginalDefinition))
+        if (argument.Parameter is { } parameter && OnlyInvokes(SourceBodies.Definition(callee), parameter.OriginalDefinition))
             return Route.Inline;
         return new Route(Timing.Possibly, $"it runs in a delegate handed to '{callee.ContainingType.Name}.{callee.Name}', which may keep it and run it after the handler returned");
     }
@@ -226,7 +226,7 @@ internal sealed class ChangeRoutes(ContextFlow flow, CancellationToken cancellat
     /// <summary>Whether a delegate returns a task (an async lambda or method, or any delegate whose result is awaitable).</summary>
     private static bool ReturnsTask(IOperation value)
     {
-        var type = ContextFlow.Unwrap(value).Type as INamedTypeSymbol ?? value.Type as INamedTypeSymbol;
+        var type = OperationValue.Unwrap(value).Type as INamedTypeSymbol ?? value.Type as INamedTypeSymbol;
         return type?.DelegateInvokeMethod?.ReturnType is { } returns && KnownCallbacks.IsTaskType(returns);
     }
 
@@ -250,10 +250,10 @@ internal sealed class ChangeRoutes(ContextFlow flow, CancellationToken cancellat
     /// <summary>Whether a source method only ever invokes its delegate parameter (or hands it to a synchronous consumer), never keeps it.</summary>
     private bool OnlyInvokes(IMethodSymbol method, IParameterSymbol parameter)
     {
-        if (!ContextFlow.HasSource(method))
+        if (!SourceBodies.HasSource(method))
             return false;
         var seen = false;
-        foreach (var body in flow.BodiesOf(method, cancellationToken))
+        foreach (var body in flow.Bodies.BodiesOf(method, cancellationToken))
         {
             foreach (var op in body.Descendants())
             {

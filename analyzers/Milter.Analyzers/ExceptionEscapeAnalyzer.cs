@@ -68,9 +68,9 @@ public sealed class ExceptionEscapeAnalyzer : MilterAnalyzer
             return;
         foreach (var argument in arguments)
         {
-            var value = ContextFlow.Unwrap(argument.Value);
+            var value = OperationValue.Unwrap(argument.Value);
             if (value is IDelegateCreationOperation creation)
-                value = ContextFlow.Unwrap(creation.Target);
+                value = OperationValue.Unwrap(creation.Target);
             if (value is IAnonymousFunctionOperation lambda && !CatchesEverything(lambda.Body))
                 context.ReportDiagnostic(Diagnostic.Create(Descriptors.UnobservedCallback, lambda.Syntax.GetLocation(), thread));
             else if (value is IMethodReferenceOperation)

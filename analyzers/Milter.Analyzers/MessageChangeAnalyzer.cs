@@ -48,7 +48,7 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
             // A filter that lists its actions itself (InferActions = false) needs no guess.
             if (member.ContainingType is { } owner && symbols.FilterAttribute(owner) is { } filter && !new FilterFacts(owner, filter, symbols).InferActions)
                 return;
-            if (flow.EscapeAt(op.Operation, member) is { } escape)
+            if (flow.Escapes.EscapeAt(op.Operation, member) is { } escape)
                 op.ReportDiagnostic(Diagnostic.Create(Descriptors.ContextEscapes, escape.Location, escape.Reason, escape.Owner.Name));
         }), OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.DynamicInvocation);
     }
@@ -158,10 +158,10 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
         switch (operation)
         {
             case IInvocationOperation call when symbols.IsEndOfMessageContext(call.TargetMethod.ContainingType):
-                return ContextFlow.ActionOfChange(call) is var direct and not 0 ? new ChangePoint(direct, call.TargetMethod.Name, true, Receiver(call)) : null;
+                return ContextChanges.ActionOfChange(call) is var direct and not 0 ? new ChangePoint(direct, call.TargetMethod.Name, true, Receiver(call)) : null;
             case IMethodReferenceOperation group when symbols.IsEndOfMessageContext(group.Method.ContainingType):
                 // message.AddHeader as a delegate: the change is made wherever that delegate runs.
-                return ContextFlow.ActionOfMethodGroup(group.Method) is var grouped and not 0 ? new ChangePoint(grouped, group.Method.Name, true, group.Instance) : null;
+                return ContextChanges.ActionOfMethodGroup(group.Method) is var grouped and not 0 ? new ChangePoint(grouped, group.Method.Name, true, group.Instance) : null;
             case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } call when KeptDelegate(call) is { } member:
                 // A delegate read from a member: it makes the changes of whatever the code stores there.
                 return flow.ActionsOfDelegatesKeptIn(member, cancellationToken) is var kept and not 0 ? new ChangePoint(kept, $"'{member.Name}'", false, null) : null;
@@ -185,19 +185,19 @@ public sealed class MessageChangeAnalyzer : MilterAnalyzer
             if (actions == 0)
                 return null;
             var name = called.MethodKind == MethodKind.Constructor ? $"'new {called.ContainingType.Name}'" : $"'{called.Name}'";
-            return new ChangePoint(actions, name, false, arguments.FirstOrDefault(flow.PassesContext)?.Value);
+            return new ChangePoint(actions, name, false, arguments.FirstOrDefault(symbols.PassesContext)?.Value);
         }
     }
 
     /// <summary>The field or property of a source type a delegate is read from to be invoked (looking through <c>?.</c>), or null.</summary>
     private static ISymbol? KeptDelegate(IInvocationOperation call) =>
-        Receiver(call) is { } receiver && ContextFlow.Unwrap(receiver) is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member
+        Receiver(call) is { } receiver && OperationValue.Unwrap(receiver) is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member
         && member.Member.ContainingType.DeclaringSyntaxReferences.Length > 0
             ? member.Member.OriginalDefinition
             : null;
 
     /// <summary>Where the context of a change comes from: the function or method whose parameter or local holds it, or a field.</summary>
-    private static (ISymbol? Owner, string? Field) Origin(IOperation? context) => context is null ? (null, null) : ContextFlow.Unwrap(context) switch
+    private static (ISymbol? Owner, string? Field) Origin(IOperation? context) => context is null ? (null, null) : OperationValue.Unwrap(context) switch
     {
         IParameterReferenceOperation parameter => (parameter.Parameter.ContainingSymbol, null),
         ILocalReferenceOperation local => (local.Local.ContainingSymbol, null),

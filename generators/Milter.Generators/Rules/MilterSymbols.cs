@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 using Milter.Generators.Model;
 
 namespace Milter.Generators.Rules;
@@ -93,6 +94,16 @@ internal sealed class MilterSymbols
     /// </remarks>
     public bool IsEndOfMessageContext(ITypeSymbol? type) =>
         type is not null && EndOfMessageContext is not null && SymbolEqualityComparer.Default.Equals(type, EndOfMessageContext);
+
+    /// <summary>
+    /// Whether an argument carries an end-of-message context into a parameter declared as one. A generic parameter
+    /// (List&lt;T&gt;.Add) does not count: such code cannot call the context's methods. A delegate's does: its type
+    /// arguments are the signature of the code it runs.
+    /// </summary>
+    public bool PassesContext(IArgumentOperation argument) =>
+        IsEndOfMessageContext(OperationValue.Unwrap(argument.Value).Type)
+        && (argument.Parameter is null || IsEndOfMessageContext(
+            argument.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.DelegateInvoke } ? argument.Parameter.Type : argument.Parameter.OriginalDefinition.Type));
 
     /// <summary>The actions a method declares with [UsesActions], or null when it declares none (0 declares "no change").</summary>
     public uint? DeclaredActions(IMethodSymbol method)
