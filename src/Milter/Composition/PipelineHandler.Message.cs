@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Milter.Protocol;
 
 namespace Milter;
@@ -6,7 +5,7 @@ namespace Milter;
 internal sealed partial class PipelineHandler
 {
     /// <summary>
-    /// End of message: each open part, in order, is first shown its held content when it is replayed (<see cref="ReplayAsync"/>),
+    /// End of message: each open part, in order, is first shown its held content when it is replayed (<see cref="ContentReplay.ReplayAsync"/>),
     /// then records its changes in a fork of the message's (<see cref="MessageChanges"/>), so its header indexes count the
     /// headers as the earlier parts left them. A part's fork is taken into the message when it
     /// continues or accepts, dropped when it fails or runs dry (its dry-run header is added in its place); a reject, tempfail or
@@ -24,32 +23,32 @@ internal sealed partial class PipelineHandler
             if (!part.Open || part.ConnectionDone)
             {
                 if (ended is null)
-                    AddDryRunHeader(part, message, leadingSpace);
+                    DryRunReport.AddHeader(_composition, part, message, leadingSpace);
                 continue;
             }
 
             if (ended is not null)
             {
-                await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
+                await _caller.AbortAsync(part, context, cancellationToken).ConfigureAwait(false);
                 part.Open = false;
                 continue;
             }
 
             if (part.Replayed)
             {
-                ended = await ReplayAsync(part, message, cancellationToken).ConfigureAwait(false);
+                ended = await _replay.ReplayAsync(part, message, cancellationToken).ConfigureAwait(false);
                 if (ended is not null)
                 {
                     // It ended the message during its content: it gets its abort, as after such a verdict as the content arrives.
                     if (part.Open)
-                        await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
+                        await _caller.AbortAsync(part, context, cancellationToken).ConfigureAwait(false);
                     part.Open = false;
                     continue;
                 }
 
                 if (!part.Open)
                 {
-                    AddDryRunHeader(part, message, leadingSpace);
+                    DryRunReport.AddHeader(_composition, part, message, leadingSpace);
                     continue;
                 }
             }
@@ -62,7 +61,7 @@ internal sealed partial class PipelineHandler
                 if (part.Settings.DryRun)
                 {
                     part.DryRun.RecordChanges(fork.Codes);
-                    AddDryRunHeader(part, message, leadingSpace);
+                    DryRunReport.AddHeader(_composition, part, message, leadingSpace);
                 }
                 else if (verdict is { } decided)
                 {
@@ -82,9 +81,9 @@ internal sealed partial class PipelineHandler
             }
         }
 
-        ReportDryRuns(context);
+        DryRunReport.Publish(_composition, _parts, context);
         // Every part was shown its content: what was held for them goes (a replacement is the changes' until sent).
-        _held?.Start(false, false);
+        _replay.Release();
         return ended ?? MilterVerdict.Continue;
     }
 
@@ -100,7 +99,7 @@ internal sealed partial class PipelineHandler
         };
         try
         {
-            var verdict = await CallAsync(part, context, MilterSteps.EndOfMessage, partMessage, static (h, _, m, t) => h.OnEndOfMessageAsync(m, t), cancellationToken)
+            var verdict = await _caller.CallAsync(part, context, MilterSteps.EndOfMessage, partMessage, static (h, _, m, t) => h.OnEndOfMessageAsync(m, t), cancellationToken)
                 .ConfigureAwait(false);
             if (verdict is { } decided && part.Settings.DryRun)
                 part.DryRun.Record(MilterSteps.EndOfMessage, decided);
@@ -112,22 +111,6 @@ internal sealed partial class PipelineHandler
         }
     }
 
-    /// <summary>A dry-run part's one applied change: a header naming what it would have done.</summary>
-    private void AddDryRunHeader(PartRun part, EndOfMessageContext message, bool leadingSpace)
-    {
-        if (!part.Applied || !part.Settings.DryRun || part.Settings.Options.DryRunHeader is not { } name)
-            return;
-        if ((message.Context.Negotiation.Actions & ActionFlags.AddHeaders) == 0)
-        {
-            PipelineLog.DryRunHeaderRefused(_composition.Logger, _composition.Name, part.Name);
-            return;
-        }
-
-        var record = new EndOfMessageContext(message.Context, message.Output, message.Changes, fresh: false) { AddLeadingSpace = leadingSpace };
-        record.AddHeader(name, $"{part.Name}: {part.DryRun}");
-        record.Complete();
-    }
-
     /// <summary>The MTA abandoned the message, or the pipeline ended it early: every part still in it gets its abort.</summary>
     public async ValueTask OnAbortAsync(MilterContext context, CancellationToken cancellationToken)
     {
@@ -135,12 +118,12 @@ internal sealed partial class PipelineHandler
         {
             if (!part.Open)
                 continue;
-            await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
+            await _caller.AbortAsync(part, context, cancellationToken).ConfigureAwait(false);
             part.Open = false;
         }
 
-        _held?.Start(false, false);
-        ReportDryRuns(context);
+        _replay.Release();
+        DryRunReport.Publish(_composition, _parts, context);
     }
 
     public async ValueTask OnCloseAsync(MilterContext context, CancellationToken cancellationToken)
@@ -161,7 +144,7 @@ internal sealed partial class PipelineHandler
     /// <summary>Disposes every part's handler, even when one throws (the first failure is thrown afterwards).</summary>
     public async ValueTask DisposeAsync()
     {
-        _held?.Dispose();
+        _replay.Dispose();
         Exception? first = null;
         foreach (var part in _parts)
         {
@@ -177,18 +160,6 @@ internal sealed partial class PipelineHandler
 
         if (first is not null)
             throw first;
-    }
-
-    private async ValueTask AbortPartAsync(PartRun part, MilterContext context, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await part.Handler.OnAbortAsync(context, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            PipelineLog.CleanupFailed(_composition.Logger, e, _composition.Name, part.Name, MilterSteps.Abort);
-        }
     }
 
     /// <summary>
@@ -212,7 +183,7 @@ internal sealed partial class PipelineHandler
             part.Open = part.Applied = !part.ConnectionDone && part.Settings.MessageMatches(context);
         }
 
-        PlanReplay();
+        _replay.Plan(_parts);
     }
 
     /// <summary>Once the recipients are known, a part with recipient domains none of which was accepted leaves the message (its abort).</summary>
@@ -225,32 +196,8 @@ internal sealed partial class PipelineHandler
         {
             if (!part.Open || !part.Settings.FiltersRecipients || part.HasRecipient)
                 continue;
-            await AbortPartAsync(part, context, cancellationToken).ConfigureAwait(false);
+            await _caller.AbortAsync(part, context, cancellationToken).ConfigureAwait(false);
             part.Open = part.Applied = false;
-        }
-    }
-
-    /// <summary>One log line, one metric and one trace event per dry-run part that applied to the message.</summary>
-    private void ReportDryRuns(MilterContext context)
-    {
-        foreach (var part in _parts)
-        {
-            if (!part.Applied || !part.Settings.DryRun)
-                continue;
-            part.Applied = false;
-            var outcome = part.DryRun.ToString();
-            PipelineLog.DryRun(_composition.Logger, _composition.Name, part.Name, outcome, context.QueueId);
-            MilterMetrics.RecordDryRun(_composition.Name, part.Name, part.DryRun.VerdictName);
-            if (Activity.Current is { } activity)
-            {
-                activity.SetTag($"{TagNames.DryRun}.{part.Name}", outcome);
-                activity.AddEvent(new ActivityEvent(TagNames.DryRun, tags: new()
-                {
-                    [TagNames.Part] = part.Name,
-                    [TagNames.Verdict] = part.DryRun.VerdictName,
-                    [TagNames.DryRunOutcome] = outcome,
-                }));
-            }
         }
     }
 }

@@ -1,30 +1,30 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using Milter.Protocol;
 
 namespace Milter;
 
 /// <summary>
-/// The content as the earlier parts left it. Behind <c>smtpd_milters = A, B</c> (Postfix's cleanup, Sendmail's milter_data)
-/// the MTA shows B the headers and body after applying A's end-of-message changes. A part that reads content and comes after
-/// a part that may change it (<see cref="PartRun.Replayed"/>) is not called as the content arrives: the pipeline holds the
-/// content (<see cref="HeldContent"/>) and, at end of message once the earlier parts' changes are recorded, shows it the
-/// headers as they now stand, the end of headers and the body as it now stands, then calls its end of message.
+/// Shows a part the content as the earlier parts left it. Behind <c>smtpd_milters = A, B</c> (Postfix's cleanup, Sendmail's
+/// milter_data) the MTA shows B the headers and body after applying A's end-of-message changes. A part that reads content and
+/// comes after a part that may change it (<see cref="PartRun.Replayed"/>) is not called as the content arrives: the pipeline
+/// holds the content (<see cref="HeldContent"/>) and, at end of message once the earlier parts' changes are recorded, shows
+/// it the headers as they now stand, the end of headers and the body as it now stands, then calls its end of message.
+/// One per SMTP connection, like its pipeline handler.
 /// </summary>
-internal sealed partial class PipelineHandler
+internal sealed class ContentReplay(MilterComposition composition, PartCaller caller) : IDisposable
 {
     private HeldContent? _held;
 
     /// <summary>Whether a message on this connection held content for a replayed part (the holder is made for the first).</summary>
-    internal bool HasHeldContent => _held is not null;
+    public bool HasHeldContent => _held is not null;
 
     /// <summary>At the start of a message: which parts are shown their content at end of message, and what to hold for them.</summary>
-    private void PlanReplay()
+    public void Plan(PartRun[] parts)
     {
         var changedBefore = false;
         var headers = false;
         var body = false;
-        foreach (var part in _parts)
+        foreach (var part in parts)
         {
             part.Replayed = part.Open && changedBefore && part.ReadsContent;
             headers |= part.Replayed && part.Handles(MilterSteps.Header);
@@ -36,15 +36,17 @@ internal sealed partial class PipelineHandler
         if (headers || body)
             (_held ??= new HeldContent()).Start(headers, body);
         else
-            _held?.Start(false, false);
+            Release();
     }
 
     /// <summary>
     /// Keeps what the replayed parts will read of a header or body chunk as it arrives; false when the body cannot be kept
     /// (its temporary file cannot be written: logged, and the message is tempfailed, as nothing can be shown to those parts).
     /// </summary>
-    private bool Hold<TArgument>(HeldContent held, MilterContext context, MilterSteps step, TArgument argument)
+    public bool Hold<TArgument>(MilterContext context, MilterSteps step, TArgument argument)
     {
+        if (_held is not { } held)
+            return true;
         if (step == MilterSteps.Header && held.HoldsHeaders && argument is HeaderField header)
         {
             held.Hold(header);
@@ -60,7 +62,7 @@ internal sealed partial class PipelineHandler
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                HeldContentFailed(e, context, step);
+                Failed(e, context, step);
                 return false;
             }
         }
@@ -68,24 +70,18 @@ internal sealed partial class PipelineHandler
         return true;
     }
 
-    private void HeldContentFailed(Exception exception, MilterContext context, MilterSteps step)
-    {
-        PipelineLog.HeldContentFailed(_composition.Logger, exception, _composition.Name, context.QueueId);
-        MilterMetrics.RecordHandlerError(step, exception.GetType().FullName ?? "exception");
-    }
-
     /// <summary>
     /// Shows a part its headers, end of headers and body as the earlier parts left them, with the verdict rules of those steps;
     /// returns the verdict when it ends the message (the part may also have left it: accept, failure, dry run).
     /// </summary>
-    private async ValueTask<MilterVerdict?> ReplayAsync(PartRun part, EndOfMessageContext message, CancellationToken cancellationToken)
+    public async ValueTask<MilterVerdict?> ReplayAsync(PartRun part, EndOfMessageContext message, CancellationToken cancellationToken)
     {
         var context = message.Context;
         if (part.Handles(MilterSteps.Header))
         {
-            foreach (var header in CurrentHeaders(message.Changes))
+            foreach (var header in _held!.CurrentHeaders(message.Changes))
             {
-                if (await CallAndApplyAsync(part, context, MilterSteps.Header, header, static (h, c, a, t) => h.OnHeaderAsync(c, a, t), cancellationToken)
+                if (await caller.CallAndApplyAsync(part, context, MilterSteps.Header, header, static (h, c, a, t) => h.OnHeaderAsync(c, a, t), cancellationToken)
                         .ConfigureAwait(false) is { } final)
                     return final;
                 if (!part.Open)
@@ -95,7 +91,7 @@ internal sealed partial class PipelineHandler
 
         if (part.Handles(MilterSteps.EndOfHeaders))
         {
-            if (await CallAndApplyAsync(part, context, MilterSteps.EndOfHeaders, 0, static (h, c, _, t) => h.OnEndOfHeadersAsync(c, t), cancellationToken)
+            if (await caller.CallAndApplyAsync(part, context, MilterSteps.EndOfHeaders, 0, static (h, c, _, t) => h.OnEndOfHeadersAsync(c, t), cancellationToken)
                     .ConfigureAwait(false) is { } final)
                 return final;
             if (!part.Open)
@@ -108,13 +104,13 @@ internal sealed partial class PipelineHandler
         bool owned;
         try
         {
-            (body, owned) = await CurrentBodyAsync(message.Changes, cancellationToken).ConfigureAwait(false);
+            (body, owned) = await _held!.CurrentBodyAsync(message.Changes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // An earlier part's replacement stream failed, or the temporary file: as when a replacement cannot be sent, the
             // message is tempfailed and no change is sent half-made.
-            HeldContentFailed(e, context, MilterSteps.EndOfMessage);
+            Failed(e, context, MilterSteps.EndOfMessage);
             return MilterVerdict.Tempfail();
         }
 
@@ -126,7 +122,7 @@ internal sealed partial class PipelineHandler
             while ((read = await body.ReadAtLeastAsync(chunk.AsMemory(0, MilterResponseWriter.BodyChunkLength), MilterResponseWriter.BodyChunkLength,
                        throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                if (await CallAndApplyAsync(part, context, MilterSteps.Body, new ReadOnlyMemory<byte>(chunk, 0, read),
+                if (await caller.CallAndApplyAsync(part, context, MilterSteps.Body, new ReadOnlyMemory<byte>(chunk, 0, read),
                         static (h, c, a, t) => h.OnBodyChunkAsync(c, a, t), cancellationToken).ConfigureAwait(false) is { } final)
                     return final;
                 if (!part.Open || part.SkipBody)
@@ -146,43 +142,15 @@ internal sealed partial class PipelineHandler
         }
     }
 
-    /// <summary>The headers as the MTA would now show them: as received, with the changes recorded so far (in their index meaning).</summary>
-    private IEnumerable<HeaderField> CurrentHeaders(MessageChanges changes)
+    /// <summary>The message ended (answered or aborted): what was held goes (a replacement is the changes' until sent).</summary>
+    public void Release() => _held?.Start(false, false);
+
+    /// <summary>Deletes what is held, the body's temporary file included.</summary>
+    public void Dispose() => _held?.Dispose();
+
+    private void Failed(Exception exception, MilterContext context, MilterSteps step)
     {
-        var received = _held!.Headers;
-        if (changes.ChangedHeaders is not { } list)
-            return received;
-        return list.Visible()
-            .Where(h => h.Value is not null || (uint)h.Source < (uint)received.Count)
-            .Select(h => h.Value is { } value ? HeldContent.Written(h.Name, value) : received[h.Source]);
-    }
-
-    /// <summary>
-    /// The body as it now stands, and whether the reader is the caller's to dispose: a replacement recorded so far, or the body
-    /// as received. A replacement given as a stream is read once into a <see cref="HeldBody"/> (memory, then a file) that the
-    /// changes then own and send from (<see cref="HeldContent.Replacement"/>); the caller rewinds it.
-    /// </summary>
-    private async ValueTask<(Stream Body, bool Owned)> CurrentBodyAsync(MessageChanges changes, CancellationToken cancellationToken)
-    {
-        var held = _held!;
-        var (bytes, stream) = changes.Body;
-        if (bytes is { } replaced)
-        {
-            return (MemoryMarshal.TryGetArray(replaced, out var array)
-                ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false)
-                : new MemoryStream(replaced.ToArray(), writable: false), true);
-        }
-
-        if (stream is null)
-            return (held.Body.OpenRead(), true);
-        if (!ReferenceEquals(stream, held.Replacement))
-        {
-            using var copy = new HeldBody();
-            await copy.AppendAsync(stream, cancellationToken).ConfigureAwait(false);
-            held.Replacement = copy.Detach();
-            changes.SetBody(null, held.Replacement, leaveOpen: false);
-        }
-
-        return (held.Replacement, false);
+        PipelineLog.HeldContentFailed(composition.Logger, exception, composition.Name, context.QueueId);
+        MilterMetrics.RecordHandlerError(step, exception.GetType().FullName ?? "exception");
     }
 }
