@@ -43,6 +43,14 @@ public readonly struct MilterVerdict : IEquatable<MilterVerdict>
     /// <summary>The kind of decision.</summary>
     public MilterVerdictKind Kind { get; }
 
+    /// <summary>Whether the protocol lets a handler answer this at <paramref name="step"/>: SKIP only in the body, DISCARD not before MAIL.</summary>
+    internal bool IsAllowedAt(MilterSteps step) => Kind switch
+    {
+        MilterVerdictKind.Skip => step == MilterSteps.Body,
+        MilterVerdictKind.Discard => step is not (MilterSteps.Connect or MilterSteps.Helo),
+        _ => true,
+    };
+
     /// <summary>The custom reply, for <see cref="MilterVerdictKind.Reply"/>.</summary>
     public SmtpReply? Reply { get; }
 

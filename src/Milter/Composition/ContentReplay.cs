@@ -150,7 +150,7 @@ internal sealed class ContentReplay(MilterComposition composition, PartCaller ca
 
     private void Failed(Exception exception, MilterContext context, MilterSteps step)
     {
-        PipelineLog.HeldContentFailed(composition.Logger, exception, composition.Name, context.QueueId);
+        PipelineLog.HeldContentFailed(composition.Logger, exception, composition.Name, context.QueueIdForLog);
         MilterMetrics.RecordHandlerError(step, exception.GetType().FullName ?? "exception");
     }
 }

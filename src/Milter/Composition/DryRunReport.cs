@@ -33,7 +33,7 @@ internal static class DryRunReport
                 continue;
             part.Applied = false;
             var outcome = part.DryRun.ToString();
-            PipelineLog.DryRun(composition.Logger, composition.Name, part.Name, outcome, context.QueueId);
+            PipelineLog.DryRun(composition.Logger, composition.Name, part.Name, outcome, context.QueueIdForLog);
             MilterMetrics.RecordDryRun(composition.Name, part.Name, part.DryRun.VerdictName);
             if (Activity.Current is { } activity)
             {

@@ -172,13 +172,13 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner, bool askedLead
             using var timer = Timer(cancellationToken, Options.CommandTimeout);
             // A connection kept from the last message may have been closed since (the milter restarted): the message's
             // first step then tries once more on a new connection before it counts as a failure.
-            var retry = _client is not null && !_inMessage && step is not (MilterSteps.Connect or MilterSteps.Helo or MilterSteps.Unknown);
+            var retry = _client is not null && !_inMessage && PartCaller.IsMessageStep(step);
             while (true)
             {
                 try
                 {
                     var verdict = await RelayOnceAsync(context, step, send, timer.Token).ConfigureAwait(false);
-                    _inMessage |= step is not (MilterSteps.Connect or MilterSteps.Helo or MilterSteps.Unknown);
+                    _inMessage |= PartCaller.IsMessageStep(step);
                     return verdict;
                 }
                 catch (MilterClientException) when (retry && !timer.IsCancellationRequested)
@@ -310,7 +310,7 @@ internal sealed class ExternalMilterHandler(ExternalMilter owner, bool askedLead
     /// session: the fallback then comes at MAIL, for the message.
     /// </summary>
     private MilterVerdict Fallback(MilterSteps step) =>
-        step is MilterSteps.Connect or MilterSteps.Helo or MilterSteps.Unknown ? MilterVerdict.Continue : Options.WhenUnavailable switch
+        !PartCaller.IsMessageStep(step) ? MilterVerdict.Continue : Options.WhenUnavailable switch
         {
             ExternalMilterFallback.Reject => MilterVerdict.Reject(),
             ExternalMilterFallback.Tempfail => MilterVerdict.Tempfail(),

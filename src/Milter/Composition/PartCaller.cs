@@ -32,14 +32,14 @@ internal sealed class PartCaller(MilterComposition composition)
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            PipelineLog.PartFailed(composition.Logger, e, composition.Name, part.Name, step, context.QueueId, context.DefaultVerdict);
+            PipelineLog.PartFailed(composition.Logger, e, composition.Name, part.Name, step, context.QueueIdForLog, context.DefaultVerdict);
             MilterMetrics.RecordHandlerError(step, e is ActionNotNegotiatedException ? "action_not_negotiated" : e.GetType().FullName ?? "exception");
             return await FailAsync(part, context, step, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!IsAllowed(step, verdict.Kind))
+        if (!verdict.IsAllowedAt(step))
         {
-            PipelineLog.IllegalVerdict(composition.Logger, composition.Name, part.Name, verdict, step, context.QueueId, context.DefaultVerdict);
+            PipelineLog.IllegalVerdict(composition.Logger, composition.Name, part.Name, verdict, step, context.QueueIdForLog, context.DefaultVerdict);
             MilterMetrics.RecordHandlerError(step, "illegal_verdict");
             return await FailAsync(part, context, step, cancellationToken).ConfigureAwait(false);
         }
@@ -129,11 +129,4 @@ internal sealed class PartCaller(MilterComposition composition)
             await AbortAsync(part, context, cancellationToken).ConfigureAwait(false);
         part.Open = false;
     }
-
-    private static bool IsAllowed(MilterSteps step, MilterVerdictKind kind) => kind switch
-    {
-        MilterVerdictKind.Skip => step == MilterSteps.Body,
-        MilterVerdictKind.Discard => step is not (MilterSteps.Connect or MilterSteps.Helo),
-        _ => true,
-    };
 }

@@ -126,7 +126,7 @@ internal abstract partial class StepRunner : HandlerInvoker
     {
         var step = call.Step;
         MilterMetrics.RecordDuration(step, call.Started);
-        if (!outcome.IsAbandoned && outcome.Error is null && IsAllowed(step, outcome.Verdict.Kind))
+        if (!outcome.IsAbandoned && outcome.Error is null && outcome.Verdict.IsAllowedAt(step))
         {
             SessionTelemetry.TraceCall(smtp, step, outcome, errorType: null);
             return (outcome.Verdict, false);
@@ -266,13 +266,6 @@ internal abstract partial class StepRunner : HandlerInvoker
         _telemetry.FinishMessage(smtp);
         smtp.EndMessage();
     }
-
-    private static bool IsAllowed(MilterSteps step, MilterVerdictKind kind) => kind switch
-    {
-        MilterVerdictKind.Skip => step == MilterSteps.Body,
-        MilterVerdictKind.Discard => step is not (MilterSteps.Connect or MilterSteps.Helo),
-        _ => true,
-    };
 
     private static ProtocolFlags NoReplyFlag(MilterSteps step)
     {
