@@ -202,7 +202,7 @@ public sealed partial class MilterServer : IAsyncDisposable
             listener.Configure(socket);
             var (settings, factory) = (_reloadable, _served);
             var session = new MilterSession(factory, settings, _loggers.CreateLogger("Milter.Session"));
-            var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength);
+            var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength, settings.ReadinessLoops ? Readiness.Shared : null);
             _connections.TryAdd(connection, 0);
             connection.Start(_abort.Token, _connectionEnded);
         }

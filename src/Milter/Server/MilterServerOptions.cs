@@ -36,4 +36,10 @@ public sealed class MilterServerOptions : MilterSessionOptions
 
     /// <summary>The listen backlog. Default 512.</summary>
     public int Backlog { get; set; } = 512;
+
+    /// <summary>
+    /// Whether connections wait for data through the server's own epoll loops (<see cref="Readiness"/>, Linux x64) rather
+    /// than .NET's socket engine. Default true; tests turn it off to keep the other path, which other systems use, tested.
+    /// </summary>
+    internal bool ReadinessLoops { get; set; } = true;
 }

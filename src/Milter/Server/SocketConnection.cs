@@ -42,12 +42,15 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     private long _receivedDuringCall;
     private ITransportEvents? _watcher;
     private int _peerClosed;
+    private readonly Readiness? _loops;
+    private readonly ReadinessWait? _readiness; // null: waits go through .NET's socket engine
 
     /// <param name="socket">The accepted socket.</param>
     /// <param name="session">The session that runs on it.</param>
     /// <param name="budget">Where receive buffers come from.</param>
     /// <param name="maxFrameLength">The largest payload the session accepts.</param>
-    public SocketConnection(Socket socket, MilterSession session, BufferBudget budget, int maxFrameLength)
+    /// <param name="readiness">Where the receive loop waits for data; null: through .NET's socket engine.</param>
+    public SocketConnection(Socket socket, MilterSession session, BufferBudget budget, int maxFrameLength, Readiness? readiness)
     {
         // A milter that reads no body chunk: BODY payloads are discarded as they arrive.
         DropsBodyPayloads = !session.ReadsBodyChunks;
@@ -59,6 +62,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         _quickAck = new QuickAck(socket);
         _input = new Pipe(budget.PipeOptionsFor(maxFrameLength));
         Output = new SocketPipeWriter(socket);
+        (_loops, _readiness) = (readiness, readiness?.Register(socket));
     }
 
     public MilterSession Session { get; }
@@ -124,6 +128,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         PeerGone();
         Volatile.Read(ref _watcher)?.Aborted();
         _socket.Dispose();
+        _readiness?.Close();
     }
 
     private void PeerGone()
@@ -148,6 +153,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
             // Already reset or closed: there is nothing left to close gracefully.
         }
 
+        _readiness?.Signal(); // the receive that follows finds the end, whether or not the shutdown raised an edge
         CallEnded();
     }
 
@@ -172,7 +178,14 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 {
                     // MSG_TRUNC: TCP drops the bytes without copying them out; a Unix socket writes them here, unread.
                     var want = (int)Math.Min(_dropper.PayloadToDiscard, s_discarded.Length);
-                    var discarded = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(s_discarded.AsMemory(0, want), SocketFlags.Truncated));
+                    int discarded;
+                    if (_readiness is null)
+                        discarded = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(s_discarded.AsMemory(0, want), SocketFlags.Truncated));
+                    else if (!TryReceive(s_discarded.AsSpan(0, want), SocketFlags.Truncated, out discarded))
+                    {
+                        await new ThenRunDeferredCalls<int>(_readiness.WaitAsync());
+                        continue;
+                    }
                     if (discarded == 0)
                     {
                         error = _dropper.Truncated();
@@ -194,16 +207,13 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 if (drained)
                 {
                     _quickAck.Arm();
-                    await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
-                    // The wait can end with nothing to read: .NET ends it at any readiness event, one left over from bytes
-                    // an earlier receive took included. So this receive does not wait, and it reads into this thread's
+                    await new ThenRunDeferredCalls<int>(_readiness?.WaitAsync() ?? _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
+                    // The wait can end with nothing to read: it ends at any readiness event, one left over from bytes an
+                    // earlier receive took included. So this receive does not wait, and it reads into this thread's
                     // scratch buffer: a pipe buffer is taken only for bytes that came, never held by a receive left waiting.
                     var scratch = t_scratch ??= GC.AllocateUninitializedArray<byte>(BufferBudget.BlockSize);
-                    received = _socket.Receive(scratch, SocketFlags.None, out var status);
-                    if (status == SocketError.WouldBlock)
+                    if (!TryReceive(scratch, SocketFlags.None, out received))
                         continue;
-                    if (status != SocketError.Success)
-                        throw new SocketException((int)status);
                     if (received == 0)
                         break;
                     memory = writer.GetMemory(received)[..received];
@@ -217,12 +227,21 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                     memory = afterDiscard
                         ? writer.GetMemory(MilterFrameReader.HeaderLength)[..MilterFrameReader.HeaderLength]
                         : writer.GetMemory(BufferBudget.StreamingBlockSize);
-                    received = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(memory, SocketFlags.None));
+                    if (_readiness is null)
+                        received = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(memory, SocketFlags.None));
+                    else if (!TryReceive(memory.Span, SocketFlags.None, out received))
+                    {
+                        drained = true; // nothing more yet: wait for it
+                        continue;
+                    }
+
                     if (received == 0)
                         break;
-                    // Only a full-size buffer filled says more is waiting: the small tail of a buffer filled says nothing,
-                    // and reading on at once would leave an idle connection waiting with a buffer of its own.
-                    drained = received < memory.Length || memory.Length < BufferBudget.BlockSize;
+                    // Through .NET's engine only a full-size buffer filled says more is waiting: the small tail of a buffer
+                    // filled says nothing, and reading on at once would leave an idle connection waiting with a buffer of its
+                    // own. Our readiness wait is edge-triggered: it may wait only once a receive came back short, and a
+                    // receive of ours never waits, so reading on costs no buffer.
+                    drained = received < memory.Length || (_readiness is null && memory.Length < BufferBudget.BlockSize);
                 }
 
                 afterDiscard = false;
@@ -282,8 +301,21 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         }
 
         ShutDown();
+        if (_readiness is not null)
+            _loops!.Unregister(_readiness);
         _socket.Dispose();
         ended(this, failure);
+    }
+
+    /// <summary>A receive that does not wait: false when nothing is there yet.</summary>
+    private bool TryReceive(Span<byte> buffer, SocketFlags flags, out int received)
+    {
+        received = _socket.Receive(buffer, flags, out var status);
+        if (status == SocketError.WouldBlock)
+            return false;
+        if (status != SocketError.Success)
+            throw new SocketException((int)status);
+        return true;
     }
 
     /// <summary>Takes BODY payloads out of a receive; a payload that goes on past it is dropped before the next read.</summary>

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Milter.Server;
+
+/// <summary>
+/// Tells receive loops that their sockets became readable, on Linux x64, from an epoll set of our own: the loop then
+/// runs on the thread that saw the edge, where .NET's socket engine would hand each completion to the thread pool (a
+/// thread wake-up and a second receive per round trip). One loop thread per core waits on the set.
+/// </summary>
+/// <remarks>
+/// Handler calls run on these threads too (the receive loop runs the call its session left once it waits again), so a
+/// handler that blocks its thread would hold the events of other connections: a watchdog gives a loop thread that has
+/// been busy for <see cref="BusyLimit"/> a replacement, and the busy one ends when its work returns. A blocked handler
+/// therefore delays other connections by that limit at most, once.
+/// </remarks>
+internal sealed unsafe partial class Readiness
+{
+    /// <summary>How long a loop thread may be away from its wait before another takes its place.</summary>
+    public static readonly TimeSpan BusyLimit = TimeSpan.FromMilliseconds(50);
+
+    private const int EpollCtlAdd = 1;
+    private const uint EpollIn = 0x001;
+    private const uint EpollReadHangUp = 0x2000;
+    private const uint EpollEdgeTriggered = 1u << 31;
+    private const int EventsPerWait = 8;
+
+    private static readonly Lazy<Readiness?> s_shared = new(Create);
+
+    private readonly int _epoll;
+    private readonly ConcurrentDictionary<long, ReadinessWait> _waits = new();
+    private readonly List<LoopThread> _loops = [];
+    private readonly int _wantedLoops = Math.Max(2, Environment.ProcessorCount);
+    private long _lastId;
+
+    private Readiness(int epoll)
+    {
+        _epoll = epoll;
+        for (var i = 0; i < _wantedLoops; i++)
+            StartLoop();
+        new Thread(Watch) { IsBackground = true, Name = "Milter readiness watchdog" }.Start();
+    }
+
+    /// <summary>The process's readiness loops; null where they do not run (then .NET's socket engine is used).</summary>
+    public static Readiness? Shared => s_shared.Value;
+
+    /// <summary>Registers a connected socket; null if it cannot be (the caller then waits through .NET's engine).</summary>
+    public ReadinessWait? Register(Socket socket)
+    {
+        var wait = new ReadinessWait(Interlocked.Increment(ref _lastId));
+        _waits[wait.Id] = wait;
+        var registration = new EpollEvent { Events = EpollIn | EpollReadHangUp | EpollEdgeTriggered, Data = (ulong)wait.Id };
+        if (EpollControl(_epoll, EpollCtlAdd, (int)socket.Handle, &registration) == 0)
+            return wait;
+        _waits.TryRemove(wait.Id, out _);
+        return null;
+    }
+
+    /// <summary>Ends a registration before the socket closes (closing the socket takes it out of the epoll set).</summary>
+    public void Unregister(ReadinessWait wait)
+    {
+        _waits.TryRemove(wait.Id, out _);
+        wait.Close();
+    }
+
+    private static Readiness? Create()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+            return null; // epoll_event's layout below is x86-64's (packed)
+        var epoll = EpollCreate(0x80000); // EPOLL_CLOEXEC
+        return epoll < 0 ? null : new Readiness(epoll);
+    }
+
+    private void StartLoop(List<ulong>? inherited = null)
+    {
+        var loop = new LoopThread();
+        lock (_loops)
+            _loops.Add(loop);
+        new Thread(() => Run(loop, inherited)) { IsBackground = true, Name = "Milter readiness" }.Start();
+    }
+
+    private void Run(LoopThread loop, List<ulong>? inherited)
+    {
+        // The events a replaced loop had taken and not reached: edges are reported once, so they are this loop's first.
+        foreach (var key in inherited ?? [])
+            Signal(key);
+        while (!loop.Replaced)
+        {
+            int count;
+            fixed (EpollEvent* events = loop.Events)
+                count = EpollWait(_epoll, events, EventsPerWait, -1);
+            lock (loop.Batch)
+                (loop.Next, loop.Count, loop.BusySince) = (0, Math.Max(count, 0), Environment.TickCount64);
+            while (loop.TryTake(out var key))
+                Signal(key);
+            lock (loop.Batch)
+                loop.BusySince = 0;
+        }
+
+        lock (_loops)
+            _loops.Remove(loop);
+    }
+
+    private void Signal(ulong key)
+    {
+        if (_waits.TryGetValue((long)key, out var wait))
+            wait.Signal();
+    }
+
+    private void Watch()
+    {
+        while (true)
+        {
+            Thread.Sleep(BusyLimit / 2);
+            LoopThread[] loops;
+            lock (_loops)
+                loops = [.. _loops];
+            foreach (var loop in loops)
+            {
+                if (loop.TryRetire(Environment.TickCount64 - (long)BusyLimit.TotalMilliseconds) is { } inherited)
+                    StartLoop(inherited);
+            }
+        }
+    }
+
+    /// <summary>A loop thread and the batch of events its last wait returned, which its replacement may take over.</summary>
+    private sealed class LoopThread
+    {
+        // Pinned: epoll_wait writes into it, and only while the thread is not busy (then the watchdog leaves it alone).
+        public readonly EpollEvent[] Events = GC.AllocateArray<EpollEvent>(EventsPerWait, pinned: true);
+        public readonly Lock Batch = new();
+        public int Next;
+        public int Count;
+        public long BusySince;
+        public volatile bool Replaced;
+
+        /// <summary>The next event of the batch, unless the batch is done or was handed over.</summary>
+        public bool TryTake(out ulong key)
+        {
+            lock (Batch)
+            {
+                key = Next < Count ? Events[Next++].Data : 0;
+                return key != 0;
+            }
+        }
+
+        /// <summary>
+        /// Retires the loop if it has been busy since before <paramref name="busySince"/>: it ends when its work returns,
+        /// and the events of its batch it has not reached are returned for its replacement. Null if it is not retired.
+        /// </summary>
+        public List<ulong>? TryRetire(long busySince)
+        {
+            lock (Batch)
+            {
+                if (Replaced || BusySince == 0 || BusySince > busySince)
+                    return null;
+                Replaced = true;
+                var rest = new List<ulong>(Count - Next);
+                for (; Next < Count; Next++)
+                    rest.Add(Events[Next].Data);
+                return rest;
+            }
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    private static partial int EpollCreate(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static partial int EpollControl(int epoll, int operation, int fd, EpollEvent* registration);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    private static partial int EpollWait(int epoll, EpollEvent* events, int maxEvents, int timeout);
+}
