@@ -13,7 +13,7 @@ namespace Milter.Server;
 /// Handler calls run on these threads too (the receive loop runs the call its session left once it waits again), so a
 /// handler that blocks its thread would hold the events of other connections: a watchdog gives a loop thread that has
 /// been busy for <see cref="BusyLimit"/> a replacement, and the busy one ends when its work returns. A blocked handler
-/// therefore delays other connections by that limit at most, once.
+/// therefore delays the other connections' events by that limit and half of it (the watchdog's tick) at most, once.
 /// </remarks>
 internal sealed unsafe partial class Readiness
 {
@@ -31,13 +31,12 @@ internal sealed unsafe partial class Readiness
     private readonly int _epoll;
     private readonly ConcurrentDictionary<long, ReadinessWait> _waits = new();
     private readonly List<LoopThread> _loops = [];
-    private readonly int _wantedLoops = Math.Max(2, Environment.ProcessorCount);
     private long _lastId;
 
     private Readiness(int epoll)
     {
         _epoll = epoll;
-        for (var i = 0; i < _wantedLoops; i++)
+        for (var i = 0; i < Math.Max(2, Environment.ProcessorCount); i++)
             StartLoop();
         new Thread(Watch) { IsBackground = true, Name = "Milter readiness watchdog" }.Start();
     }
