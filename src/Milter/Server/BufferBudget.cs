@@ -82,9 +82,21 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     /// </summary>
     public void Hold(ReadOnlyMemory<byte> memory, Task until)
     {
-        if (MemoryMarshal.TryGetArray(memory, out var segment) && segment.Array is { Length: > 0 } array)
-            _holds[array] = until;
+        if (!MemoryMarshal.TryGetArray(memory, out var segment) || segment.Array is not { Length: > 0 } array)
+            return;
+        _holds[array] = until;
+        // A copy (a frame that spanned buffers) is never given back, so nothing else takes its hold out: the call's end
+        // does. Only this hold: the array may be back in the pool by then, and held again for another call.
+        until.ContinueWith(static (_, state) =>
+            {
+                var (holds, hold) = ((ConcurrentDictionary<byte[], Task>, KeyValuePair<byte[], Task>))state!;
+                holds.TryRemove(hold);
+            }, (_holds, KeyValuePair.Create(array, until)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
+
+    /// <summary>How many buffers are held for calls still running.</summary>
+    internal int HeldBuffers => _holds.Count;
 
     protected override void Dispose(bool disposing)
     {
