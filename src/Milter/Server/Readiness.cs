@@ -111,15 +111,23 @@ internal sealed unsafe partial class Readiness
     {
         while (true)
         {
+            // Allocates nothing unless a loop is retired: it ticks forty times a second for the life of the process.
             Thread.Sleep(BusyLimit / 2);
-            LoopThread[] loops;
+            var busySince = Environment.TickCount64 - (long)BusyLimit.TotalMilliseconds;
+            List<List<ulong>>? replacements = null;
             lock (_loops)
-                loops = [.. _loops];
-            foreach (var loop in loops)
             {
-                if (loop.TryRetire(Environment.TickCount64 - (long)BusyLimit.TotalMilliseconds) is { } inherited)
-                    StartLoop(inherited);
+                foreach (var loop in _loops)
+                {
+                    if (loop.TryRetire(busySince) is { } inherited)
+                        (replacements ??= []).Add(inherited);
+                }
             }
+
+            if (replacements is null)
+                continue;
+            foreach (var inherited in replacements)
+                StartLoop(inherited);
         }
     }
 
