@@ -94,8 +94,16 @@ public sealed partial class MilterServer : IAsyncDisposable
 
         if (Posix.RaiseOpenFileLimit() is { } files && files < (ulong)_options.MaxConnections + 64)
             ServerLog.FewFileDescriptors(_log, _options.MaxConnections, files);
+        // Where receive loops run on readiness loops, a listener gets a thread of its own that blocks in accept: a new
+        // connection then wakes that thread alone, not a pool thread (which would spin on its way back to sleep) after
+        // .NET's socket engine thread, and its receive loop moves to a readiness loop at its first wait.
+        var blocking = _options.ReadinessLoops && Readiness.Shared is not null;
         foreach (var listener in _listeners)
-            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(listener)));
+        {
+            _acceptLoops.Add(blocking
+                ? Task.Factory.StartNew(() => AcceptLoopAsync(listener, blocking), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()
+                : Task.Run(() => AcceptLoopAsync(listener, blocking)));
+        }
         return Task.CompletedTask;
     }
 
@@ -153,7 +161,9 @@ public sealed partial class MilterServer : IAsyncDisposable
         _slots.Dispose();
     }
 
-    private async Task AcceptLoopAsync(Listener listener)
+    /// <param name="listener">The socket to accept on.</param>
+    /// <param name="blocking">Wait in blocking calls, on the thread of its own the loop then runs on (see StartAsync).</param>
+    private async Task AcceptLoopAsync(Listener listener, bool blocking)
     {
         var stopping = _stopAccepting.Token;
         while (!stopping.IsCancellationRequested)
@@ -162,10 +172,17 @@ public sealed partial class MilterServer : IAsyncDisposable
             try
             {
                 if (!_options.RefuseExcessConnections)
-                    await _slots.WaitAsync(stopping).ConfigureAwait(false);
+                {
+                    if (blocking)
+                        _slots.Wait(stopping);
+                    else
+                        await _slots.WaitAsync(stopping).ConfigureAwait(false);
+                }
+
                 try
                 {
-                    socket = await listener.Socket.AcceptAsync(stopping).ConfigureAwait(false);
+                    // A blocking accept ends when the stop closes the listener.
+                    socket = blocking ? listener.Socket.Accept() : await listener.Socket.AcceptAsync(stopping).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -185,7 +202,12 @@ public sealed partial class MilterServer : IAsyncDisposable
                 if (_acceptFailures.ShouldLog(out var heldBack))
                     ServerLog.AcceptFailed(_log, listener.Address, e.SocketErrorCode, e.Message, heldBack);
                 if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-                    await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+                {
+                    if (blocking)
+                        Thread.Sleep(100);
+                    else
+                        await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+                }
                 continue;
             }
 

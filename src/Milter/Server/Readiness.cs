@@ -38,22 +38,45 @@ internal sealed unsafe partial class Readiness
         _epoll = epoll;
         for (var i = 0; i < Math.Max(2, Environment.ProcessorCount); i++)
             StartLoop();
-        new Thread(Watch) { IsBackground = true, Name = "Milter readiness watchdog" }.Start();
+        new Thread(Supervise) { IsBackground = true, Name = "Milter readiness watchdog" }.Start();
     }
 
     /// <summary>The process's readiness loops; null where they do not run (then .NET's socket engine is used).</summary>
     public static Readiness? Shared => s_shared.Value;
 
-    /// <summary>Registers a connected socket; null if it cannot be (the caller then waits through .NET's engine).</summary>
-    public ReadinessWait? Register(Socket socket)
+    /// <summary>A wait for a connected socket, which <see cref="Watch"/> then adds to the epoll set.</summary>
+    public ReadinessWait CreateWait()
     {
         var wait = new ReadinessWait(Interlocked.Increment(ref _lastId));
         _waits[wait.Id] = wait;
-        var registration = new EpollEvent { Events = EpollIn | EpollReadHangUp | EpollEdgeTriggered, Data = (ulong)wait.Id };
-        if (EpollControl(_epoll, EpollCtlAdd, (int)socket.Handle, &registration) == 0)
-            return wait;
+        return wait;
+    }
+
+    /// <summary>Adds the socket to the epoll set; false if it cannot be (the caller then waits through .NET's engine).</summary>
+    public bool Watch(Socket socket, ReadinessWait wait)
+    {
+        var handle = socket.SafeHandle;
+        var held = false;
+        try
+        {
+            // Held, so that an abort cannot close the socket during the add and its number go to another connection.
+            handle.DangerousAddRef(ref held);
+            var registration = new EpollEvent { Events = EpollIn | EpollReadHangUp | EpollEdgeTriggered, Data = (ulong)wait.Id };
+            if (EpollControl(_epoll, EpollCtlAdd, (int)handle.DangerousGetHandle(), &registration) == 0)
+                return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already (the server aborted the connection): nothing to watch.
+        }
+        finally
+        {
+            if (held)
+                handle.DangerousRelease();
+        }
+
         _waits.TryRemove(wait.Id, out _);
-        return null;
+        return false;
     }
 
     /// <summary>Ends a registration before the socket closes (closing the socket takes it out of the epoll set).</summary>
@@ -107,7 +130,7 @@ internal sealed unsafe partial class Readiness
             wait.Signal();
     }
 
-    private void Watch()
+    private void Supervise()
     {
         while (true)
         {

@@ -61,6 +61,13 @@ internal sealed class ReadinessWait(long id) : IValueTaskSource<int>
             _core.SetResult(0);
     }
 
+    /// <summary>The socket could not be watched: the wait ends with <paramref name="result"/>, later ones at once as after <see cref="Close"/>.</summary>
+    public void Fail(int result)
+    {
+        if (Interlocked.Exchange(ref _state, Closed) == Waiting)
+            _core.SetResult(result);
+    }
+
     int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);
 
     ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
