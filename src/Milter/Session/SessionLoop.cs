@@ -232,7 +232,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 var mail = EnvelopeCommand.Parse(frame.Payload, command);
                 await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
                 ScopeMacros(context, MacroStage.Mail, macroFor);
-                var sender = new Sender(mail.GetAddress(), mail.GetArguments());
+                var sender = new Sender(mail.Address.Span, mail.GetArguments());
                 StartMessage(smtp, sender);
                 await StepAsync(smtp, MilterSteps.Mail, StepArguments.ForMail(sender)).ConfigureAwait(false);
                 return true;
@@ -241,7 +241,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 var rcpt = EnvelopeCommand.Parse(frame.Payload, command);
                 EnterStage(smtp, MessageStage.Rcpt, command);
                 ScopeMacros(context, MacroStage.Rcpt, macroFor);
-                var recipient = new Recipient(rcpt.GetAddress(), rcpt.GetArguments());
+                var recipient = new Recipient(rcpt.Address.Span, rcpt.GetArguments());
                 context.AddRecipient(recipient);
                 context.AnswerRecipient(await StepAsync(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient)).ConfigureAwait(false));
                 return true;
