@@ -9,7 +9,7 @@
 # strings, abort, at end of message adds a header, adds a recipient, changes Subject; 3 recipients, 10 headers, 10 KiB
 # body) over 8 and 1 persistent connections (many messages each) and 8 connections of one message each: ours, base,
 # libmilter. The minimal one (PerfFilter: reads Subject, the same three changes, no reply anywhere else) at 1, 8 and
-# 64 connections of one message each, a 1 MiB body at 8 connections with and without NOBODY offered, and 10,000 idle
+# 64 connections of one message each and 8 persistent connections, a 1 MiB body at 8 connections with and without NOBODY offered, and 10,000 idle
 # connections: ours, libmilter, pymilter. Composition (issue 29): the ordinary filter's work as three filters, chained
 # by the driver as Postfix chains three milters (three sockets and processes) against one milter composing them on one
 # socket, at 8 persistent connections and 8 connections of one message each (p3_p8, p3_c8): CPU, RSS and allocations

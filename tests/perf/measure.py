@@ -60,6 +60,8 @@ CONFIGS = [
          messages=6000, filter='parts', milters=COMPOSITION),
     {'key': 'c1', 'label': 'minimal filter, 1 connection', 'connections': 1, 'messages': 10000},
     {'key': 'c8', 'label': 'minimal filter, 8 connections', 'connections': 8, 'messages': 10000},
+    {'key': 'm_p8', 'label': 'minimal filter, 8 persistent connections', 'connections': 8, 'messages': 20000,
+     'persistent': True},
     {'key': 'c64', 'label': 'minimal filter, 64 connections', 'connections': 64, 'messages': 5000},
     {'key': 'body', 'label': 'minimal filter, 1 MiB body, NOBODY offered, 8 connections', 'connections': 8, 'messages': 10000,
      'body': 1 << 20},

@@ -23,7 +23,7 @@ LABELS = {'ours': 'ours (NativeAOT)', 'base': 'ours at the baseline', 'libmilter
 # The composition configurations (measure.py's p3_*) compare two ways of serving the same three filters, not milters.
 COMPOSITION = ['chain', 'pipeline']
 SHORT = {'o_p8': 'ordinary\n8 persistent', 'o_p1': 'ordinary\n1 persistent', 'o_c8': 'ordinary\n8 × 1 message',
-         'c1': 'minimal\n1 connection', 'c8': 'minimal\n8 connections', 'c64': 'minimal\n64 connections',
+         'c1': 'minimal\n1 connection', 'c8': 'minimal\n8 connections', 'm_p8': 'minimal\n8 persistent', 'c64': 'minimal\n64 connections',
          'body': '1 MiB body\nNOBODY offered', 'body_sent': '1 MiB body\nno NOBODY'}
 
 

@@ -25,6 +25,7 @@ internal sealed unsafe partial class Readiness
     private const uint EpollReadHangUp = 0x2000;
     private const uint EpollEdgeTriggered = 1u << 31;
     private const int EventsPerWait = 8;
+    private const int IdleTicksBeforeSleep = 40; // a second of ticks that found every loop waiting
 
     private static readonly Lazy<Readiness?> s_shared = new(Create);
 
@@ -32,6 +33,8 @@ internal sealed unsafe partial class Readiness
     private readonly ConcurrentDictionary<long, ReadinessWait> _waits = new();
     private readonly List<LoopThread> _loops = [];
     private long _lastId;
+    private int _watchdogAsleep;
+    private readonly ManualResetEventSlim _wakeWatchdog = new();
 
     private Readiness(int epoll)
     {
@@ -86,7 +89,11 @@ internal sealed unsafe partial class Readiness
         wait.Close();
     }
 
-    private static Readiness? Create()
+    /// <summary>Whether the watchdog sleeps, every loop having waited for a second.</summary>
+    internal bool WatchdogAsleep => Volatile.Read(ref _watchdogAsleep) != 0;
+
+    /// <summary>New loops on an epoll set of their own (<see cref="Shared"/> is the process's); null where they cannot run.</summary>
+    internal static Readiness? Create()
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
             return null; // epoll_event's layout below is x86-64's (packed)
@@ -104,24 +111,45 @@ internal sealed unsafe partial class Readiness
 
     private void Run(LoopThread loop, List<ulong>? inherited)
     {
-        // The events a replaced loop had taken and not reached: edges are reported once, so they are this loop's first.
-        foreach (var key in inherited ?? [])
-            Signal(key);
+        if (inherited is not null)
+        {
+            // The events a replaced loop had taken and not reached: edges are reported once, so they are this loop's
+            // first, watched as a batch is.
+            BeginBatch(loop, 0);
+            foreach (var key in inherited)
+                Signal(key);
+            EndBatch(loop);
+        }
+
         while (!loop.Replaced)
         {
             int count;
             fixed (EpollEvent* events = loop.Events)
                 count = EpollWait(_epoll, events, EventsPerWait, -1);
-            lock (loop.Batch)
-                (loop.Next, loop.Count, loop.BusySince) = (0, Math.Max(count, 0), Environment.TickCount64);
+            BeginBatch(loop, Math.Max(count, 0));
             while (loop.TryTake(out var key))
                 Signal(key);
-            lock (loop.Batch)
-                loop.BusySince = 0;
+            EndBatch(loop);
         }
 
         lock (_loops)
             _loops.Remove(loop);
+    }
+
+    private void BeginBatch(LoopThread loop, int count)
+    {
+        lock (loop.Batch)
+            (loop.Next, loop.Count, loop.BusySince) = (0, count, Environment.TickCount64);
+        // The busy mark before the look at the watchdog: it does the same the other way round before it sleeps.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _watchdogAsleep) != 0 && Interlocked.Exchange(ref _watchdogAsleep, 0) != 0)
+            _wakeWatchdog.Set();
+    }
+
+    private static void EndBatch(LoopThread loop)
+    {
+        lock (loop.Batch)
+            loop.BusySince = 0;
     }
 
     private void Signal(ulong key)
@@ -132,10 +160,23 @@ internal sealed unsafe partial class Readiness
 
     private void Supervise()
     {
+        var idleTicks = 0;
         while (true)
         {
-            // Allocates nothing unless a loop is retired: it ticks forty times a second for the life of the process.
+            // Allocates nothing unless a loop is retired: it ticks forty times a second while the loops work.
             Thread.Sleep(BusyLimit / 2);
+            if (AllIdle())
+            {
+                if (++idleTicks >= IdleTicksBeforeSleep)
+                {
+                    SleepUntilBusy();
+                    idleTicks = 0;
+                }
+
+                continue;
+            }
+
+            idleTicks = 0;
             var busySince = Environment.TickCount64 - (long)BusyLimit.TotalMilliseconds;
             List<List<ulong>>? replacements = null;
             lock (_loops)
@@ -152,6 +193,36 @@ internal sealed unsafe partial class Readiness
             foreach (var inherited in replacements)
                 StartLoop(inherited);
         }
+    }
+
+    /// <summary>
+    /// The watchdog of an idle milter does not tick: it sleeps until a loop begins a batch (a milter with no traffic then
+    /// wakes nobody, where forty ticks a second would show in every idle process list).
+    /// </summary>
+    private void SleepUntilBusy()
+    {
+        Interlocked.Exchange(ref _watchdogAsleep, 1);
+        if (AllIdle())
+            _wakeWatchdog.Wait();
+        Interlocked.Exchange(ref _watchdogAsleep, 0);
+        _wakeWatchdog.Reset(); // a wake that came after a busy look above is stale: it would cost one tick, no more
+    }
+
+    private bool AllIdle()
+    {
+        lock (_loops)
+        {
+            foreach (var loop in _loops)
+            {
+                lock (loop.Batch)
+                {
+                    if (loop.BusySince != 0)
+                        return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A loop thread and the batch of events its last wait returned, which its replacement may take over.</summary>
