@@ -56,6 +56,12 @@ public sealed class MilterHostingOptions
     /// <summary>The file mode of Unix sockets, in octal (default 660). Needs a restart.</summary>
     public string UnixSocketMode { get; set; } = "660";
 
+    /// <summary>
+    /// Serve connections on the server's own epoll loops (Linux x64; the default), or through .NET's socket engine and
+    /// thread pool when false (see <see cref="MilterServerOptions.EpollLoops"/>). Needs a restart.
+    /// </summary>
+    public bool EpollLoops { get; set; } = true;
+
     /// <summary>The MTA in front, when it should not be recognised from what it sends: Postfix, Sendmail, or Unknown (recognise; the default).</summary>
     public MtaKind Mta { get; set; }
 
@@ -90,6 +96,7 @@ public sealed class MilterHostingOptions
             UnixSocketMode = (UnixFileMode)Convert.ToInt32(UnixSocketMode, 8),
             Mta = Mta,
             Limits = Limits,
+            EpollLoops = EpollLoops,
         };
         foreach (var address in Listen)
             options.Listen.Add(address);

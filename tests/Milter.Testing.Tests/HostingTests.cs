@@ -42,10 +42,13 @@ public class HostingTests
         return builder.Build();
     }
 
-    [Fact]
-    public async Task A_hosted_milter_reads_its_settings_resolves_its_services_and_answers()
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")] // the operator's fallback to .NET's socket engine
+    public async Task A_hosted_milter_reads_its_settings_resolves_its_services_and_answers(string epollLoops)
     {
-        using var host = Build(new() { ["Milter:Listen:0"] = "inet:0@127.0.0.1", ["Milter:DefaultAction"] = "accept" });
+        using var host = Build(new() { ["Milter:Listen:0"] = "inet:0@127.0.0.1", ["Milter:DefaultAction"] = "accept", ["Milter:EpollLoops"] = epollLoops });
+        Assert.Equal(bool.Parse(epollLoops), host.Services.GetRequiredService<IOptions<MilterHostingOptions>>().Value.ToServerOptions().EpollLoops);
         await host.StartAsync(TestContext.Current.CancellationToken);
         var address = host.Services.GetRequiredService<MilterHostedService<GreetingFilter>>().Addresses[0].ToString();
 

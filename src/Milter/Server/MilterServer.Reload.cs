@@ -7,7 +7,8 @@ public sealed partial class MilterServer
     /// and <see cref="MilterServerOptions.ShutdownTimeout"/>) to the connections accepted from now on, and logs what
     /// changed. Changes to the listen addresses, <see cref="MilterServerOptions.MaxConnections"/>,
     /// <see cref="MilterServerOptions.RefuseExcessConnections"/>, <see cref="MilterServerOptions.MaxBufferedBytes"/>,
-    /// <see cref="MilterServerOptions.UnixSocketMode"/> and <see cref="MilterServerOptions.Backlog"/> need a restart; they
+    /// <see cref="MilterServerOptions.UnixSocketMode"/>, <see cref="MilterServerOptions.Backlog"/> and
+    /// <see cref="MilterServerOptions.EpollLoops"/> need a restart; they
     /// are logged as such and left as they are.
     /// </summary>
     /// <returns>The names of the settings applied.</returns>
@@ -36,6 +37,7 @@ public sealed partial class MilterServer
         Compare(needRestart, nameof(options.MaxBufferedBytes), _options.MaxBufferedBytes, options.MaxBufferedBytes);
         Compare(needRestart, nameof(options.UnixSocketMode), _options.UnixSocketMode, options.UnixSocketMode);
         Compare(needRestart, nameof(options.Backlog), _options.Backlog, options.Backlog);
+        Compare(needRestart, nameof(options.EpollLoops), _options.EpollLoops, options.EpollLoops);
 
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBufferedBytes, (long)options.MaxFrameLength + Protocol.MilterFrameReader.HeaderLength, nameof(options));
         // Invalid limits throw here, before anything changed.

@@ -30,6 +30,7 @@ public sealed partial class MilterServer : IAsyncDisposable
     private readonly LogThrottle _budgetExhausted = new(TimeSpan.FromSeconds(10));
     private readonly MemoryTrim _trim = new();
     private readonly List<Task> _acceptLoops = [];
+    private Readiness? _loops; // null: connections are served through .NET's socket engine
     private readonly Action<SocketConnection, Exception?> _connectionEnded;
     private int _state;
 
@@ -97,7 +98,8 @@ public sealed partial class MilterServer : IAsyncDisposable
         // Where receive loops run on readiness loops, a listener gets a thread of its own that blocks in accept: a new
         // connection then wakes that thread alone, not a pool thread (which would spin on its way back to sleep) after
         // .NET's socket engine thread, and its receive loop moves to a readiness loop at its first wait.
-        var blocking = _options.ReadinessLoops && Readiness.Shared is not null;
+        _loops = _options.EpollLoops ? Readiness.Shared : null;
+        var blocking = _loops is not null;
         foreach (var listener in _listeners)
         {
             _acceptLoops.Add(blocking
@@ -224,7 +226,7 @@ public sealed partial class MilterServer : IAsyncDisposable
             listener.Configure(socket);
             var (settings, factory) = (_reloadable, _served);
             var session = new MilterSession(factory, settings, _loggers.CreateLogger("Milter.Session"));
-            var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength, settings.ReadinessLoops ? Readiness.Shared : null);
+            var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength, _loops);
             _connections.TryAdd(connection, 0);
             connection.Start(_abort.Token, _connectionEnded);
         }

@@ -34,7 +34,7 @@ public sealed class DroppedBodyDeadlineTests
         var factory = MilterHandlerFactory.Create(new MilterDescription { Steps = MilterSteps.EndOfMessage }, () => handler);
         return await TestServer.StartAsync(factory, o =>
         {
-            o.ReadinessLoops = !dotnetEngine;
+            o.EpollLoops = !dotnetEngine;
             if (unixSocket)
                 o.Listen.Add($"unix:{Path.Combine(Path.GetTempPath(), $"milter-deadline-{Guid.NewGuid():N}.sock")}");
             configure(o);

@@ -16,7 +16,7 @@ public class IdleBufferTests
     [InlineData(true)] // through .NET's socket engine
     public async Task Idle_connections_hold_no_receive_buffer(bool dotnetEngine)
     {
-        await using var server = await TestServer.StartAsync(new StallingHandler().Factory(), o => o.ReadinessLoops = !dotnetEngine);
+        await using var server = await TestServer.StartAsync(new StallingHandler().Factory(), o => o.EpollLoops = !dotnetEngine);
         var open = new List<FakeMta>();
         for (var i = 0; i < 100; i++)
             open.Add(await TestServer.OpenAsync(server));

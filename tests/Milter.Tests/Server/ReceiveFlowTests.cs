@@ -70,7 +70,7 @@ public sealed class ReceiveFlowTests
         {
             if (listen is not null)
                 o.Listen.Add(listen);
-            o.ReadinessLoops = !dotnetEngine;
+            o.EpollLoops = !dotnetEngine;
         }, log);
         var mta = await FakeMta.ConnectAsync(server.Addresses[0].EndPoint);
         var negotiated = await mta.NegotiateAsync(StreamingOffer);
@@ -136,7 +136,7 @@ public sealed class ReceiveFlowTests
             Steps = MilterSteps.Header | MilterSteps.Body | MilterSteps.EndOfMessage,
             NoReplySteps = MilterSteps.Header | MilterSteps.Body,
         };
-        await using var server = await TestServer.StartAsync(MilterHandlerFactory.Create(description, () => handler), o => o.ReadinessLoops = !dotnetEngine);
+        await using var server = await TestServer.StartAsync(MilterHandlerFactory.Create(description, () => handler), o => o.EpollLoops = !dotnetEngine);
         await using var mta = await FakeMta.ConnectAsync(server.Addresses[0].EndPoint);
         await mta.NegotiateAsync(StreamingOffer);
 
