@@ -3,9 +3,11 @@ using System.Net.Sockets;
 namespace Milter.Server;
 
 /// <summary>
-/// Acknowledges what a TCP socket receives at once (Linux TCP_QUICKACK, re-armed before every read because the kernel
-/// clears it). Postfix writes no-reply commands back to back with Nagle on: without quick ACKs, its second small packet
-/// waits for our delayed ACK, about 40 ms per message. A struct held by the connection.
+/// Acknowledges at once what a TCP socket received (Linux TCP_QUICKACK), after a read the milter has no reply for.
+/// Postfix writes no-reply commands back to back with Nagle on: its second small packet waits until the first is
+/// acknowledged, and a delayed ACK costs about 40 ms per message. A reply carries the acknowledgement itself, so a read
+/// that gets one needs nothing: arming before every read, as this did first, made the kernel send a bare ACK ahead of
+/// each reply, at 10 to 25 % of the CPU per message on persistent connections. A struct held by the connection.
 /// </summary>
 internal struct QuickAck(Socket socket)
 {
@@ -13,12 +15,15 @@ internal struct QuickAck(Socket socket)
     private const int TcpQuickAck = 12;
     private bool _supported = OperatingSystem.IsLinux() && socket.ProtocolType == ProtocolType.Tcp;
 
-    public void Arm()
+    public void AcknowledgeNow()
     {
         if (!_supported)
             return;
         try
         {
+            // Twice: Linux looks for a pending ACK to send before it leaves its delayed-ACK (interactive) mode, so the
+            // first call may only leave that mode, and the second then sends the ACK.
+            socket.SetRawSocketOption(IpProtocolTcp, TcpQuickAck, [1, 0, 0, 0]);
             socket.SetRawSocketOption(IpProtocolTcp, TcpQuickAck, [1, 0, 0, 0]);
         }
         catch (SocketException)

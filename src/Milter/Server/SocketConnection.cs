@@ -102,6 +102,8 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
 
     public void SessionEnded() => ShutDown();
 
+    public void AcknowledgeNow() => _quickAck.AcknowledgeNow();
+
     public void CallStarted()
     {
         Volatile.Write(ref _receivedDuringCall, 0);
@@ -211,7 +213,6 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 int received;
                 if (drained)
                 {
-                    _quickAck.Arm();
                     if (_readiness is null)
                         await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
                     else if (watched)

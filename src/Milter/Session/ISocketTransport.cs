@@ -35,6 +35,13 @@ internal interface ISocketTransport
     /// <summary>The handler call has ended: the session reads again.</summary>
     void CallEnded();
 
+    /// <summary>
+    /// The session has handled a read and has no reply for it: the transport acknowledges the bytes now. An MTA that
+    /// writes with Nagle on holds its next small write until they are, and a delayed acknowledgement costs it up to
+    /// 40 ms. A read that gets a reply needs nothing: the reply carries the acknowledgement.
+    /// </summary>
+    void AcknowledgeNow();
+
     /// <summary>Whether the MTA closed or reset the connection (or the server aborted it).</summary>
     bool PeerClosed { get; }
 

@@ -148,6 +148,8 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
 
             if (_unflushed)
                 await FlushAsync().ConfigureAwait(false);
+            else
+                _socket?.AcknowledgeNow();
             if (!done && result.IsCompleted)
             {
                 // EOF means quit; leftover bytes mean the MTA went away in the middle of a frame.
