@@ -148,8 +148,8 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
 
             if (_unflushed)
                 await FlushAsync().ConfigureAwait(false);
-            else
-                _socket?.AcknowledgeNow();
+            else if (!done && !result.IsCompleted)
+                _socket?.AcknowledgeNow(); // not after QUIT or the MTA's close: nothing more will come
             if (!done && result.IsCompleted)
             {
                 // EOF means quit; leftover bytes mean the MTA went away in the middle of a frame.
