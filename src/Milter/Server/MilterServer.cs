@@ -95,17 +95,13 @@ public sealed partial class MilterServer : IAsyncDisposable
 
         if (Posix.RaiseOpenFileLimit() is { } files && files < (ulong)_options.MaxConnections + 64)
             ServerLog.FewFileDescriptors(_log, _options.MaxConnections, files);
-        // Where receive loops run on readiness loops, a listener gets a thread of its own that blocks in accept: a new
-        // connection then wakes that thread alone, not a pool thread (which would spin on its way back to sleep) after
-        // .NET's socket engine thread, and its receive loop moves to a readiness loop at its first wait.
         _loops = _options.EpollLoops ? Readiness.Shared : null;
-        var blocking = _loops is not null;
         foreach (var listener in _listeners)
         {
-            _acceptLoops.Add(blocking
-                ? Task.Factory.StartNew(() => AcceptLoopAsync(listener, blocking), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()
-                : Task.Run(() => AcceptLoopAsync(listener, blocking)));
+            var accepting = new AcceptLoop(listener, _options, _slots, _log, (_refusals, _acceptFailures), Admit);
+            _acceptLoops.Add(accepting.Start(blocking: _loops is not null, _stopAccepting.Token));
         }
+
         return Task.CompletedTask;
     }
 
@@ -163,73 +159,14 @@ public sealed partial class MilterServer : IAsyncDisposable
         _slots.Dispose();
     }
 
-    /// <param name="listener">The socket to accept on.</param>
-    /// <param name="blocking">Wait in blocking calls, on the thread of its own the loop then runs on (see StartAsync).</param>
-    private async Task AcceptLoopAsync(Listener listener, bool blocking)
+    /// <summary>Serves an accepted connection, with the settings in force now.</summary>
+    private void Admit(Socket socket)
     {
-        var stopping = _stopAccepting.Token;
-        while (!stopping.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                if (!_options.RefuseExcessConnections)
-                {
-                    if (blocking)
-                        _slots.Wait(stopping);
-                    else
-                        await _slots.WaitAsync(stopping).ConfigureAwait(false);
-                }
-
-                try
-                {
-                    // A blocking accept ends when the stop closes the listener.
-                    socket = blocking ? listener.Socket.Accept() : await listener.Socket.AcceptAsync(stopping).ConfigureAwait(false);
-                }
-                catch
-                {
-                    if (!_options.RefuseExcessConnections)
-                        _slots.Release();
-                    throw;
-                }
-            }
-            catch (Exception) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                // A client that gave up before we accepted it, or no file descriptor left: keep serving, without
-                // spinning or flooding the log while the shortage lasts.
-                if (_acceptFailures.ShouldLog(out var heldBack))
-                    ServerLog.AcceptFailed(_log, listener.Address, e.SocketErrorCode, e.Message, heldBack);
-                if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-                {
-                    if (blocking)
-                        Thread.Sleep(100);
-                    else
-                        await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
-                }
-                continue;
-            }
-
-            if (_options.RefuseExcessConnections && !_slots.Wait(0))
-            {
-                // Closed at once, so the MTA applies its default action now instead of waiting out its connect timeout.
-                socket.Dispose();
-                MilterMetrics.RecordRefused("limit");
-                if (_refusals.ShouldLog(out var heldBack))
-                    ServerLog.Refused(_log, _options.MaxConnections, heldBack);
-                continue;
-            }
-
-            listener.Configure(socket);
-            var (settings, factory) = (_reloadable, _served);
-            var session = new MilterSession(factory, settings, _loggers.CreateLogger("Milter.Session"));
-            var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength, _loops);
-            _connections.TryAdd(connection, 0);
-            connection.Start(_abort.Token, _connectionEnded);
-        }
+        var (settings, factory) = (_reloadable, _served);
+        var session = new MilterSession(factory, settings, _loggers.CreateLogger("Milter.Session"));
+        var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength, _loops);
+        _connections.TryAdd(connection, 0);
+        connection.Start(_abort.Token, _connectionEnded);
     }
 
     /// <summary>What the server does when a connection has ended and its socket is closed.</summary>

@@ -47,10 +47,10 @@ internal sealed unsafe partial class Readiness
     /// <summary>The process's readiness loops; null where they do not run (then .NET's socket engine is used).</summary>
     public static Readiness? Shared => s_shared.Value;
 
-    /// <summary>A wait for a connected socket, which <see cref="Watch"/> then adds to the epoll set.</summary>
-    public ReadinessWait CreateWait()
+    /// <summary>The wait of a connected socket, which joins the epoll set when the first wait is awaited.</summary>
+    public ReadinessWait CreateWait(Socket socket)
     {
-        var wait = new ReadinessWait(Interlocked.Increment(ref _lastId));
+        var wait = new ReadinessWait(Interlocked.Increment(ref _lastId), this, socket);
         _waits[wait.Id] = wait;
         return wait;
     }

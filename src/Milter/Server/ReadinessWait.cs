@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 
 namespace Milter.Server;
@@ -7,8 +8,16 @@ namespace Milter.Server;
 /// socket is registered edge-triggered, so an edge that comes while nobody waits is kept and ends the next wait at once;
 /// a wait can also end for bytes a receive already took (the receive then finds nothing and the loop waits again).
 /// </summary>
-internal sealed class ReadinessWait(long id) : IValueTaskSource<int>
+/// <remarks>
+/// The socket joins the epoll set when the first wait gets its continuation, not before: bytes already there (the MTA
+/// writes as soon as it connects) then end that wait on a loop thread, and the receive loop never goes on on the thread
+/// that accepted the connection, nor needs a hop through the thread pool to leave it.
+/// </remarks>
+internal sealed class ReadinessWait(long id, Readiness? loops = null, Socket? socket = null) : IValueTaskSource<int>
 {
+    /// <summary>What a wait ends with when the socket could not be added to the epoll set: wait through .NET's engine instead.</summary>
+    public const int NotWatched = -1;
+
     private const int Idle = 0;
     private const int Waiting = 1;
     private const int Ready = 2;
@@ -17,6 +26,7 @@ internal sealed class ReadinessWait(long id) : IValueTaskSource<int>
     // The continuation (the receive loop) runs on the loop thread that saw the edge: no hand-off to the pool.
     private ManualResetValueTaskSourceCore<int> _core;
     private int _state;
+    private Socket? _unwatched = socket;
 
     /// <summary>The key the epoll registration carries.</summary>
     public long Id { get; } = id;
@@ -72,6 +82,13 @@ internal sealed class ReadinessWait(long id) : IValueTaskSource<int>
 
     ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
 
-    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
         _core.OnCompleted(continuation, state, token, flags);
+        if (_unwatched is not { } unwatched)
+            return;
+        _unwatched = null;
+        if (!loops!.Watch(unwatched, this))
+            ThreadPool.UnsafeQueueUserWorkItem(static wait => wait.Fail(NotWatched), this, preferLocal: false);
+    }
 }

@@ -63,7 +63,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         _quickAck = new QuickAck(socket);
         _input = new Pipe(budget.PipeOptionsFor(maxFrameLength));
         Output = new SocketPipeWriter(socket);
-        (_loops, _readiness) = (readiness, readiness?.CreateWait());
+        (_loops, _readiness) = (readiness, readiness?.CreateWait(socket));
     }
 
     public MilterSession Session { get; }
@@ -169,7 +169,7 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     private async Task RunAsync(CancellationToken abort, Action<SocketConnection, Exception?> ended)
     {
         if (_readiness is null)
-            await Task.Yield(); // off the accept loop; on readiness loops the first wait moves it (FirstWait)
+            await Task.Yield(); // off the accept loop; on readiness loops the first wait moves it (ReadinessWait)
         // Runs until its first read waits; it calls SessionEnded when it is over, which ends the receive below.
         var session = Session.RunAsync(this, abort);
         var writer = _input.Writer;
@@ -178,7 +178,6 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
         {
             var drained = true;
             var afterDiscard = false;
-            var watched = false;
             while (true)
             {
                 if (_dropper.PayloadToDiscard > 0)
@@ -213,18 +212,10 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                 int received;
                 if (drained)
                 {
-                    if (_readiness is null)
-                        await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
-                    else if (watched)
-                        await new ThenRunDeferredCalls<int>(_readiness.WaitAsync());
-                    else
+                    if (await new ThenRunDeferredCalls<int>(_readiness?.WaitAsync() ?? _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None)) == ReadinessWait.NotWatched)
                     {
-                        watched = true;
-                        if (await new FirstWait(this, _readiness.WaitAsync()) == FirstWait.NotWatched)
-                        {
-                            _readiness = null; // the epoll set refused the socket: .NET's engine waits instead
-                            continue;
-                        }
+                        _readiness = null; // the epoll set refused the socket: .NET's engine waits instead
+                        continue;
                     }
 
                     // The wait can end with nothing to read: it ends at any readiness event, one left over from bytes an
@@ -374,33 +365,6 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
     }
 
     private bool ReadAheadSpent() => _inCall && Volatile.Read(ref _receivedDuringCall) >= ReadAheadDuringCall;
-
-    /// <summary>
-    /// The receive loop's first wait on a readiness loop. The socket joins the epoll set only once the loop is suspended
-    /// on it, so that bytes already there (the MTA writes as soon as it connects) end the wait on a loop thread: the loop
-    /// never goes on on the accepting thread, and needs no hop through the thread pool to leave it.
-    /// </summary>
-    private readonly struct FirstWait(SocketConnection connection, ValueTask<int> wait) : ICriticalNotifyCompletion
-    {
-        /// <summary>The result when the socket could not be added to the epoll set.</summary>
-        public const int NotWatched = -1;
-
-        public FirstWait GetAwaiter() => this;
-
-        public bool IsCompleted => false; // suspend first, whatever the wait says: the socket is added after
-
-        public int GetResult() => wait.GetAwaiter().GetResult();
-
-        public void OnCompleted(Action continuation) => UnsafeOnCompleted(continuation);
-
-        public void UnsafeOnCompleted(Action continuation)
-        {
-            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(continuation);
-            var readiness = connection._readiness!;
-            if (!connection._loops!.Watch(connection._socket, readiness))
-                ThreadPool.UnsafeQueueUserWorkItem(static wait => wait.Fail(NotWatched), readiness, preferLocal: false);
-        }
-    }
 
     /// <summary>
     /// How the receive loop awaits a receive or a flush: if the loop suspends on it, the handler call its session left

@@ -44,9 +44,10 @@ public class ReadinessLoopTests
             var served = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             for (var i = 0; i <= blockers; i++)
             {
-                var wait = loops.CreateWait();
+                var wait = loops.CreateWait(pairs[i].Server);
                 var last = i == blockers;
-                // The continuation runs on the loop thread that saw the edge, as a receive loop does.
+                // The continuation runs on the loop thread that saw the edge, as a receive loop does; the socket joins the
+                // epoll set as the wait gets it.
                 wait.WaitAsync().GetAwaiter().OnCompleted(() =>
                 {
                     if (last)
@@ -58,7 +59,6 @@ public class ReadinessLoopTests
                     blocked.Signal();
                     release.Wait(); // a handler that blocks its thread
                 });
-                Assert.True(loops.Watch(pairs[i].Server, wait));
                 if (last)
                     Assert.True(blocked.Wait(TimeSpan.FromSeconds(5)), "the blocking continuations did not all start");
                 await pairs[i].Client.SendAsync(new byte[] { 1 });
