@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 
@@ -27,8 +28,16 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
 
     private readonly ConcurrentDictionary<byte[], Task> _holds = new();
 
+    // Never below the entries in _holds (counted before one is added, after one is removed), so that a buffer given back
+    // looks into the dictionary only while something is held: ConcurrentDictionary.IsEmpty takes every lock when empty.
+    private int _holdCount;
+
     // Block objects go round: a receive costs no allocation once as many exist as are ever in use at once.
     private readonly ConcurrentQueue<Block> _spareBlocks = new();
+
+    // The block this thread gave back last: buffers are mostly given back and taken again on a loop thread, and the
+    // shared queue's interlocked operations are then saved.
+    [ThreadStatic] private static Block? t_spareBlock;
     private long _used;
     private ReceivePipe? _pipeOptions;
 
@@ -51,7 +60,10 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
             throw new BudgetExhaustedException(Limit);
         }
 
-        if (!_spareBlocks.TryDequeue(out var block))
+        var block = t_spareBlock;
+        if (block?.Owner == this)
+            t_spareBlock = null;
+        else if (!_spareBlocks.TryDequeue(out block))
             block = new Block(this);
         block.Attach(array);
         return block;
@@ -84,15 +96,36 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
     {
         if (!MemoryMarshal.TryGetArray(memory, out var segment) || segment.Array is not { Length: > 0 } array)
             return;
-        _holds[array] = until;
+        Interlocked.Increment(ref _holdCount);
+        while (!_holds.TryAdd(array, until))
+        {
+            // Held already, for an earlier call: this hold takes that one's place, and its count.
+            if (_holds.TryGetValue(array, out var earlier) && _holds.TryUpdate(array, until, earlier))
+            {
+                Interlocked.Decrement(ref _holdCount);
+                break;
+            }
+        }
+
         // A copy (a frame that spanned buffers) is never given back, so nothing else takes its hold out: the call's end
         // does. Only this hold: the array may be back in the pool by then, and held again for another call.
         until.ContinueWith(static (_, state) =>
             {
-                var (holds, hold) = ((ConcurrentDictionary<byte[], Task>, KeyValuePair<byte[], Task>))state!;
-                holds.TryRemove(hold);
-            }, (_holds, KeyValuePair.Create(array, until)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
+                var (budget, hold) = ((BufferBudget, KeyValuePair<byte[], Task>))state!;
+                if (budget._holds.TryRemove(hold))
+                    Interlocked.Decrement(ref budget._holdCount);
+            }, (this, KeyValuePair.Create(array, until)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+    }
+
+    /// <summary>Takes out the hold on <paramref name="array"/>, if there is one, as the buffer is given back.</summary>
+    private bool TryTakeHold(byte[] array, [NotNullWhen(true)] out Task? until)
+    {
+        until = null;
+        if (Volatile.Read(ref _holdCount) == 0 || !_holds.TryRemove(array, out until))
+            return false;
+        Interlocked.Decrement(ref _holdCount);
+        return true;
     }
 
     /// <summary>How many buffers are held for calls still running.</summary>
@@ -104,6 +137,8 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
 
     private sealed class Block(BufferBudget owner) : IMemoryOwner<byte>
     {
+        public BufferBudget Owner => owner;
+
         private byte[]? _array;
         private int _disposed;
 
@@ -115,7 +150,7 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0 || _array is not { } bytes)
                 return;
-            if (!owner._holds.IsEmpty && owner._holds.TryRemove(bytes, out var until) && !until.IsCompleted)
+            if (owner.TryTakeHold(bytes, out var until) && !until.IsCompleted)
                 until.ContinueWith(static (_, block) => ((Block)block!).ReturnArray(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             else
                 ReturnArray();
@@ -128,7 +163,10 @@ internal sealed class BufferBudget(long limit) : MemoryPool<byte>
                 return;
             Interlocked.Add(ref owner._used, -bytes.Length);
             ArrayPool<byte>.Shared.Return(bytes);
-            owner._spareBlocks.Enqueue(this);
+            if (t_spareBlock is null)
+                t_spareBlock = this;
+            else
+                owner._spareBlocks.Enqueue(this);
         }
     }
 }
