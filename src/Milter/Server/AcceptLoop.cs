@@ -79,8 +79,18 @@ internal sealed class AcceptLoop(Listener listener, MilterServerOptions options,
                 continue;
             }
 
-            listener.Configure(socket);
-            admit(socket);
+            try
+            {
+                listener.Configure(socket);
+                admit(socket);
+            }
+            catch (Exception e)
+            {
+                // Not served (its session could not be set up): the others still are, and this one is closed at once.
+                socket.Dispose();
+                slots.Release();
+                ServerLog.ConnectionFailed(log, e);
+            }
         }
     }
 }

@@ -30,5 +30,9 @@ internal struct QuickAck(Socket socket)
         {
             _supported = false;
         }
+        catch (ObjectDisposedException)
+        {
+            // The server aborted the connection meanwhile: nothing left to acknowledge.
+        }
     }
 }

@@ -58,11 +58,12 @@ internal sealed unsafe partial class Readiness
     /// <summary>Adds the socket to the epoll set; false if it cannot be (the caller then waits through .NET's engine).</summary>
     public bool Watch(Socket socket, ReadinessWait wait)
     {
-        var handle = socket.SafeHandle;
+        SafeHandle? handle = null;
         var held = false;
         try
         {
             // Held, so that an abort cannot close the socket during the add and its number go to another connection.
+            handle = socket.SafeHandle;
             handle.DangerousAddRef(ref held);
             var registration = new EpollEvent { Events = EpollIn | EpollReadHangUp | EpollEdgeTriggered, Data = (ulong)wait.Id };
             if (EpollControl(_epoll, EpollCtlAdd, (int)handle.DangerousGetHandle(), &registration) == 0)
@@ -75,7 +76,7 @@ internal sealed unsafe partial class Readiness
         finally
         {
             if (held)
-                handle.DangerousRelease();
+                handle!.DangerousRelease();
         }
 
         _waits.TryRemove(wait.Id, out _);
@@ -111,22 +112,19 @@ internal sealed unsafe partial class Readiness
 
     private void Run(LoopThread loop, List<ulong>? inherited)
     {
-        if (inherited is not null)
-        {
-            // The events a replaced loop had taken and not reached: edges are reported once, so they are this loop's
-            // first, watched as a batch is.
-            BeginBatch(loop, 0);
-            foreach (var key in inherited)
-                Signal(key);
-            EndBatch(loop);
-        }
-
+        // The events a replaced loop had taken and not reached: edges are reported once, so they are this loop's first
+        // batch, which a replacement of this one would take over in turn.
+        var count = inherited?.Count ?? -1;
         while (!loop.Replaced)
         {
-            int count;
-            fixed (EpollEvent* events = loop.Events)
-                count = EpollWait(_epoll, events, EventsPerWait, -1);
-            BeginBatch(loop, Math.Max(count, 0));
+            if (count < 0)
+            {
+                fixed (EpollEvent* events = loop.Events)
+                    count = EpollWait(_epoll, events, EventsPerWait, -1);
+            }
+
+            BeginBatch(loop, Math.Max(count, 0), inherited);
+            (count, inherited) = (-1, null);
             while (loop.TryTake(out var key))
                 Signal(key);
             EndBatch(loop);
@@ -136,10 +134,15 @@ internal sealed unsafe partial class Readiness
             _loops.Remove(loop);
     }
 
-    private void BeginBatch(LoopThread loop, int count)
+    private void BeginBatch(LoopThread loop, int count, List<ulong>? inherited)
     {
         lock (loop.Batch)
+        {
+            for (var i = 0; i < (inherited?.Count ?? 0); i++)
+                loop.Events[i] = new EpollEvent { Data = inherited![i] };
             (loop.Next, loop.Count, loop.BusySince) = (0, count, Environment.TickCount64);
+        }
+
         // The busy mark before the look at the watchdog: it does the same the other way round before it sleeps.
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _watchdogAsleep) != 0 && Interlocked.Exchange(ref _watchdogAsleep, 0) != 0)

@@ -88,7 +88,17 @@ internal sealed class ReadinessWait(long id, Readiness? loops = null, Socket? so
         if (_unwatched is not { } unwatched)
             return;
         _unwatched = null;
-        if (!loops!.Watch(unwatched, this))
+        bool watched;
+        try
+        {
+            watched = loops!.Watch(unwatched, this);
+        }
+        catch (Exception)
+        {
+            watched = false; // thrown from here, it would end the process (the pool rethrows what an awaiter throws)
+        }
+
+        if (!watched)
             ThreadPool.UnsafeQueueUserWorkItem(static wait => wait.Fail(NotWatched), this, preferLocal: false);
     }
 }

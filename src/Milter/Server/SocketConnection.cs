@@ -189,7 +189,8 @@ internal sealed class SocketConnection : IDuplexPipe, ISocketTransport
                         discarded = await new ThenRunDeferredCalls<int>(_socket.ReceiveAsync(s_discarded.AsMemory(0, want), SocketFlags.Truncated));
                     else if (!TryReceive(s_discarded.AsSpan(0, want), SocketFlags.Truncated, out discarded))
                     {
-                        await new ThenRunDeferredCalls<int>(_readiness.WaitAsync());
+                        if (await new ThenRunDeferredCalls<int>(_readiness.WaitAsync()) == ReadinessWait.NotWatched)
+                            _readiness = null;
                         continue;
                     }
                     if (discarded == 0)
