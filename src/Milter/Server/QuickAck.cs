@@ -21,9 +21,7 @@ internal struct QuickAck(Socket socket)
             return;
         try
         {
-            // Twice: Linux looks for a pending ACK to send before it leaves its delayed-ACK (interactive) mode, so the
-            // first call may only leave that mode, and the second then sends the ACK.
-            socket.SetRawSocketOption(IpProtocolTcp, TcpQuickAck, [1, 0, 0, 0]);
+            // Linux leaves its delayed-ACK (interactive) mode first, then sends the ACK it was holding: one call is enough.
             socket.SetRawSocketOption(IpProtocolTcp, TcpQuickAck, [1, 0, 0, 0]);
         }
         catch (SocketException)
