@@ -45,7 +45,20 @@ public sealed class MilterContext
     public MilterMacros Macros { get; } = new();
 
     /// <summary>The MTA's queue id (macro <c>i</c>), when it has been sent. Postfix sends it from DATA on (or the second RCPT).</summary>
-    public string? QueueId => Macros["i"];
+    public string? QueueId
+    {
+        get
+        {
+            // Read before every handler call for the log scope: looked up again only when the macros changed.
+            var version = Macros.Version;
+            if (version != _queueIdVersion)
+                (_queueId, _queueIdVersion) = (Macros["i"], version);
+            return _queueId;
+        }
+    }
+
+    private string? _queueId;
+    private int _queueIdVersion = -1;
 
     /// <summary>The queue id as log lines name it: before the MTA sends one (Postfix's arrives at DATA) they say so, not "(null)".</summary>
     internal string QueueIdForLog => QueueId ?? "not sent yet";

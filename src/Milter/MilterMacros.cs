@@ -25,6 +25,8 @@ public sealed class MilterMacros
     private int _count;
     // A bit per stage that has entries: most commands scope out stages that hold none, and then nothing is scanned.
     private int _stagesHeld;
+    // Changes whenever the macros in scope change, so a reader can keep a value it looked up until then.
+    private int _version;
 
     /// <summary>The value of a macro, or <see langword="null"/> when the MTA has not sent it in the current scope.</summary>
     public string? this[string name] => TryGetValue(name, out var value) ? value : null;
@@ -34,11 +36,12 @@ public sealed class MilterMacros
     {
         ArgumentNullException.ThrowIfNull(name);
         var key = Unbraced(name.AsSpan());
+        var asciiKey = System.Text.Ascii.IsValid(key);
         // The latest stage wins, and within a stage the last of two with one name, as a dictionary's would.
         var found = -1;
         for (var i = 0; i < _count; i++)
         {
-            if ((found < 0 || _entries[i].Stage >= _entries[found].Stage) && SameName(NameOf(i), key))
+            if ((found < 0 || _entries[i].Stage >= _entries[found].Stage) && SameName(NameOf(i), key, asciiKey))
                 found = i;
         }
 
@@ -63,6 +66,9 @@ public sealed class MilterMacros
         return all;
     }
 
+    /// <summary>A number that changes whenever the macros in scope change (the session's cached queue id is checked against it).</summary>
+    internal int Version => _version;
+
     /// <summary>Stores the macros of one MACRO packet; returns false (and stores nothing) for command bytes libmilter ignores.</summary>
     internal bool Set(byte forCommand, in MacroCommand command)
     {
@@ -80,6 +86,7 @@ public sealed class MilterMacros
 
         if (count == 0)
             return true;
+        _version++;
         MakeRoom(count, size);
         foreach (var pair in command)
         {
@@ -105,6 +112,7 @@ public sealed class MilterMacros
             ArrayPool<byte>.Shared.Return(_bytes);
         _bytes = [];
         _byteCount = 0;
+        _version++;
         Array.Clear(_entries, 0, _count);
         _count = 0;
         _stagesHeld = 0;
@@ -164,6 +172,7 @@ public sealed class MilterMacros
         if ((_stagesHeld & removed) == 0)
             return;
         _stagesHeld &= ~removed;
+        _version++;
         var kept = 0;
         for (var i = 0; i < _count; i++)
         {
@@ -206,15 +215,18 @@ public sealed class MilterMacros
         (_bytes, _byteCount) = (bytes, at);
     }
 
-    // Macro names are ASCII in every MTA we know; anything else is compared as decoded text.
-    private static bool SameName(ReadOnlySpan<byte> name, ReadOnlySpan<char> key)
+    // Macro names are ASCII in every MTA we know, and an ASCII key matches only the same bytes (a byte over 0x7F decodes
+    // to a character over it); anything else is compared as decoded text.
+    private static bool SameName(ReadOnlySpan<byte> name, ReadOnlySpan<char> key, bool asciiKey)
     {
+        if (!asciiKey)
+            return WireText.Decode(name).AsSpan().SequenceEqual(key);
         if (name.Length != key.Length)
-            return System.Text.Ascii.IsValid(name) ? false : WireText.Decode(name).AsSpan().SequenceEqual(key);
+            return false;
         for (var i = 0; i < name.Length; i++)
         {
             if (name[i] != key[i])
-                return name[i] >= 0x80 && WireText.Decode(name).AsSpan().SequenceEqual(key);
+                return false;
         }
 
         return true;

@@ -141,7 +141,13 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
         {
             while (!done && _reader.TryRead(buffer, out var frame, out var consumed))
             {
-                done = !await HandleFrameAsync(frame).ConfigureAwait(false);
+                var macroFor = _lastMacroFor;
+                _lastMacroFor = 0;
+                // A step is awaited here, not in a method of its own: each handler call suspends one async level fewer.
+                if (TryStartStep(frame, macroFor, out var step))
+                    await step.ConfigureAwait(false);
+                else
+                    done = !await HandleFrameAsync(frame, macroFor).ConfigureAwait(false);
                 buffer = buffer.Slice(consumed);
                 consumedAny = true;
             }
@@ -181,14 +187,106 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
         Volatile.Read(ref _flushDuringCall)?.Cancel();
     }
 
-    /// <summary>Handles one frame: parses it once, checks its order, and runs its step. Returns false when the session must end.</summary>
+    /// <summary>
+    /// Starts the step a frame carries (CONNECT, HELO, MAIL, RCPT, DATA, HEADER, EOH, BODY, UNKNOWN): parsed once, its order
+    /// checked, its macros scoped. False for every other frame, and for a HELO or MAIL that must first abandon the message
+    /// in progress: <see cref="HandleFrameAsync"/> takes those.
+    /// </summary>
+    private bool TryStartStep(MilterFrame frame, byte macroFor, out ValueTask<MilterVerdict> step)
+    {
+        step = default;
+        var command = frame.CommandCode;
+        if (_smtp is not { } smtp)
+            return false;
+        var context = smtp.Context;
+        switch (command)
+        {
+            case MilterCommandCode.Connect:
+                if (smtp.Connected)
+                    throw OutOfOrder("CONNECT arrived twice on one connection without QUIT_NC.");
+                var connection = ConnectionInfo.From(ConnectCommand.Parse(frame.Payload));
+                smtp.Connected = true;
+                ScopeMacros(context, MacroStage.Connect, macroFor);
+                context.Connection = connection;
+                _telemetry.Scope?.Client = connection.Address;
+                step = StepAsync(smtp, MilterSteps.Connect, StepArguments.ForConnect(connection));
+                return true;
+
+            case MilterCommandCode.Helo:
+                EnsureConnected(smtp, command);
+                var helo = TextCommand.Parse(frame.Payload, command).GetText();
+                if (smtp.Message.InMessage)
+                    return false;
+                ScopeMacros(context, MacroStage.Helo, macroFor);
+                context.HeloName = helo;
+                step = StepAsync(smtp, MilterSteps.Helo, StepArguments.ForHelo(helo));
+                return true;
+
+            case MilterCommandCode.Mail:
+                EnsureConnected(smtp, command);
+                var mail = EnvelopeCommand.Parse(frame.Payload, command);
+                if (smtp.Message.InMessage)
+                    return false;
+                ScopeMacros(context, MacroStage.Mail, macroFor);
+                var sender = new Sender(mail.Address.Span, mail.GetArguments());
+                StartMessage(smtp, sender);
+                step = StepAsync(smtp, MilterSteps.Mail, StepArguments.ForMail(sender));
+                return true;
+
+            case MilterCommandCode.Rcpt:
+                var rcpt = EnvelopeCommand.Parse(frame.Payload, command);
+                EnterStage(smtp, MessageStage.Rcpt, command);
+                ScopeMacros(context, MacroStage.Rcpt, macroFor);
+                var recipient = new Recipient(rcpt.Address.Span, rcpt.GetArguments());
+                context.AddRecipient(recipient);
+                step = StepAsync(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient));
+                return true;
+
+            case MilterCommandCode.Data:
+                EnterStage(smtp, MessageStage.Data, command);
+                step = StepAsync(smtp, MilterSteps.Data, default);
+                return true;
+
+            case MilterCommandCode.Header:
+                var header = HeaderCommand.Parse(frame.Payload);
+                EnterStage(smtp, MessageStage.Header, command);
+                // Header positions are translated for Sendmail at end of message; Postfix needs no list.
+                if (context.Mta != MtaKind.Postfix)
+                    context.AddHeaderName(KnownHeaderNames.Decode(header.Name.Span));
+                smtp.Trace.HeaderCount++;
+                step = StepAsync(smtp, MilterSteps.Header, StepArguments.ForHeader(header.Name, header.Value));
+                return true;
+
+            case MilterCommandCode.EndOfHeaders:
+                EnterStage(smtp, MessageStage.EndOfHeaders, command);
+                step = StepAsync(smtp, MilterSteps.EndOfHeaders, default);
+                return true;
+
+            case MilterCommandCode.Body:
+                EnterStage(smtp, MessageStage.Body, command);
+                smtp.Trace.BodySize += frame.PayloadLength;
+                step = StepAsync(smtp, MilterSteps.Body, StepArguments.ForBody(frame.Payload));
+                return true;
+
+            case MilterCommandCode.Unknown:
+                EnsureConnected(smtp, command);
+                var unknown = TextCommand.Parse(frame.Payload, command);
+                step = StepAsync(smtp, MilterSteps.Unknown, StepArguments.ForUnknown(unknown.Text));
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Handles a frame that is not a step (<see cref="TryStartStep"/>), or a HELO or MAIL in a message. Returns false when
+    /// the session must end.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> HandleFrameAsync(MilterFrame frame)
+    private async ValueTask<bool> HandleFrameAsync(MilterFrame frame, byte macroFor)
     {
         var command = frame.CommandCode;
-        var macroFor = _lastMacroFor;
-        _lastMacroFor = 0;
-
         if (command == MilterCommandCode.OptionNegotiation)
             return Negotiate(frame);
         if (_smtp is not { } smtp)
@@ -209,69 +307,12 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 _lastMacroFor = macros.ForCommand;
                 return true;
 
-            case MilterCommandCode.Connect:
-                if (smtp.Connected)
-                    throw OutOfOrder("CONNECT arrived twice on one connection without QUIT_NC.");
-                var connection = ConnectionInfo.From(ConnectCommand.Parse(frame.Payload));
-                smtp.Connected = true;
-                ScopeMacros(context, MacroStage.Connect, macroFor);
-                context.Connection = connection;
-                _telemetry.Scope?.Client = connection.Address;
-                await StepAsync(smtp, MilterSteps.Connect, StepArguments.ForConnect(connection)).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Helo:
-                EnsureConnected(smtp, command);
-                var helo = TextCommand.Parse(frame.Payload, command).GetText();
+            case MilterCommandCode.Helo or MilterCommandCode.Mail:
+                // A new HELO or MAIL ends the message in progress (its abort first); then the step as usual.
                 await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
-                ScopeMacros(context, MacroStage.Helo, macroFor);
-                context.HeloName = helo;
-                await StepAsync(smtp, MilterSteps.Helo, StepArguments.ForHelo(helo)).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Mail:
-                EnsureConnected(smtp, command);
-                var mail = EnvelopeCommand.Parse(frame.Payload, command);
-                await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
-                ScopeMacros(context, MacroStage.Mail, macroFor);
-                var sender = new Sender(mail.Address.Span, mail.GetArguments());
-                StartMessage(smtp, sender);
-                await StepAsync(smtp, MilterSteps.Mail, StepArguments.ForMail(sender)).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Rcpt:
-                var rcpt = EnvelopeCommand.Parse(frame.Payload, command);
-                EnterStage(smtp, MessageStage.Rcpt, command);
-                ScopeMacros(context, MacroStage.Rcpt, macroFor);
-                var recipient = new Recipient(rcpt.Address.Span, rcpt.GetArguments());
-                context.AddRecipient(recipient);
-                context.AnswerRecipient(await StepAsync(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient)).ConfigureAwait(false));
-                return true;
-
-            case MilterCommandCode.Data:
-                EnterStage(smtp, MessageStage.Data, command);
-                await StepAsync(smtp, MilterSteps.Data, default).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Header:
-                var header = HeaderCommand.Parse(frame.Payload);
-                EnterStage(smtp, MessageStage.Header, command);
-                // Header positions are translated for Sendmail at end of message; Postfix needs no list.
-                if (context.Mta != MtaKind.Postfix)
-                    context.AddHeaderName(KnownHeaderNames.Decode(header.Name.Span));
-                smtp.Trace.HeaderCount++;
-                await StepAsync(smtp, MilterSteps.Header, StepArguments.ForHeader(header.Name, header.Value)).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.EndOfHeaders:
-                EnterStage(smtp, MessageStage.EndOfHeaders, command);
-                await StepAsync(smtp, MilterSteps.EndOfHeaders, default).ConfigureAwait(false);
-                return true;
-
-            case MilterCommandCode.Body:
-                EnterStage(smtp, MessageStage.Body, command);
-                smtp.Trace.BodySize += frame.PayloadLength;
-                await StepAsync(smtp, MilterSteps.Body, StepArguments.ForBody(frame.Payload)).ConfigureAwait(false);
+                if (!TryStartStep(frame, macroFor, out var step))
+                    throw new InvalidOperationException("A HELO or MAIL must start its step once no message is in progress.");
+                await step.ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfBody:
@@ -286,12 +327,6 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 // Postfix sends ABORT after every message, sometimes twice; outside a message it means nothing.
                 await AbandonMessageAsync(smtp, synthesised: false).ConfigureAwait(false);
                 return !_stopRequested;
-
-            case MilterCommandCode.Unknown:
-                EnsureConnected(smtp, command);
-                var unknown = TextCommand.Parse(frame.Payload, command);
-                await StepAsync(smtp, MilterSteps.Unknown, StepArguments.ForUnknown(unknown.Text)).ConfigureAwait(false);
-                return true;
 
             case MilterCommandCode.QuitNewConnection:
                 await EndConnectionAsync().ConfigureAwait(false);

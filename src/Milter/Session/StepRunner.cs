@@ -81,6 +81,9 @@ internal abstract partial class StepRunner : HandlerInvoker
             MilterMetrics.RecordVerdict(step, verdict.Kind);
         }
 
+        if (step == MilterSteps.Rcpt)
+            smtp.Context.AnswerRecipient(verdict);
+
         if (!replyToMta)
             return verdict;
         if (verdict.Kind == MilterVerdictKind.Skip)
