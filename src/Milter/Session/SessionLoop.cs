@@ -143,9 +143,13 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
             {
                 var macroFor = _lastMacroFor;
                 _lastMacroFor = 0;
-                // A step is awaited here, not in a method of its own: each handler call suspends one async level fewer.
+                // A step's call is awaited here, not in a method of its own (StepAsync), so that a handler call suspends
+                // one async level, not three.
                 if (TryStartStep(frame, macroFor, out var step))
-                    await step.ConfigureAwait(false);
+                {
+                    var outcome = step.Call is { } call ? await call.Outcome.ConfigureAwait(false) : default;
+                    await EndStepAsync(step, outcome).ConfigureAwait(false);
+                }
                 else
                     done = !await HandleFrameAsync(frame, macroFor).ConfigureAwait(false);
                 buffer = buffer.Slice(consumed);
@@ -192,7 +196,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
     /// checked, its macros scoped. False for every other frame, and for a HELO or MAIL that must first abandon the message
     /// in progress: <see cref="HandleFrameAsync"/> takes those.
     /// </summary>
-    private bool TryStartStep(MilterFrame frame, byte macroFor, out ValueTask<MilterVerdict> step)
+    private bool TryStartStep(MilterFrame frame, byte macroFor, out StartedStep step)
     {
         step = default;
         var command = frame.CommandCode;
@@ -209,7 +213,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 ScopeMacros(context, MacroStage.Connect, macroFor);
                 context.Connection = connection;
                 _telemetry.Scope?.Client = connection.Address;
-                step = StepAsync(smtp, MilterSteps.Connect, StepArguments.ForConnect(connection));
+                step = StartStep(smtp, MilterSteps.Connect, StepArguments.ForConnect(connection));
                 return true;
 
             case MilterCommandCode.Helo:
@@ -219,7 +223,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                     return false;
                 ScopeMacros(context, MacroStage.Helo, macroFor);
                 context.HeloName = helo;
-                step = StepAsync(smtp, MilterSteps.Helo, StepArguments.ForHelo(helo));
+                step = StartStep(smtp, MilterSteps.Helo, StepArguments.ForHelo(helo));
                 return true;
 
             case MilterCommandCode.Mail:
@@ -230,7 +234,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 ScopeMacros(context, MacroStage.Mail, macroFor);
                 var sender = new Sender(mail.Address.Span, mail.GetArguments());
                 StartMessage(smtp, sender);
-                step = StepAsync(smtp, MilterSteps.Mail, StepArguments.ForMail(sender));
+                step = StartStep(smtp, MilterSteps.Mail, StepArguments.ForMail(sender));
                 return true;
 
             case MilterCommandCode.Rcpt:
@@ -239,12 +243,12 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 ScopeMacros(context, MacroStage.Rcpt, macroFor);
                 var recipient = new Recipient(rcpt.Address.Span, rcpt.GetArguments());
                 context.AddRecipient(recipient);
-                step = StepAsync(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient));
+                step = StartStep(smtp, MilterSteps.Rcpt, StepArguments.ForRcpt(recipient));
                 return true;
 
             case MilterCommandCode.Data:
                 EnterStage(smtp, MessageStage.Data, command);
-                step = StepAsync(smtp, MilterSteps.Data, default);
+                step = StartStep(smtp, MilterSteps.Data, default);
                 return true;
 
             case MilterCommandCode.Header:
@@ -254,24 +258,24 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 if (context.Mta != MtaKind.Postfix)
                     context.AddHeaderName(KnownHeaderNames.Decode(header.Name.Span));
                 smtp.Trace.HeaderCount++;
-                step = StepAsync(smtp, MilterSteps.Header, StepArguments.ForHeader(header.Name, header.Value));
+                step = StartStep(smtp, MilterSteps.Header, StepArguments.ForHeader(header.Name, header.Value));
                 return true;
 
             case MilterCommandCode.EndOfHeaders:
                 EnterStage(smtp, MessageStage.EndOfHeaders, command);
-                step = StepAsync(smtp, MilterSteps.EndOfHeaders, default);
+                step = StartStep(smtp, MilterSteps.EndOfHeaders, default);
                 return true;
 
             case MilterCommandCode.Body:
                 EnterStage(smtp, MessageStage.Body, command);
                 smtp.Trace.BodySize += frame.PayloadLength;
-                step = StepAsync(smtp, MilterSteps.Body, StepArguments.ForBody(frame.Payload));
+                step = StartStep(smtp, MilterSteps.Body, StepArguments.ForBody(frame.Payload));
                 return true;
 
             case MilterCommandCode.Unknown:
                 EnsureConnected(smtp, command);
                 var unknown = TextCommand.Parse(frame.Payload, command);
-                step = StepAsync(smtp, MilterSteps.Unknown, StepArguments.ForUnknown(unknown.Text));
+                step = StartStep(smtp, MilterSteps.Unknown, StepArguments.ForUnknown(unknown.Text));
                 return true;
 
             default:
@@ -312,7 +316,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 await AbandonMessageAsync(smtp, synthesised: true).ConfigureAwait(false);
                 if (!TryStartStep(frame, macroFor, out var step))
                     throw new InvalidOperationException("A HELO or MAIL must start its step once no message is in progress.");
-                await step.ConfigureAwait(false);
+                await StepAsync(step).ConfigureAwait(false);
                 return true;
 
             case MilterCommandCode.EndOfBody:

@@ -22,44 +22,65 @@ internal abstract partial class StepRunner : HandlerInvoker
     /// Runs one step: calls the handler if it takes part, answers the MTA if it waits, and applies the verdict's
     /// consequences. A failure at a step the MTA does not wait for is answered at the next step it waits for.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private protected async ValueTask<MilterVerdict> StepAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool replyToMta = true)
-    {
-        var negotiatedNoReply = (smtp.Context.Negotiation.Protocol & NoReplyFlag(step)) != 0;
-        var mustReply = replyToMta && !negotiatedNoReply;
-        var describedNoReply = (_description.NoReplySteps & step) != 0;
-        var messageStep = step is not (MilterSteps.Connect or MilterSteps.Helo or MilterSteps.Unknown);
+    private protected ValueTask<MilterVerdict> StepAsync(SmtpConnection smtp, MilterSteps step, in StepArguments arguments, bool replyToMta = true) =>
+        StepAsync(StartStep(smtp, step, arguments, replyToMta));
 
-        var verdict = MilterVerdict.Continue;
-        var failed = false;
+    /// <summary>Runs a step <see cref="StartStep"/> began: its call awaited, then <see cref="EndStepAsync"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private protected async ValueTask<MilterVerdict> StepAsync(StartedStep started)
+    {
+        var outcome = started.Call is { } call ? await call.Outcome.ConfigureAwait(false) : default;
+        return await EndStepAsync(started, outcome).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first half of a step, up to its handler call: whether the handler takes part, and its call started if it does
+    /// (await its outcome, then hand it to <see cref="EndStepAsync"/>). Split so that the read loop
+    /// awaits the call itself, with no async level of the step's own between.
+    /// </summary>
+    private protected StartedStep StartStep(SmtpConnection smtp, MilterSteps step, in StepArguments arguments, bool replyToMta = true)
+    {
+        var mustReply = replyToMta && (smtp.Context.Negotiation.Protocol & NoReplyFlag(step)) == 0;
+        var describedNoReply = (_description.NoReplySteps & step) != 0;
+        var messageStep = IsMessageStep(step);
         var takesPart = (_description.Steps & step) != 0 && !smtp.Decided
             && !(messageStep && smtp.Message.State == MessageState.Decided) && !(step == MilterSteps.Body && smtp.SkipBody);
         if (!takesPart)
         {
             // Not this milter's step (or already decided): the MTA may still send it and wait. A body the milter does not
             // read, and could not switch off at negotiation, ends at its first chunk where the MTA can skip.
-            if (step == MilterSteps.Body && (_description.Steps & step) == 0 && (smtp.Context.Negotiation.Protocol & ProtocolFlags.Skip) != 0)
-                verdict = MilterVerdict.Skip;
+            var skip = step == MilterSteps.Body && (_description.Steps & step) == 0 && (smtp.Context.Negotiation.Protocol & ProtocolFlags.Skip) != 0;
+            return new(smtp, step, replyToMta, null, skip ? MilterVerdict.Skip : MilterVerdict.Continue, Failed: false);
         }
-        else if (mustReply && !describedNoReply && smtp.PendingFailure is { } pending)
+
+        if (mustReply && !describedNoReply && smtp.PendingFailure is { } pending)
         {
-            verdict = pending.Verdict;
             smtp.PendingFailure = null;
-            failed = true;
+            return new(smtp, step, replyToMta, null, pending.Verdict, Failed: true);
         }
-        else if (smtp.Retired)
-        {
-            (verdict, failed) = (_options.DefaultVerdict, true);
-        }
-        else
-        {
-            var call = StartCall(smtp, step, arguments, cleanup: false);
-            (verdict, failed) = Judge(smtp, call, EndCall(smtp, call, await call.Outcome.ConfigureAwait(false)));
-        }
+
+        return smtp.Retired
+            ? new(smtp, step, replyToMta, null, _options.DefaultVerdict, Failed: true)
+            : new(smtp, step, replyToMta, StartCall(smtp, step, arguments, cleanup: false), MilterVerdict.Continue, Failed: false);
+    }
+
+    /// <summary>
+    /// The second half of a step: the call's outcome judged (ignored when no call was made), the MTA answered if it waits,
+    /// and a final verdict's consequences; completes at once unless the verdict ends the message.
+    /// </summary>
+    private protected ValueTask<MilterVerdict> EndStepAsync(in StartedStep started, HandlerOutcome outcome)
+    {
+        var (smtp, step, replyToMta) = (started.Smtp, started.Step, started.ReplyToMta);
+        var negotiatedNoReply = (smtp.Context.Negotiation.Protocol & NoReplyFlag(step)) != 0;
+        var mustReply = replyToMta && !negotiatedNoReply;
+        var describedNoReply = (_description.NoReplySteps & step) != 0;
+        var (verdict, failed) = started.Call is { } call
+            ? Judge(smtp, call, EndCall(smtp, call, outcome))
+            : (started.Verdict, started.Failed);
 
         if (failed && !mustReply)
         {
-            smtp.PendingFailure = new PendingFailure(verdict, messageStep);
+            smtp.PendingFailure = new PendingFailure(verdict, IsMessageStep(step));
             verdict = MilterVerdict.Continue;
         }
         else if (!failed && (describedNoReply || negotiatedNoReply) && verdict != MilterVerdict.Continue)
@@ -83,9 +104,8 @@ internal abstract partial class StepRunner : HandlerInvoker
 
         if (step == MilterSteps.Rcpt)
             smtp.Context.AnswerRecipient(verdict);
-
         if (!replyToMta)
-            return verdict;
+            return new(verdict);
         if (verdict.Kind == MilterVerdictKind.Skip)
         {
             smtp.SkipBody = true;
@@ -99,12 +119,17 @@ internal abstract partial class StepRunner : HandlerInvoker
             else if (step is not (MilterSteps.Rcpt or MilterSteps.Unknown))
             {
                 smtp.Trace.EarlyVerdict ??= verdict;
-                await DecideMessageAsync(smtp).ConfigureAwait(false);
+                return DecideMessageAsync(smtp, verdict);
             }
         }
 
-        return verdict;
+        return new(verdict);
     }
+
+    private static bool IsMessageStep(MilterSteps step) => step is not (MilterSteps.Connect or MilterSteps.Helo or MilterSteps.Unknown);
+
+    /// <summary>A step begun by <see cref="StartStep"/>: its handler call, or the verdict it has without one.</summary>
+    private protected readonly record struct StartedStep(SmtpConnection Smtp, MilterSteps Step, bool ReplyToMta, RunningCall? Call, MilterVerdict Verdict, bool Failed);
 
     /// <summary>Data on BODYEOB is one more chunk; returns true when the handler decided the message on it (and it was answered).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -251,6 +276,13 @@ internal abstract partial class StepRunner : HandlerInvoker
         if (smtp.Message.State == MessageState.Open)
             await CallAbortAsync(smtp).ConfigureAwait(false);
         smtp.Message.Decide();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MilterVerdict> DecideMessageAsync(SmtpConnection smtp, MilterVerdict verdict)
+    {
+        await DecideMessageAsync(smtp).ConfigureAwait(false);
+        return verdict;
     }
 
     /// <summary>ABORT, or a new MAIL or HELO without one: the current message, if any, is abandoned.</summary>
