@@ -23,13 +23,14 @@ internal abstract class HandlerInvoker : SessionIo
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected async ValueTask<HandlerOutcome> CallAsync(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
     {
-        var call = StartCall(smtp, step, arguments, cleanup);
-        return EndCall(smtp, call, await call.Outcome.ConfigureAwait(false));
+        var outcome = await StartCall(smtp, step, arguments, cleanup).ConfigureAwait(false);
+        return EndCall(smtp, outcome);
     }
 
     /// <summary>
-    /// Calls the handler once the session awaits it, off its stack (<see cref="HandlerCall"/>); the caller awaits <see cref="RunningCall.Outcome"/> itself (an async level
-    /// fewer per call) and hands it to <see cref="EndCall"/>. A handler that blocks its thread therefore cannot hold up
+    /// Calls the handler once the session awaits it, off its stack (<see cref="HandlerCall"/>); the caller awaits the outcome itself (an async level
+    /// fewer per call) and hands it to <see cref="EndCall"/>. The session makes one call at a time: what the call armed
+    /// and rented is kept in a field for <see cref="EndCall"/>, not carried through the awaits. A handler that blocks its thread therefore cannot hold up
     /// the session, the PROGRESS timer or the server. The handler's token is cancelled at the step's time limit, when the
     /// MTA goes away (steps only) or when the server aborts; the session then goes on at once, and a call still running
     /// retires the handler (<see cref="SmtpConnection.Retire"/>).
@@ -38,7 +39,7 @@ internal abstract class HandlerInvoker : SessionIo
     /// <param name="step">The step, for its limit and the log.</param>
     /// <param name="arguments">What the handler is given.</param>
     /// <param name="cleanup">An abort or close call: it runs to its end even when the MTA has gone.</param>
-    private protected RunningCall StartCall(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
+    private protected ValueTask<HandlerOutcome> StartCall(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var limit = LimitOf(step);
@@ -49,20 +50,22 @@ internal abstract class HandlerInvoker : SessionIo
         var progress = step == MilterSteps.EndOfMessage && StartProgress();
         _socket?.CallStarted();
         _deadline.Call = call;
-        var outcome = call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _telemetry.ConnectionFlow, token);
-        return new RunningCall(call, outcome, token, arguments, copy, step, cleanup, progress, started);
+        _running = new RunningCall(call, token, arguments, copy, step, cleanup, progress, started);
+        return call.StartAsync(smtp.Handler, smtp.Context, step, arguments, smtp.Trace.Flow ?? _telemetry.ConnectionFlow, token);
     }
 
     /// <summary>Ends a call with its outcome: the deadline released, the call object and frame bytes given back or kept for a straggler.</summary>
     /// <returns>The handler's outcome; <see cref="HandlerOutcome.IsAbandoned"/> when the time limit passed.</returns>
     /// <exception cref="PeerClosedException">The MTA closed the connection while the handler ran.</exception>
     /// <exception cref="OperationCanceledException">The session was aborted.</exception>
-    private protected HandlerOutcome EndCall(SmtpConnection smtp, in RunningCall running, HandlerOutcome outcome)
+    private protected HandlerOutcome EndCall(SmtpConnection smtp, HandlerOutcome outcome)
     {
-        var (call, step, cleanup, arguments, token, copy) = (running.Call, running.Step, running.Cleanup, running.Arguments, running.Token, running.Copy);
+        var (call, step, cleanup, arguments, token, copy) = (_running.Call, _running.Step, _running.Cleanup, _running.Arguments, _running.Token, _running.Copy);
+        var progress = _running.Progress;
+        _running = _running with { Call = null!, Arguments = default, Copy = null };
         _deadline.Call = null;
         _socket?.CallEnded();
-        if (running.Progress)
+        if (progress)
             StopProgress();
 
         // Before the call object may be reused: a deadline that fired is done abandoning it once it is released.
@@ -97,8 +100,13 @@ internal abstract class HandlerInvoker : SessionIo
         return HandlerOutcome.Abandoned;
     }
 
+    /// <summary>The handler call under way, or the last one: its step and when it started (for the judgement and its metric).</summary>
+    private protected (MilterSteps Step, long Started) LastCall => (_running.Step, _running.Started);
+
+    private RunningCall _running;
+
     /// <summary>A handler call under way: what <see cref="StartCall"/> armed, rented and copied, for <see cref="EndCall"/>.</summary>
-    private protected readonly record struct RunningCall(HandlerCall Call, ValueTask<HandlerOutcome> Outcome, CancellationToken Token, StepArguments Arguments,
+    private readonly record struct RunningCall(HandlerCall Call, CancellationToken Token, StepArguments Arguments,
         byte[]? Copy, MilterSteps Step, bool Cleanup, bool Progress, long Started);
 
     /// <summary>

@@ -147,7 +147,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 // one async level, not three.
                 if (TryStartStep(frame, macroFor, out var step))
                 {
-                    var outcome = step.Call is { } call ? await call.Outcome.ConfigureAwait(false) : default;
+                    var outcome = await step.Outcome.ConfigureAwait(false);
                     await EndStepAsync(step, outcome).ConfigureAwait(false);
                 }
                 else

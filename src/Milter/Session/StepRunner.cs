@@ -29,13 +29,13 @@ internal abstract partial class StepRunner : HandlerInvoker
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected async ValueTask<MilterVerdict> StepAsync(StartedStep started)
     {
-        var outcome = started.Call is { } call ? await call.Outcome.ConfigureAwait(false) : default;
+        var outcome = await started.Outcome.ConfigureAwait(false);
         return await EndStepAsync(started, outcome).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The first half of a step, up to its handler call: whether the handler takes part, and its call started if it does
-    /// (await its outcome, then hand it to <see cref="EndStepAsync"/>). Split so that the read loop
+    /// (await <see cref="StartedStep.Outcome"/>, then hand it to <see cref="EndStepAsync"/>). Split so that the read loop
     /// awaits the call itself, with no async level of the step's own between.
     /// </summary>
     private protected StartedStep StartStep(SmtpConnection smtp, MilterSteps step, in StepArguments arguments, bool replyToMta = true)
@@ -50,18 +50,18 @@ internal abstract partial class StepRunner : HandlerInvoker
             // Not this milter's step (or already decided): the MTA may still send it and wait. A body the milter does not
             // read, and could not switch off at negotiation, ends at its first chunk where the MTA can skip.
             var skip = step == MilterSteps.Body && (_description.Steps & step) == 0 && (smtp.Context.Negotiation.Protocol & ProtocolFlags.Skip) != 0;
-            return new(smtp, step, replyToMta, null, skip ? MilterVerdict.Skip : MilterVerdict.Continue, Failed: false);
+            return new(smtp, step, replyToMta, Called: false, default, skip ? MilterVerdict.Skip : MilterVerdict.Continue, Failed: false);
         }
 
         if (mustReply && !describedNoReply && smtp.PendingFailure is { } pending)
         {
             smtp.PendingFailure = null;
-            return new(smtp, step, replyToMta, null, pending.Verdict, Failed: true);
+            return new(smtp, step, replyToMta, Called: false, default, pending.Verdict, Failed: true);
         }
 
         return smtp.Retired
-            ? new(smtp, step, replyToMta, null, _options.DefaultVerdict, Failed: true)
-            : new(smtp, step, replyToMta, StartCall(smtp, step, arguments, cleanup: false), MilterVerdict.Continue, Failed: false);
+            ? new(smtp, step, replyToMta, Called: false, default, _options.DefaultVerdict, Failed: true)
+            : new(smtp, step, replyToMta, Called: true, StartCall(smtp, step, arguments, cleanup: false), MilterVerdict.Continue, Failed: false);
     }
 
     /// <summary>
@@ -74,9 +74,7 @@ internal abstract partial class StepRunner : HandlerInvoker
         var negotiatedNoReply = (smtp.Context.Negotiation.Protocol & NoReplyFlag(step)) != 0;
         var mustReply = replyToMta && !negotiatedNoReply;
         var describedNoReply = (_description.NoReplySteps & step) != 0;
-        var (verdict, failed) = started.Call is { } call
-            ? Judge(smtp, call, EndCall(smtp, call, outcome))
-            : (started.Verdict, started.Failed);
+        var (verdict, failed) = started.Called ? Judge(smtp, EndCall(smtp, outcome)) : (started.Verdict, started.Failed);
 
         if (failed && !mustReply)
         {
@@ -128,8 +126,12 @@ internal abstract partial class StepRunner : HandlerInvoker
 
     private static bool IsMessageStep(MilterSteps step) => step is not (MilterSteps.Connect or MilterSteps.Helo or MilterSteps.Unknown);
 
-    /// <summary>A step begun by <see cref="StartStep"/>: its handler call, or the verdict it has without one.</summary>
-    private protected readonly record struct StartedStep(SmtpConnection Smtp, MilterSteps Step, bool ReplyToMta, RunningCall? Call, MilterVerdict Verdict, bool Failed);
+    /// <summary>
+    /// A step begun by <see cref="StartStep"/>: its handler call's outcome to await when <see cref="Called"/>, otherwise
+    /// the verdict it has without one (and an outcome already complete).
+    /// </summary>
+    private protected readonly record struct StartedStep(SmtpConnection Smtp, MilterSteps Step, bool ReplyToMta, bool Called, ValueTask<HandlerOutcome> Outcome,
+        MilterVerdict Verdict, bool Failed);
 
     /// <summary>Data on BODYEOB is one more chunk; returns true when the handler decided the message on it (and it was answered).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -150,10 +152,10 @@ internal abstract partial class StepRunner : HandlerInvoker
     /// Judges a step's outcome: an exception, an overrun of the time limit or an illegal verdict becomes the default
     /// verdict (logged once, here, for every step).
     /// </summary>
-    private (MilterVerdict Verdict, bool Failed) Judge(SmtpConnection smtp, in RunningCall call, HandlerOutcome outcome)
+    private (MilterVerdict Verdict, bool Failed) Judge(SmtpConnection smtp, HandlerOutcome outcome)
     {
-        var step = call.Step;
-        MilterMetrics.RecordDuration(step, call.Started);
+        var (step, started) = LastCall;
+        MilterMetrics.RecordDuration(step, started);
         if (!outcome.IsAbandoned && outcome.Error is null && outcome.Verdict.IsAllowedAt(step))
         {
             SessionTelemetry.TraceCall(smtp, step, outcome, errorType: null);
@@ -219,8 +221,8 @@ internal abstract partial class StepRunner : HandlerInvoker
                 }
                 else
                 {
-                    var call = StartCall(smtp, MilterSteps.EndOfMessage, StepArguments.ForEndOfMessage(message), cleanup: false);
-                    (verdict, failed) = Judge(smtp, call, EndCall(smtp, call, await call.Outcome.ConfigureAwait(false)));
+                    var outcome = await StartCall(smtp, MilterSteps.EndOfMessage, StepArguments.ForEndOfMessage(message), cleanup: false).ConfigureAwait(false);
+                    (verdict, failed) = Judge(smtp, EndCall(smtp, outcome));
                 }
             }
             finally
