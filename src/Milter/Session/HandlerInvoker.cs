@@ -7,7 +7,7 @@ namespace Milter;
 /// Calls the handler: each call off the session's stack within its time limit (<see cref="HandlerCall"/>), the frame's bytes
 /// kept for a call left running, the handler retired when it overruns, PROGRESS while an end of message runs long.
 /// </summary>
-internal abstract class HandlerInvoker : SessionIo
+internal abstract class HandlerInvoker : SessionIo, ITransportEvents
 {
     private protected HandlerInvoker(MilterDescription description, MilterSessionOptions options, ILogger log)
         : base(description, options, log)
@@ -155,8 +155,18 @@ internal abstract class HandlerInvoker : SessionIo
         ReleaseDeadline(stillUsing);
     }
 
+    /// <summary>The MTA went: a running step's call ends now (abort and close calls, and reads, are left to their deadline).</summary>
+    void ITransportEvents.PeerClosed() => EndStepOnPeerClosed();
+
+    /// <summary>The server aborts: the current wait or handler call ends now.</summary>
+    void ITransportEvents.Aborted()
+    {
+        _deadline.Cancel();
+        Volatile.Read(ref _flushDuringCall)?.Cancel();
+    }
+
     /// <summary>Ends a running step's call when the MTA goes away; abort and close calls, and reads, are left to their deadline.</summary>
-    private protected void EndStepOnPeerClosed()
+    private void EndStepOnPeerClosed()
     {
         if (_inStep)
             _deadline.Cancel();

@@ -12,7 +12,7 @@ namespace Milter;
 /// the right deadline, cuts each read into frames, turns each frame into its step (parsed once, its order checked, its
 /// macros kept), flushes the read's replies once, and ends the connection whatever ends it.
 /// </summary>
-internal sealed class SessionLoop : StepRunner, ITransportEvents
+internal sealed class SessionLoop : StepRunner
 {
     private readonly IMilterHandlerFactory _factory;
     private NegotiationResult? _negotiation;
@@ -181,16 +181,6 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
         return !done;
     }
 
-    /// <summary>The MTA went: a running step's call ends now (abort and close calls, and reads, are left to their deadline).</summary>
-    void ITransportEvents.PeerClosed() => EndStepOnPeerClosed();
-
-    /// <summary>The server aborts: the current wait or handler call ends now.</summary>
-    void ITransportEvents.Aborted()
-    {
-        _deadline.Cancel();
-        Volatile.Read(ref _flushDuringCall)?.Cancel();
-    }
-
     /// <summary>
     /// Starts the step a frame carries (CONNECT, HELO, MAIL, RCPT, DATA, HEADER, EOH, BODY, UNKNOWN): parsed once, its order
     /// checked, its macros scoped. False for every other frame, and for a HELO or MAIL that must first abandon the message
@@ -217,7 +207,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 return true;
 
             case MilterCommandCode.Helo:
-                EnsureConnected(smtp, command);
+                smtp.EnsureConnected(command);
                 var helo = TextCommand.Parse(frame.Payload, command).GetText();
                 if (smtp.Message.InMessage)
                     return false;
@@ -227,7 +217,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 return true;
 
             case MilterCommandCode.Mail:
-                EnsureConnected(smtp, command);
+                smtp.EnsureConnected(command);
                 var mail = EnvelopeCommand.Parse(frame.Payload, command);
                 if (smtp.Message.InMessage)
                     return false;
@@ -273,7 +263,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
                 return true;
 
             case MilterCommandCode.Unknown:
-                EnsureConnected(smtp, command);
+                smtp.EnsureConnected(command);
                 var unknown = TextCommand.Parse(frame.Payload, command);
                 step = StartStep(smtp, MilterSteps.Unknown, StepArguments.ForUnknown(unknown.Text));
                 return true;
@@ -381,12 +371,6 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
             (scope.Mta, scope.Client, scope.QueueId) = (context.Mta, null, null);
     }
 
-    private static void EnsureConnected(SmtpConnection smtp, MilterCommandCode command)
-    {
-        if (!smtp.Connected)
-            throw OutOfOrder($"{CommandNames.Of(command)} arrived before CONNECT.");
-    }
-
     /// <summary>Macros belong to the command right after them; older ones of this stage and later stages go out of scope.</summary>
     private static void ScopeMacros(MilterContext context, MacroStage stage, byte macroFor) =>
         context.Macros.ClearFrom(stage, keepStage: MilterMacros.StageOf(macroFor) == stage);
@@ -407,7 +391,7 @@ internal sealed class SessionLoop : StepRunner, ITransportEvents
         // Without MAIL (negotiated away) the first message command starts the message.
         if ((smtp.Context.Negotiation.Protocol & ProtocolFlags.NoMail) == 0)
             throw OutOfOrder($"{CommandNames.Of(command)} arrived outside a message (no MAIL before it).");
-        EnsureConnected(smtp, command);
+        smtp.EnsureConnected(command);
         StartMessage(smtp, null);
         smtp.Message.TryEnter(stage, command);
     }

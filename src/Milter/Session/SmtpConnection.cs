@@ -1,3 +1,5 @@
+using Milter.Protocol;
+
 namespace Milter;
 
 /// <summary>
@@ -18,6 +20,13 @@ internal sealed class SmtpConnection(IMilterHandler handler, MilterContext conte
 
     /// <summary>CONNECT arrived, or was negotiated away.</summary>
     public bool Connected { get; set; } = connected;
+
+    /// <summary>Throws the protocol error for a command that needs CONNECT first when none came.</summary>
+    public void EnsureConnected(MilterCommandCode command)
+    {
+        if (!Connected)
+            throw new MilterProtocolException(MilterProtocolError.OutOfOrder, $"{CommandNames.Of(command)} arrived before CONNECT.");
+    }
 
     /// <summary>A final verdict at CONNECT or HELO: the handler sees nothing more of this connection.</summary>
     public bool Decided { get; set; }
