@@ -18,6 +18,8 @@ public sealed partial class MilterServer : IAsyncDisposable
     /// <summary>The factory new connections use: the user's, behind <see cref="MilterSessionOptions.Limits"/> of <see cref="_reloadable"/>.</summary>
     private volatile IMilterHandlerFactory _served;
     private readonly ILoggerFactory _loggers;
+    // One logger for every session: creating it per connection takes the factory's lock each time.
+    private readonly ILogger _sessionLog;
     private readonly ILogger _log;
     private readonly List<Listener> _listeners = [];
     private readonly ConcurrentDictionary<SocketConnection, byte> _connections = new();
@@ -49,6 +51,7 @@ public sealed partial class MilterServer : IAsyncDisposable
         _loggers = loggerFactory ?? NullLoggerFactory.Instance;
         _served = factory.WithLimits(options.Limits, _loggers);
         _log = _loggers.CreateLogger("Milter.Server");
+        _sessionLog = _loggers.CreateLogger("Milter.Session");
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         _budget = new BufferBudget(options.MaxBufferedBytes);
         _connectionEnded = OnConnectionEnded;
@@ -163,7 +166,7 @@ public sealed partial class MilterServer : IAsyncDisposable
     private void Admit(Socket socket)
     {
         var (settings, factory) = (_reloadable, _served);
-        var session = new MilterSession(factory, settings, _loggers.CreateLogger("Milter.Session"));
+        var session = new MilterSession(factory, settings, _sessionLog);
         var connection = new SocketConnection(socket, session, _budget, settings.MaxFrameLength, _loops);
         _connections.TryAdd(connection, 0);
         connection.Start(_abort.Token, _connectionEnded);

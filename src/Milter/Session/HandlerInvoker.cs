@@ -41,7 +41,8 @@ internal abstract class HandlerInvoker : SessionIo, ITransportEvents
     /// <param name="cleanup">An abort or close call: it runs to its end even when the MTA has gone.</param>
     private protected ValueTask<HandlerOutcome> StartCall(SmtpConnection smtp, MilterSteps step, StepArguments arguments, bool cleanup)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // The clock is read only for the duration metric, and only while someone listens to it.
+        var started = MilterMetrics.HandlerDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var limit = LimitOf(step);
         var token = cleanup ? ArmDeadline(limit) : ArmStep(limit);
         var copy = arguments.First.IsEmpty || _socket is not null ? null : CopyFrameBytes(ref arguments);

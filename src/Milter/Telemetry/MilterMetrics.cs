@@ -107,7 +107,8 @@ public static class MilterMetrics
 
     internal static void RecordDuration(MilterSteps step, long startTimestamp)
     {
-        if (HandlerDuration.Enabled)
+        // A start of 0: nobody listened when the call began.
+        if (HandlerDuration.Enabled && startTimestamp != 0)
             HandlerDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new KeyValuePair<string, object?>(TagNames.Step, StepName(step)));
     }
 
