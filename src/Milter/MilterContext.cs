@@ -45,19 +45,25 @@ public sealed class MilterContext
     public MilterMacros Macros { get; } = new();
 
     /// <summary>The MTA's queue id (macro <c>i</c>), when it has been sent. Postfix sends it from DATA on (or the second RCPT).</summary>
-    public string? QueueId
+    public string? QueueId => Macros["i"];
+
+    /// <summary>
+    /// The queue id as the session's own thread reads it before every handler call (for the log scope): looked up again
+    /// only when the macros changed. Not for handlers or anything on another thread (a call left running past its limit):
+    /// they read <see cref="QueueId"/>.
+    /// </summary>
+    internal string? QueueIdForScope
     {
         get
         {
-            // Read before every handler call for the log scope: looked up again only when the macros changed.
             var version = Macros.Version;
             if (version != _queueIdVersion)
-                (_queueId, _queueIdVersion) = (Macros["i"], version);
-            return _queueId;
+                (_queueIdForScope, _queueIdVersion) = (Macros["i"], version);
+            return _queueIdForScope;
         }
     }
 
-    private string? _queueId;
+    private string? _queueIdForScope;
     private int _queueIdVersion = -1;
 
     /// <summary>The queue id as log lines name it: before the MTA sends one (Postfix's arrives at DATA) they say so, not "(null)".</summary>

@@ -25,7 +25,7 @@ public sealed class MilterMacros
     private int _count;
     // A bit per stage that has entries: most commands scope out stages that hold none, and then nothing is scanned.
     private int _stagesHeld;
-    // Changes whenever the macros in scope change, so a reader can keep a value it looked up until then.
+    // Changes (after) whenever the macros in scope change, so the session's thread can keep a value it looked up until then.
     private int _version;
 
     /// <summary>The value of a macro, or <see langword="null"/> when the MTA has not sent it in the current scope.</summary>
@@ -86,7 +86,6 @@ public sealed class MilterMacros
 
         if (count == 0)
             return true;
-        _version++;
         MakeRoom(count, size);
         foreach (var pair in command)
         {
@@ -98,6 +97,7 @@ public sealed class MilterMacros
             _byteCount += name.Length + pair.Value.Length;
         }
 
+        _version++;
         return true;
     }
 
@@ -112,10 +112,10 @@ public sealed class MilterMacros
             ArrayPool<byte>.Shared.Return(_bytes);
         _bytes = [];
         _byteCount = 0;
-        _version++;
         Array.Clear(_entries, 0, _count);
         _count = 0;
         _stagesHeld = 0;
+        _version++;
     }
 
     internal static MacroStage? StageOf(byte forCommand) => (MilterCommandCode)forCommand switch
@@ -172,7 +172,6 @@ public sealed class MilterMacros
         if ((_stagesHeld & removed) == 0)
             return;
         _stagesHeld &= ~removed;
-        _version++;
         var kept = 0;
         for (var i = 0; i < _count; i++)
         {
@@ -184,6 +183,7 @@ public sealed class MilterMacros
         _count = kept;
         if (_count == 0)
             _byteCount = 0;
+        _version++;
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ internal sealed class SessionTelemetry(long connectionId, string? filterName, IL
     public void RefreshScope(MilterContext context)
     {
         if (Scope is { } scope)
-            scope.QueueId = context.QueueId;
+            scope.QueueId = context.QueueIdForScope;
     }
 
     /// <summary>

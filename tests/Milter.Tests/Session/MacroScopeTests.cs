@@ -49,6 +49,47 @@ public class MacroScopeTests
     }
 
     [Fact]
+    public void The_version_moves_with_every_change_a_lookup_can_see_and_only_then()
+    {
+        // The session keeps the queue id it looked up until the version moves: a change it missed would log a stale id.
+        var macros = new MilterMacros();
+        var seen = macros.Version;
+        void Moved(bool expected)
+        {
+            Assert.Equal(expected, macros.Version != seen);
+            seen = macros.Version;
+        }
+
+        Set(macros, 'M', "i", "4AbC");
+        Moved(true);
+        macros.ClearFrom(MacroStage.Rcpt, keepStage: false); // nothing held there
+        Moved(false);
+        Assert.False(macros.Set((byte)'Q', Packet('Q', "i", "x"))); // a command byte libmilter ignores
+        Moved(false);
+        Set(macros, 'M', "i", "5XyZ");
+        Moved(true);
+        Assert.Equal("5XyZ", macros["i"]);
+        Set(macros, 'M');
+        Moved(true);
+        Assert.Null(macros["i"]);
+        Set(macros, 'C', "j", "mx.example.net");
+        Moved(true);
+        macros.Clear();
+        Moved(true);
+    }
+
+    [Fact]
+    public void A_name_that_is_not_ascii_matches_its_own_text_only()
+    {
+        var macros = new MilterMacros();
+        Set(macros, 'C', "{café}", "yes", "{cafe}", "no");
+
+        Assert.Equal("yes", macros["café"]);
+        Assert.Equal("no", macros["cafe"]);
+        Assert.Null(macros["caf"]);
+    }
+
+    [Fact]
     public void Within_one_packet_the_last_of_two_with_one_name_wins()
     {
         var macros = new MilterMacros();
