@@ -28,12 +28,13 @@ internal abstract class HandlerInvoker : SessionIo, ITransportEvents
     }
 
     /// <summary>
-    /// Calls the handler once the session awaits it, off its stack (<see cref="HandlerCall"/>); the caller awaits the outcome itself (an async level
-    /// fewer per call) and hands it to <see cref="EndCall"/>. The session makes one call at a time: what the call armed
-    /// and rented is kept in a field for <see cref="EndCall"/>, not carried through the awaits. A handler that blocks its thread therefore cannot hold up
-    /// the session, the PROGRESS timer or the server. The handler's token is cancelled at the step's time limit, when the
-    /// MTA goes away (steps only) or when the server aborts; the session then goes on at once, and a call still running
-    /// retires the handler (<see cref="SmtpConnection.Retire"/>).
+    /// Calls the handler once the session awaits it, off its stack (<see cref="HandlerCall"/>); the caller awaits the
+    /// outcome itself (an async level fewer per call) and hands it to <see cref="EndCall"/>. A handler that blocks its
+    /// thread therefore cannot hold up the session, the PROGRESS timer or the server. The handler's token is cancelled at
+    /// the step's time limit, when the MTA goes away (steps only) or when the server aborts; the session then goes on at
+    /// once, and a call still running retires the handler (<see cref="SmtpConnection.Retire"/>). The session makes one
+    /// call at a time: what the call armed and rented is kept in a field for <see cref="EndCall"/>, not carried through
+    /// the awaits.
     /// </summary>
     /// <param name="smtp">The connection whose handler is called.</param>
     /// <param name="step">The step, for its limit and the log.</param>
